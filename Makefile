@@ -1,0 +1,41 @@
+# Everything runs from the project's own virtualenv, created on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+WORKERS ?= 4
+
+.PHONY: run test fuzz bench migrate seed install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(BIN)/python migrate.py
+
+seed: migrate
+	$(BIN)/flask --app app seed
+
+# --preload: the app (and so the migration and first seed) is built once,
+# before the workers fork.
+run: migrate
+	$(BIN)/gunicorn --preload --workers $(WORKERS) --bind $(HOST):$(PORT) 'app:create_app()'
+
+test: install
+	$(BIN)/python -m pytest -q
+
+fuzz: install
+	FUZZ_EXAMPLES=500 $(BIN)/python -m pytest -q tests/test_openapi_fuzz.py
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

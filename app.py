@@ -1,0 +1,99 @@
+"""Lang Portal API: the application factory.
+
+    flask --app app run        # debug server
+    gunicorn 'app:create_app()'
+"""
+import os
+import sqlite3
+
+from flask import Flask
+
+import migrate
+from lib import db, errors, security, seed
+
+# The portal web app calls some routes without /api and with underscores
+# (/study_sessions). Those spellings are rewritten to the canonical /api path
+# before routing, so that they reach the very same views.
+CLIENT_SPELLINGS = {"study_sessions": "study-sessions", "study_activities": "study-activities"}
+
+
+class ClientPathAliases:
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        segments = environ.get("PATH_INFO", "").split("/")
+        segments = [CLIENT_SPELLINGS.get(segment, segment) for segment in segments]
+        if len(segments) > 1 and segments[1] != "api":
+            segments.insert(1, "api")
+        environ["PATH_INFO"] = "/".join(segments)
+        return self.wsgi_app(environ, start_response)
+
+
+def create_app(test_config=None):
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(
+        DATABASE=os.path.join(app.instance_path, "lang_portal.db"),
+        SEED_DIR=str(seed.SEED_DIR),
+        # Migrate, and seed an empty database, when the app is created.
+        INIT_DATABASE=True,
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        CORS_ORIGINS=[],
+        ALLOWED_HOSTS=[],
+    )
+    app.config.from_prefixed_env("LANG_PORTAL")
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+
+    if app.config["INIT_DATABASE"]:
+        init_database(app.config["DATABASE"], app.config["SEED_DIR"])
+
+    db.init_app(app)
+    errors.init_app(app)
+    security.init_app(app, activity_urls(app.config["DATABASE"]))
+
+    from routes import dashboard, groups, study_activities, study_sessions, words
+    for module in (words, groups, study_activities, study_sessions, dashboard):
+        app.register_blueprint(module.bp, url_prefix="/api")
+    app.wsgi_app = ClientPathAliases(app.wsgi_app)
+
+    @app.cli.command("seed")
+    def seed_command():
+        """Load the seed vocabulary and activities (idempotent)."""
+        conn = db.connect(app.config["DATABASE"])
+        try:
+            with db.immediate(conn):
+                seed.load(conn, app.config["SEED_DIR"])
+        finally:
+            conn.close()
+        print("seed loaded")
+
+    return app
+
+
+def init_database(path, seed_dir):
+    """Create and migrate the database file; seed it if it holds no words."""
+    migrate.migrate(path)
+    conn = db.connect(path)
+    try:
+        with db.immediate(conn):
+            if seed.is_empty(conn):
+                seed.load(conn, seed_dir)
+    finally:
+        conn.close()
+
+
+def activity_urls(path):
+    conn = db.connect(path)
+    try:
+        return [row["url"] for row in conn.execute("SELECT url FROM study_activities")]
+    except sqlite3.OperationalError:  # not migrated yet: no activities to allow
+        return []
+    finally:
+        conn.close()
+
+
+if __name__ == "__main__":
+    create_app().run(host="127.0.0.1", port=5000, debug=True)

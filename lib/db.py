@@ -1,0 +1,79 @@
+"""The one way this project talks to SQLite.
+
+A connection per request, kept on ``g`` and closed on teardown. Reads use
+``query_all`` / ``query_one``; every write goes through ``transaction()``.
+"""
+import sqlite3
+from contextlib import contextmanager
+
+from flask import current_app, g
+
+BUSY_TIMEOUT_SECONDS = 10.0
+
+
+def connect(path):
+    """Open a connection with the settings every connection here needs."""
+    # isolation_level=None: we issue BEGIN ourselves, so that PRAGMAs run
+    # outside any transaction and every write is BEGIN IMMEDIATE.
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def get_db():
+    if "db" not in g:
+        g.db = connect(current_app.config["DATABASE"])
+    return g.db
+
+
+def close_db(_error=None):
+    db = g.pop("db", None)
+    if db is not None:
+        db.close()
+
+
+@contextmanager
+def immediate(conn):
+    """BEGIN IMMEDIATE on ``conn``; commit on success, roll back on any error."""
+    # IMMEDIATE takes the write lock up front: a deferred read-then-write would
+    # fail with "database is locked" instead of waiting for the busy timeout.
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def transaction():
+    """The request's write transaction: all of it is stored, or none."""
+    return immediate(get_db())
+
+
+@contextmanager
+def snapshot():
+    """Run several reads against one consistent state of the database."""
+    db = get_db()
+    if db.in_transaction:  # already inside one: it is the snapshot
+        yield db
+        return
+    db.execute("BEGIN")
+    try:
+        yield db
+    finally:
+        db.execute("COMMIT")
+
+
+def query_all(sql, params=()):
+    return [dict(row) for row in get_db().execute(sql, params)]
+
+
+def query_one(sql, params=()):
+    row = get_db().execute(sql, params).fetchone()
+    return dict(row) if row is not None else None
+
+
+def init_app(app):
+    app.teardown_appcontext(close_db)

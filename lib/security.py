@@ -1,0 +1,58 @@
+"""Who may call the API from a browser, and from which host names.
+
+The same list of origins decides CORS headers and whether a state-changing
+request carrying an ``Origin`` header is accepted, so the two never disagree.
+"""
+import re
+from urllib.parse import urlsplit
+
+from flask import request
+from flask_cors import CORS
+
+from lib.errors import ApiError
+
+LOCAL_ORIGINS = [
+    re.compile(r"https?://localhost(:[0-9]{1,5})?"),
+    re.compile(r"https?://127\.0\.0\.1(:[0-9]{1,5})?"),
+    re.compile(r"https?://\[::1\](:[0-9]{1,5})?"),
+]
+LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]", "::1"]
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def origin_of(url):
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def as_list(value):
+    """A config value given as a JSON list or as a comma/space separated string."""
+    if not value:
+        return []
+    if isinstance(value, str):
+        return [item for item in re.split(r"[\s,]+", value) if item]
+    return [str(item) for item in value]
+
+
+def allowed_origins(app, activity_urls):
+    exact = {origin_of(url) for url in activity_urls}
+    exact.update(origin.rstrip("/") for origin in as_list(app.config.get("CORS_ORIGINS")))
+    return LOCAL_ORIGINS + [re.compile(re.escape(origin)) for origin in sorted(exact)]
+
+
+def init_app(app, activity_urls):
+    origins = allowed_origins(app, activity_urls)
+    app.config["TRUSTED_HOSTS"] = LOCAL_HOSTS + as_list(app.config.get("ALLOWED_HOSTS"))
+    CORS(app, resources={r"/api/*": {"origins": origins}},
+         allow_headers=["Content-Type", "Idempotency-Key"],
+         expose_headers=["Location"], methods=["GET", "POST", "OPTIONS"])
+
+    @app.before_request
+    def refuse_foreign_writes():
+        # A browser sends Origin on cross-site POSTs: a page elsewhere must not
+        # be able to record results or wipe history.
+        origin = request.headers.get("Origin")
+        if request.method in SAFE_METHODS or origin is None:
+            return
+        if not any(pattern.fullmatch(origin) for pattern in origins):
+            raise ApiError(403, "Requests from this origin may not change data.")

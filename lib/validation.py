@@ -1,0 +1,83 @@
+"""Checks of what a client sends; each failure raises one ApiError."""
+import re
+
+from flask import request
+
+from lib.errors import ApiError, bad_request
+
+MAX_PER_PAGE = 100
+# Far beyond any real page, and keeps OFFSET inside SQLite's 64-bit integers.
+MAX_PAGE = 10**9
+INTEGER = re.compile(r"[+-]?[0-9]{1,12}")
+
+
+def json_body(required=True):
+    """The request's JSON object. A body that is not JSON is a 415, a body
+    that is JSON but not an object is a 400. With ``required=False`` an empty
+    body (no Content-Type, nothing sent) reads as {}."""
+    if not required and not request.content_length and not request.content_type:
+        return {}
+    if not request.is_json:
+        raise ApiError(415, "The request body must be JSON (Content-Type: application/json).")
+    body = request.get_json(silent=True)
+    if body is None:
+        raise bad_request("The request body is not valid JSON.")
+    if not isinstance(body, dict):
+        raise bad_request("The request body must be a JSON object.")
+    return body
+
+
+def is_id(value):
+    # bool is a subclass of int: true/false are not ids.
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def require_id(body, field):
+    if field not in body:
+        raise bad_request(f"{field} is required.")
+    if not is_id(body[field]):
+        raise bad_request(f"{field} must be a positive integer.")
+    return body[field]
+
+
+def require_bool(body, *fields):
+    """The first of ``fields`` present in ``body``, which must be a boolean."""
+    for field in fields:
+        if field in body:
+            if not isinstance(body[field], bool):
+                raise bad_request(f"{field} must be true or false.")
+            return body[field]
+    raise bad_request(f"{' or '.join(fields)} is required.")
+
+
+def int_arg(name, default, low, high):
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    value = int(raw) if INTEGER.fullmatch(raw) else None
+    if value is None or not low <= value <= high:
+        raise bad_request(f"{name} must be an integer from {low} to {high}.")
+    return value
+
+
+def paging(default_per_page):
+    """(page, per_page, offset) from the query string."""
+    page = int_arg("page", 1, 1, MAX_PAGE)
+    per_page = int_arg("per_page", default_per_page, 1, MAX_PER_PAGE)
+    return page, per_page, (page - 1) * per_page
+
+
+def sorting(columns, default_key, default_order):
+    """(column, direction) from ``sort_by`` and ``order``; ``columns`` maps
+    every accepted key to its SQL column, so no user text reaches the SQL."""
+    key = request.args.get("sort_by", default_key)
+    if key not in columns:
+        raise bad_request(f"sort_by must be one of: {', '.join(columns)}.")
+    order = request.args.get("order", default_order).lower()
+    if order not in ("asc", "desc"):
+        raise bad_request("order must be asc or desc.")
+    return columns[key], order.upper()
+
+
+def total_pages(total, per_page):
+    return (total + per_page - 1) // per_page

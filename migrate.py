@@ -1,0 +1,147 @@
+"""Apply the numbered SQL files in sql/migrations/ in order, each once.
+
+Each file runs in one transaction together with its row in
+``schema_migrations``; a failing file leaves nothing behind. An applied file
+that was edited afterwards is refused: write a new migration instead.
+
+    python migrate.py [--db PATH] [--status]
+"""
+import argparse
+import hashlib
+import os
+import re
+import sqlite3
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from lib.db import connect, immediate
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "sql" / "migrations"
+FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+DEFAULT_DATABASE = Path(__file__).resolve().parent / "instance" / "lang_portal.db"
+
+TRACKING_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    checksum   TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+)
+"""
+
+
+class MigrationError(Exception):
+    pass
+
+
+def available(directory=MIGRATIONS_DIR):
+    """[(version, name, path, checksum)] for every migration file, in order."""
+    found = {}
+    for path in sorted(Path(directory).glob("*.sql")):
+        match = FILE_NAME.match(path.name)
+        if not match:
+            raise MigrationError(f"{path.name}: migration files are named NNNN_name.sql")
+        version = int(match.group(1))
+        if version in found:
+            raise MigrationError(f"{path.name}: version {version} is used by {found[version][2].name} too")
+        checksum = hashlib.sha256(path.read_bytes()).hexdigest()
+        found[version] = (version, match.group(2), path, checksum)
+    return [found[v] for v in sorted(found)]
+
+
+def statements(sql):
+    """Split a script into whole statements (trigger bodies stay together)."""
+    pending = ""
+    for piece in sql.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \t\r\n;"):
+                yield pending
+            pending = ""
+    if pending.strip(" \t\r\n;"):
+        raise MigrationError("the script ends with an incomplete statement")
+
+
+def applied(conn):
+    conn.execute(TRACKING_TABLE)
+    rows = conn.execute("SELECT version, name, checksum FROM schema_migrations ORDER BY version")
+    return {row["version"]: (row["name"], row["checksum"]) for row in rows}
+
+
+def check_unchanged(done, files):
+    by_version = {version: (name, path, checksum) for version, name, path, checksum in files}
+    for version, (name, checksum) in done.items():
+        if version not in by_version:
+            raise MigrationError(f"migration {version:04d}_{name}.sql was applied but its file is gone")
+        _, path, current = by_version[version]
+        if current != checksum:
+            raise MigrationError(
+                f"{path.name} was edited after it was applied; "
+                "put the change in a new migration file instead"
+            )
+
+
+def migrate(db_path, directory=MIGRATIONS_DIR):
+    """Apply every pending migration; return the file names applied."""
+    files = available(directory)
+    Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+    conn = connect(str(db_path))
+    try:
+        # WAL is stored in the file; it must be set outside a transaction.
+        conn.execute("PRAGMA journal_mode = WAL")
+        check_unchanged(applied(conn), files)
+        done_now = []
+        for version, name, path, checksum in files:
+            with immediate(conn):
+                # Checked again under the write lock: another process may have
+                # applied it since we looked.
+                if version in applied(conn):
+                    continue
+                try:
+                    for statement in statements(path.read_text(encoding="utf-8")):
+                        conn.execute(statement)
+                except sqlite3.Error as error:
+                    raise MigrationError(f"{path.name} failed: {error}") from error
+                conn.execute(
+                    "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
+                    (version, name, checksum, datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")),
+                )
+            done_now.append(path.name)
+        return done_now
+    finally:
+        conn.close()
+
+
+def status(db_path, directory=MIGRATIONS_DIR):
+    """[(file name, applied_at or None)] for every migration file."""
+    conn = connect(str(db_path))
+    try:
+        conn.execute(TRACKING_TABLE)
+        when = dict(conn.execute("SELECT version, applied_at FROM schema_migrations").fetchall())
+    finally:
+        conn.close()
+    return [(path.name, when.get(version)) for version, _, path, _ in available(directory)]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Apply pending migrations to the database.")
+    parser.add_argument("--db", default=os.environ.get("LANG_PORTAL_DATABASE", str(DEFAULT_DATABASE)),
+                        help="SQLite file (default: $LANG_PORTAL_DATABASE or instance/lang_portal.db)")
+    parser.add_argument("--status", action="store_true", help="list migrations and whether each is applied")
+    args = parser.parse_args(argv)
+    try:
+        if args.status:
+            for name, applied_at in status(args.db):
+                print(f"{name}  {applied_at or 'pending'}")
+            return 0
+        names = migrate(args.db)
+    except MigrationError as error:
+        print(f"migrate: {error}", file=sys.stderr)
+        return 1
+    print("\n".join(f"applied {name}" for name in names) or "nothing to apply")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,215 @@
+from flask import Blueprint, current_app, jsonify, url_for
+
+from lib import clock, seed
+from lib.db import query_all, query_one, snapshot, transaction
+from lib.errors import bad_request, not_found, unprocessable
+from lib.validation import is_id, json_body, paging, require_bool, sorting, total_pages
+
+bp = Blueprint("study_sessions", __name__)
+
+MAX_REVIEWS_PER_REQUEST = 500
+
+SESSION_SELECT = """
+SELECT s.id, s.group_id, g.name AS group_name,
+       s.study_activity_id AS activity_id, a.name AS activity_name,
+       s.created_at AS start_time, s.ended_at AS end_time, s.review_items_count
+FROM study_sessions s
+JOIN groups g ON g.id = s.group_id
+JOIN study_activities a ON a.id = s.study_activity_id
+"""
+
+# Every key the portal sends, snake_case and camelCase, to its column.
+SORT_COLUMNS = {
+    "id": "s.id",
+    "activity_name": "a.name", "activityName": "a.name",
+    "group_name": "g.name", "groupName": "g.name",
+    "start_time": "s.created_at", "startTime": "s.created_at",
+    "end_time": "s.ended_at", "endTime": "s.ended_at",
+    "review_items_count": "s.review_items_count", "reviewItemsCount": "s.review_items_count",
+}
+NEWEST_FIRST = ("s.created_at", "DESC")
+
+
+def sessions_page(where, params, count_sql, sortable=False):
+    """One page of sessions matching ``where``: (items, total, page, per_page).
+
+    The total comes from a counter (``count_sql``), never from counting rows."""
+    page, per_page, offset = paging(10)
+    column, direction = sorting(SORT_COLUMNS, "start_time", "desc") if sortable else NEWEST_FIRST
+    with snapshot():
+        total = query_one(count_sql, params)["total"]
+        items = query_all(
+            f"{SESSION_SELECT} WHERE {where} ORDER BY {column} {direction}, s.id {direction} LIMIT ? OFFSET ?",
+            (*params, per_page, offset),
+        )
+    return items, total, page, per_page
+
+
+def paged_items(items, total, page, per_page):
+    return {"items": items, "total": total, "page": page, "per_page": per_page,
+            "total_pages": total_pages(total, per_page)}
+
+
+def get_session_or_404(session_id):
+    session = query_one(f"{SESSION_SELECT} WHERE s.id = ?", (session_id,))
+    if session is None:
+        raise not_found(f"Study session {session_id} does not exist.")
+    return session
+
+
+@bp.post("/study-sessions")
+def create_session():
+    body = json_body()
+    problems = []
+    for field in ("group_id", "study_activity_id"):
+        if field not in body:
+            problems.append(f"{field} is required.")
+        elif not is_id(body[field]):
+            problems.append(f"{field} must be a positive integer.")
+    if problems:
+        raise bad_request(" ".join(problems))
+    group_id, activity_id = body["group_id"], body["study_activity_id"]
+    with transaction() as db:
+        if query_one("SELECT 1 AS found FROM groups WHERE id = ?", (group_id,)) is None:
+            raise unprocessable(f"Group {group_id} does not exist.")
+        if query_one("SELECT 1 AS found FROM study_activities WHERE id = ?", (activity_id,)) is None:
+            raise unprocessable(f"Study activity {activity_id} does not exist.")
+        now = clock.now_iso()
+        session_id = db.execute(
+            "INSERT INTO study_sessions (group_id, study_activity_id, created_at, ended_at)"
+            " VALUES (?, ?, ?, ?)",
+            (group_id, activity_id, now, now),
+        ).lastrowid
+        session = get_session_or_404(session_id)
+    response = jsonify({**session, "session_id": session_id})
+    response.status_code = 201
+    response.headers["Location"] = url_for(".get_session", session_id=session_id)
+    return response
+
+
+@bp.get("/study-sessions")
+def list_sessions():
+    return jsonify(paged_items(*sessions_page(
+        "1", (), "SELECT sessions_count AS total FROM learning_totals")))
+
+
+@bp.get("/study-sessions/<int:session_id>")
+def get_session(session_id):
+    page, per_page, offset = paging(10)
+    with snapshot():
+        session = get_session_or_404(session_id)
+        total = query_one(
+            "SELECT count(DISTINCT word_id) AS total FROM word_review_items WHERE study_session_id = ?",
+            (session_id,),
+        )["total"]
+        words = query_all(
+            """
+            SELECT w.id, w.kanji, w.romaji, w.english,
+                   sum(r.correct) AS correct_count, sum(1 - r.correct) AS wrong_count
+            FROM word_review_items r JOIN words w ON w.id = r.word_id
+            WHERE r.study_session_id = ?
+            GROUP BY r.word_id ORDER BY r.word_id LIMIT ? OFFSET ?
+            """,
+            (session_id, per_page, offset),
+        )
+    return jsonify({"session": session, "words": words, "total": total, "page": page,
+                    "per_page": per_page, "total_pages": total_pages(total, per_page)})
+
+
+def check_reviews(body):
+    """[(word_id, correct)] from a batch body; a 400 names every bad item."""
+    reviews = body.get("reviews")
+    if not isinstance(reviews, list) or not reviews:
+        raise bad_request("reviews must be a non-empty list of {word_id, is_correct}.")
+    if len(reviews) > MAX_REVIEWS_PER_REQUEST:
+        raise bad_request(f"reviews may hold at most {MAX_REVIEWS_PER_REQUEST} items.")
+    checked, problems = [], []
+    for index, item in enumerate(reviews):
+        where = f"reviews[{index}]"
+        if not isinstance(item, dict):
+            problems.append(f"{where} must be an object.")
+            continue
+        if not is_id(item.get("word_id")):
+            problems.append(f"{where}.word_id must be a positive integer.")
+        field = "is_correct" if "is_correct" in item else "correct"
+        if not isinstance(item.get(field), bool):
+            problems.append(f"{where}.is_correct must be true or false.")
+        else:
+            checked.append((item["word_id"], item[field]))
+    if problems:
+        raise bad_request(" ".join(problems))
+    return checked
+
+
+def check_words_fit(session, word_ids):
+    """422 naming every word that does not exist or is not in the session's group."""
+    distinct = sorted(set(word_ids))
+    marks = ",".join("?" * len(distinct))
+    in_group = {row["word_id"] for row in query_all(
+        f"SELECT word_id FROM word_groups WHERE group_id = ? AND word_id IN ({marks})",
+        (session["group_id"], *distinct))}
+    if len(in_group) == len(distinct):
+        return
+    existing = {row["id"] for row in query_all(f"SELECT id FROM words WHERE id IN ({marks})", distinct)}
+    problems = []
+    for index, word_id in enumerate(word_ids):
+        if word_id not in existing:
+            problems.append(f"reviews[{index}]: word {word_id} does not exist.")
+        elif word_id not in in_group:
+            problems.append(f"reviews[{index}]: word {word_id} is not in group {session['group_name']}.")
+    raise unprocessable(" ".join(problems))
+
+
+INSERT_REVIEW = """
+INSERT INTO word_review_items (word_id, study_session_id, correct, created_at)
+VALUES (?, ?, ?, ?)
+RETURNING id, study_session_id, word_id, correct, created_at
+"""
+
+
+@bp.post("/study-sessions/<int:session_id>/review")
+def record_reviews(session_id):
+    reviews = check_reviews(json_body())
+    with transaction() as db:
+        session = get_session_or_404(session_id)
+        check_words_fit(session, [word_id for word_id, _ in reviews])
+        now = clock.now_iso()
+        db.executemany(
+            "INSERT INTO word_review_items (word_id, study_session_id, correct, created_at) VALUES (?, ?, ?, ?)",
+            [(word_id, session_id, int(correct), now) for word_id, correct in reviews],
+        )
+        count = query_one("SELECT review_items_count FROM study_sessions WHERE id = ?", (session_id,))
+    return jsonify(session_id=session_id, recorded=len(reviews),
+                   review_items_count=count["review_items_count"]), 201
+
+
+@bp.post("/study-sessions/<int:session_id>/words/<int:word_id>/review")
+def record_review(session_id, word_id):
+    correct = require_bool(json_body(), "correct", "is_correct")
+    with transaction() as db:
+        session = get_session_or_404(session_id)
+        if query_one("SELECT 1 AS found FROM words WHERE id = ?", (word_id,)) is None:
+            raise not_found(f"Word {word_id} does not exist.")
+        if query_one("SELECT 1 AS found FROM word_groups WHERE group_id = ? AND word_id = ?",
+                     (session["group_id"], word_id)) is None:
+            raise unprocessable(f"Word {word_id} is not in group {session['group_name']}.")
+        item = dict(db.execute(INSERT_REVIEW, (word_id, session_id, int(correct), clock.now_iso())).fetchone())
+    item["correct"] = bool(item["correct"])
+    return jsonify(item), 201
+
+
+@bp.post("/study-sessions/reset")
+def reset_history():
+    json_body(required=False)
+    with transaction() as db:
+        db.execute("DELETE FROM word_review_items")
+        db.execute("DELETE FROM study_sessions")
+    return jsonify(message="Study history has been reset: every study session and review result was deleted.")
+
+
+@bp.post("/full-reset")
+def full_reset():
+    json_body(required=False)
+    with transaction() as db:
+        seed.reset(db, current_app.config["SEED_DIR"])
+    return jsonify(message="The database has been reset to the seed vocabulary and activities.")
