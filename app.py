@@ -3,10 +3,12 @@
     flask --app app run        # debug server
     gunicorn 'app:create_app()'
 """
+import json
 import os
 import sqlite3
+from pathlib import Path
 
-from flask import Flask
+from flask import Flask, jsonify
 
 import migrate
 from lib import db, errors, security, seed
@@ -14,6 +16,7 @@ from lib import db, errors, security, seed
 # The portal web app calls some routes without /api and with underscores
 # (/study_sessions). Those spellings are rewritten to the canonical /api path
 # before routing, so that they reach the very same views.
+OPENAPI_PATH = Path(__file__).resolve().parent / "lib" / "openapi.json"
 CLIENT_SPELLINGS = {"study_sessions": "study-sessions", "study_activities": "study-activities"}
 
 
@@ -58,6 +61,13 @@ def create_app(test_config=None):
     for module in (words, groups, study_activities, study_sessions, dashboard):
         app.register_blueprint(module.bp, url_prefix="/api")
     app.wsgi_app = ClientPathAliases(app.wsgi_app)
+
+    openapi_document = json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
+
+    @app.get("/api/openapi.json")
+    def openapi():
+        """The OpenAPI 3 description of every canonical route."""
+        return jsonify(openapi_document)
 
     @app.cli.command("seed")
     def seed_command():
