@@ -35,10 +35,10 @@ class MigrationError(Exception):
     pass
 
 
-def available(directory=MIGRATIONS_DIR):
+def available(directory=None):
     """[(version, name, path, checksum)] for every migration file, in order."""
     found = {}
-    for path in sorted(Path(directory).glob("*.sql")):
+    for path in sorted(Path(directory or MIGRATIONS_DIR).glob("*.sql")):
         match = FILE_NAME.match(path.name)
         if not match:
             raise MigrationError(f"{path.name}: migration files are named NNNN_name.sql")
@@ -82,7 +82,7 @@ def check_unchanged(done, files):
             )
 
 
-def migrate(db_path, directory=MIGRATIONS_DIR):
+def migrate(db_path, directory=None):
     """Apply every pending migration; return the file names applied."""
     files = available(directory)
     Path(db_path).parent.mkdir(parents=True, exist_ok=True)
@@ -113,7 +113,7 @@ def migrate(db_path, directory=MIGRATIONS_DIR):
         conn.close()
 
 
-def status(db_path, directory=MIGRATIONS_DIR):
+def status(db_path, directory=None):
     """[(file name, applied_at or None)] for every migration file."""
     conn = connect(str(db_path))
     try:

@@ -129,13 +129,13 @@ def check_reviews(body):
         if not isinstance(item, dict):
             problems.append(f"{where} must be an object.")
             continue
-        if not is_id(item.get("word_id")):
+        word_id = item.get("word_id")
+        correct = item.get("is_correct", item.get("correct"))
+        if not is_id(word_id):
             problems.append(f"{where}.word_id must be a positive integer.")
-        field = "is_correct" if "is_correct" in item else "correct"
-        if not isinstance(item.get(field), bool):
+        if not isinstance(correct, bool):
             problems.append(f"{where}.is_correct must be true or false.")
-        else:
-            checked.append((item["word_id"], item[field]))
+        checked.append((word_id, correct))
     if problems:
         raise bad_request(" ".join(problems))
     return checked

@@ -1,0 +1,125 @@
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+import migrate
+from tests.conftest import ROOT
+
+
+def tables(path):
+    conn = sqlite3.connect(path)
+    try:
+        return {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    finally:
+        conn.close()
+
+
+def applied_versions(path):
+    conn = sqlite3.connect(path)
+    try:
+        return [row[0] for row in conn.execute("SELECT version FROM schema_migrations ORDER BY version")]
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def migrations(tmp_path):
+    """A migrations folder of the test's own, starting with a copy of the real ones."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for path in migrate.MIGRATIONS_DIR.glob("*.sql"):
+        (folder / path.name).write_bytes(path.read_bytes())
+    return folder
+
+
+def test_first_run_creates_the_schema_and_records_it(tmp_path):
+    db = tmp_path / "new" / "lang.db"
+    names = migrate.migrate(db)
+    assert names == [path.name for _, _, path, _ in migrate.available()]
+    assert {"words", "groups", "word_groups", "study_activities", "study_sessions",
+            "word_review_items", "schema_migrations"} <= tables(db)
+    assert applied_versions(db) == [version for version, *_ in migrate.available()]
+
+
+def test_running_twice_applies_nothing(tmp_path):
+    db = tmp_path / "lang.db"
+    migrate.migrate(db)
+    before = applied_versions(db)
+    assert migrate.migrate(db) == []
+    assert applied_versions(db) == before
+
+
+def test_database_is_in_wal_mode(tmp_path):
+    db = tmp_path / "lang.db"
+    migrate.migrate(db)
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.close()
+
+
+def test_an_edited_applied_migration_is_refused_by_name(tmp_path, migrations):
+    db = tmp_path / "lang.db"
+    migrate.migrate(db, migrations)
+    first = sorted(migrations.glob("*.sql"))[0]
+    first.write_text(first.read_text() + "\n-- edited\n")
+    with pytest.raises(migrate.MigrationError, match=first.name):
+        migrate.migrate(db, migrations)
+
+
+def test_a_failing_migration_leaves_nothing_half_applied(tmp_path, migrations):
+    db = tmp_path / "lang.db"
+    migrate.migrate(db, migrations)
+    (migrations / "0900_broken.sql").write_text(
+        "CREATE TABLE half_done (id INTEGER PRIMARY KEY);\n"
+        "INSERT INTO half_done (id) VALUES (1);\n"
+        "INSERT INTO no_such_table (id) VALUES (1);\n"
+    )
+    with pytest.raises(migrate.MigrationError, match="0900_broken.sql"):
+        migrate.migrate(db, migrations)
+    assert "half_done" not in tables(db)
+    assert 900 not in applied_versions(db)
+
+
+def test_new_migrations_apply_in_order_after_the_applied_ones(tmp_path, migrations):
+    db = tmp_path / "lang.db"
+    migrate.migrate(db, migrations)
+    (migrations / "0901_second.sql").write_text("INSERT INTO first_table (note) VALUES ('second');\n")
+    (migrations / "0900_first.sql").write_text("CREATE TABLE first_table (note TEXT);\n")
+    assert migrate.migrate(db, migrations) == ["0900_first.sql", "0901_second.sql"]
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT note FROM first_table").fetchall() == [("second",)]
+    conn.close()
+
+
+def test_triggers_with_semicolons_in_their_body_are_one_statement():
+    script = "CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE b SET n = n + 1; DELETE FROM c; END;\nSELECT ';';"
+    assert len(list(migrate.statements(script))) == 2
+
+
+def test_badly_named_files_are_refused(tmp_path, migrations):
+    (migrations / "2_oops.sql").write_text("SELECT 1;")
+    with pytest.raises(migrate.MigrationError, match="2_oops.sql"):
+        migrate.migrate(tmp_path / "lang.db", migrations)
+
+
+def test_command_line_applies_and_reports_status_from_any_directory(tmp_path):
+    db = tmp_path / "cli.db"
+    run = [sys.executable, str(ROOT / "migrate.py"), "--db", str(db)]
+    first = subprocess.run(run, cwd=tmp_path, capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    assert "applied 0001_initial.sql" in first.stdout
+    again = subprocess.run(run, cwd=tmp_path, capture_output=True, text=True)
+    assert again.stdout.strip() == "nothing to apply"
+    status = subprocess.run(run + ["--status"], cwd=tmp_path, capture_output=True, text=True)
+    assert "0001_initial.sql" in status.stdout and "pending" not in status.stdout
+
+
+def test_command_line_exits_non_zero_on_an_edited_migration(tmp_path, migrations, monkeypatch):
+    db = tmp_path / "lang.db"
+    migrate.migrate(db, migrations)
+    monkeypatch.setattr(migrate, "MIGRATIONS_DIR", migrations)
+    first = sorted(migrations.glob("*.sql"))[0]
+    first.write_text(first.read_text() + "\n-- edited\n")
+    assert migrate.main(["--db", str(db)]) == 1

@@ -1,0 +1,128 @@
+import json
+import shutil
+
+import pytest
+
+import migrate
+from app import create_app
+from lib import seed
+from lib.db import connect, immediate
+
+TABLES = ("words", "groups", "word_groups", "study_activities")
+
+
+def contents(path):
+    conn = connect(str(path))
+    try:
+        return {table: conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall() for table in TABLES}
+    finally:
+        conn.close()
+
+
+def load(path, seed_dir=seed.SEED_DIR):
+    conn = connect(str(path))
+    try:
+        with immediate(conn):
+            seed.load(conn, seed_dir)
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def empty_db(tmp_path):
+    path = tmp_path / "empty.db"
+    migrate.migrate(path)
+    return path
+
+
+@pytest.fixture
+def seed_copy(tmp_path):
+    """A seed folder of the test's own, to break on purpose."""
+    folder = tmp_path / "seed"
+    shutil.copytree(seed.SEED_DIR, folder)
+    return folder
+
+
+def rewrite_first_word(seed_dir, **changes):
+    path = sorted((seed_dir / "vocabulary").glob("*.json"))[0]
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["words"][0].update(changes)
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path.name
+
+
+def test_seed_is_real_beginner_vocabulary():
+    groups, activities = seed.read_seed()
+    words = {(w["kanji"], w["romaji"], w["english"]) for ws in groups.values() for w in ws}
+    assert len(groups) >= 6
+    assert len(words) >= 300
+    assert len(activities) >= 2
+    assert all(a["url"].startswith("http") for a in activities)
+
+
+def test_loading_twice_leaves_the_same_rows(empty_db):
+    load(empty_db)
+    first = contents(empty_db)
+    load(empty_db)
+    assert contents(empty_db) == first
+    groups, _ = seed.read_seed()
+    assert len(first["groups"]) == len(groups)
+    assert len(first["word_groups"]) == sum(len(words) for words in groups.values())
+
+
+def test_group_word_counts_match_the_seed_files(empty_db):
+    load(empty_db)
+    groups, _ = seed.read_seed()
+    conn = connect(str(empty_db))
+    counts = dict(conn.execute("SELECT name, word_count FROM groups").fetchall())
+    conn.close()
+    assert counts == {name: len(words) for name, words in groups.items()}
+
+
+def test_flask_seed_command_is_idempotent(app, runner, db_path):
+    before = contents(db_path)
+    result = runner.invoke(args=["seed"])
+    assert result.exit_code == 0 and "seed loaded" in result.output
+    assert contents(db_path) == before
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"parts": [{"kanji": "X", "romaji": ["x"]}]}, "kanji do not join"),
+    ({"romaji": "nope"}, "romaji do not join"),
+    ({"romaji": "Taberu"}, "lowercase"),
+    ({"english": ""}, "english must be a non-empty string"),
+    ({"parts": []}, "parts must be a non-empty list"),
+    ({"parts": [{"kanji": "x", "romaji": []}]}, "non-empty list of syllables"),
+])
+def test_a_bad_entry_is_named_and_nothing_is_loaded(empty_db, seed_copy, changes, message):
+    file_name = rewrite_first_word(seed_copy, **changes)
+    with pytest.raises(seed.SeedError, match=message) as error:
+        load(empty_db, seed_copy)
+    assert f"vocabulary/{file_name}, word 1" in str(error.value)
+    assert all(rows == [] for rows in contents(empty_db).values())
+
+
+def test_an_activity_without_an_absolute_url_is_refused(empty_db, seed_copy):
+    path = seed_copy / "study_activities.json"
+    activities = json.loads(path.read_text(encoding="utf-8"))
+    activities[0]["url"] = "/typing"
+    path.write_text(json.dumps(activities), encoding="utf-8")
+    with pytest.raises(seed.SeedError, match="study_activities.json, activity 1"):
+        load(empty_db, seed_copy)
+
+
+def test_first_start_creates_migrates_and_seeds_the_database(tmp_path):
+    path = tmp_path / "instance" / "fresh.db"
+    client = create_app({"TESTING": True, "DATABASE": str(path)}).test_client()
+    body = client.get("/api/words").get_json()
+    assert body["total_words"] == len({(w["kanji"], w["romaji"], w["english"])
+                                       for ws in seed.read_seed()[0].values() for w in ws})
+    assert client.get("/api/study-activities").get_json()
+
+
+def test_database_path_comes_from_the_environment(tmp_path, monkeypatch):
+    path = tmp_path / "from_env.db"
+    monkeypatch.setenv("LANG_PORTAL_DATABASE", str(path))
+    app = create_app({"TESTING": True})
+    assert app.config["DATABASE"] == str(path)
+    assert path.exists()
