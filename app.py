@@ -8,10 +8,11 @@ import os
 import sqlite3
 from pathlib import Path
 
+import click
 from flask import Flask, jsonify
 
 import migrate
-from lib import db, errors, security, seed
+from lib import backup, db, errors, security, seed
 
 # The portal web app calls some routes without /api and with underscores
 # (/study_sessions). Those spellings are rewritten to the canonical /api path
@@ -47,6 +48,7 @@ def create_app(test_config=None):
     app.config.from_prefixed_env("LANG_PORTAL")
     if test_config is not None:
         app.config.from_mapping(test_config)
+    app.config.setdefault("BACKUP_DIR", os.path.join(os.path.dirname(app.config["DATABASE"]), "backups"))
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
@@ -79,6 +81,12 @@ def create_app(test_config=None):
         finally:
             conn.close()
         print("seed loaded")
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False))
+    def backup_command(path):
+        """Write a consistent copy of the database to PATH (safe while serving)."""
+        print(f"backed up to {backup.backup(app.config['DATABASE'], path)}")
 
     return app
 

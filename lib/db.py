@@ -47,9 +47,21 @@ def immediate(conn):
     conn.execute("COMMIT")
 
 
+@contextmanager
 def transaction():
-    """The request's write transaction: all of it is stored, or none."""
-    return immediate(get_db())
+    """The request's write transaction: all of it is stored, or none.
+
+    Nested uses join the outermost one, which alone commits."""
+    db = get_db()
+    if g.get("writing"):
+        yield db
+        return
+    g.writing = True
+    try:
+        with immediate(db):
+            yield db
+    finally:
+        g.writing = False
 
 
 @contextmanager

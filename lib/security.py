@@ -16,7 +16,8 @@ LOCAL_ORIGINS = [
     re.compile(r"https?://127\.0\.0\.1(:[0-9]{1,5})?"),
     re.compile(r"https?://\[::1\](:[0-9]{1,5})?"),
 ]
-LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]", "::1"]
+# IPv6 literals cannot be matched by Werkzeug's trusted-host check; we bind to IPv4.
+LOCAL_HOSTS = ["localhost", "127.0.0.1"]
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 

@@ -1,8 +1,9 @@
 from flask import Blueprint, current_app, jsonify, url_for
 
-from lib import clock, seed
+from lib import backup, clock, seed
 from lib.db import query_all, query_one, snapshot, transaction
 from lib.errors import bad_request, not_found, unprocessable
+from lib.idempotency import idempotent
 from lib.validation import is_id, json_body, paging, require_bool, sorting, total_pages
 
 bp = Blueprint("study_sessions", __name__)
@@ -58,6 +59,7 @@ def get_session_or_404(session_id):
 
 
 @bp.post("/study-sessions")
+@idempotent
 def create_session():
     body = json_body()
     problems = []
@@ -168,6 +170,7 @@ RETURNING id, study_session_id, word_id, correct, created_at
 
 
 @bp.post("/study-sessions/<int:session_id>/review")
+@idempotent
 def record_reviews(session_id):
     reviews = check_reviews(json_body())
     with transaction() as db:
@@ -184,6 +187,7 @@ def record_reviews(session_id):
 
 
 @bp.post("/study-sessions/<int:session_id>/words/<int:word_id>/review")
+@idempotent
 def record_review(session_id, word_id):
     correct = require_bool(json_body(), "correct", "is_correct")
     with transaction() as db:
@@ -211,5 +215,8 @@ def reset_history():
 def full_reset():
     json_body(required=False)
     with transaction() as db:
+        # Taken under the write lock, so it is exactly what the reset removes.
+        saved = backup.save_before_reset(current_app.config["DATABASE"], current_app.config["BACKUP_DIR"])
         seed.reset(db, current_app.config["SEED_DIR"])
-    return jsonify(message="The database has been reset to the seed vocabulary and activities.")
+    return jsonify(message="The database has been reset to the seed vocabulary and activities.",
+                   backup=saved.name)

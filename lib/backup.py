@@ -1,0 +1,28 @@
+"""Consistent copies of the database with SQLite's online backup API.
+
+The copy is one read transaction on the source: safe while others write."""
+import sqlite3
+from pathlib import Path
+
+from lib import clock
+from lib.db import connect
+
+
+def backup(source_path, target_path):
+    target_path = Path(target_path)
+    target_path.parent.mkdir(parents=True, exist_ok=True)
+    source = connect(str(source_path))
+    target = sqlite3.connect(str(target_path))
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+    return target_path
+
+
+def save_before_reset(source_path, backup_dir):
+    """A backup in ``backup_dir`` named after the database and the time."""
+    stem = Path(source_path).stem
+    stamp = clock.utcnow().strftime("%Y%m%dT%H%M%S%fZ")
+    return backup(source_path, Path(backup_dir) / f"{stem}-{stamp}.db")

@@ -1,0 +1,68 @@
+"""Safe retries: a POST sent again with the same Idempotency-Key header gets
+the first response back and stores nothing new.
+
+The key is looked up, and the response stored, inside the view's own write
+transaction, so two concurrent requests with one key cannot both write.
+"""
+import hashlib
+import json
+import re
+from datetime import timedelta
+from functools import wraps
+
+from flask import make_response, request
+
+from lib import clock
+from lib.db import transaction
+from lib.errors import ApiError, bad_request
+
+HEADER = "Idempotency-Key"
+KEY = re.compile(r"[\x21-\x7e]{1,200}")
+# Keys are honoured for at least a day; older ones are dropped as new ones come.
+KEEP_FOR = timedelta(hours=48)
+
+
+def fingerprint():
+    body = request.get_json(silent=True)
+    # The same JSON sent with other spacing or key order is the same request.
+    data = json.dumps(body, sort_keys=True).encode() if body is not None else request.get_data()
+    return hashlib.sha256(f"{request.method} {request.path}\n".encode() + data).hexdigest()
+
+
+def idempotent(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        key = request.headers.get(HEADER)
+        if key is None:
+            return view(*args, **kwargs)
+        if not KEY.fullmatch(key):
+            raise bad_request(f"{HEADER} must be 1 to 200 visible ASCII characters.")
+        this_request = fingerprint()
+        with transaction() as db:
+            now = clock.utcnow()
+            db.execute("DELETE FROM idempotency_keys WHERE created_at < ?", (clock.iso(now - KEEP_FOR),))
+            first = db.execute("SELECT fingerprint, status, body, location FROM idempotency_keys WHERE key = ?",
+                               (key,)).fetchone()
+            if first is not None:
+                if first["fingerprint"] != this_request:
+                    raise ApiError(409, f"This {HEADER} was already used for a different request.")
+                return replay(first)
+            response = make_response(view(*args, **kwargs))
+            if 200 <= response.status_code < 300:
+                db.execute(
+                    "INSERT INTO idempotency_keys (key, fingerprint, status, body, location, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (key, this_request, response.status_code, response.get_data(as_text=True),
+                     response.headers.get("Location"), clock.iso(now)),
+                )
+        return response
+    return wrapper
+
+
+def replay(first):
+    response = make_response(first["body"], first["status"])
+    response.mimetype = "application/json"
+    if first["location"]:
+        response.headers["Location"] = first["location"]
+    response.headers["Idempotent-Replayed"] = "true"
+    return response

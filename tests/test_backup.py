@@ -1,0 +1,53 @@
+import sqlite3
+from pathlib import Path
+
+from lib.db import connect
+
+
+def rows(path, sql):
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def record_a_session(client):
+    return client.post("/api/study-sessions", json={"group_id": 1, "study_activity_id": 1}).get_json()["id"]
+
+
+def test_backup_command_writes_a_consistent_copy(app, runner, client, tmp_path):
+    session_id = record_a_session(client)
+    target = tmp_path / "copies" / "copy.db"
+    result = runner.invoke(args=["backup", str(target)])
+    assert result.exit_code == 0, result.output
+    assert rows(target, "PRAGMA integrity_check") == [("ok",)]
+    assert rows(target, "SELECT id FROM study_sessions") == [(session_id,)]
+    assert rows(target, "SELECT count(*) FROM words") == rows(app.config["DATABASE"], "SELECT count(*) FROM words")
+
+
+def test_backup_while_another_connection_holds_a_write_transaction(app, runner, client, db_path, tmp_path):
+    record_a_session(client)
+    writer = connect(str(db_path))
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO study_sessions (group_id, study_activity_id, created_at, ended_at)"
+                   " VALUES (1, 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')")
+    try:
+        result = runner.invoke(args=["backup", str(tmp_path / "during.db")])
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert result.exit_code == 0, result.output
+    # the uncommitted row is not in the copy; the committed one is
+    assert rows(tmp_path / "during.db", "SELECT count(*) FROM study_sessions") == [(1,)]
+
+
+def test_full_reset_takes_a_backup_first_and_names_it(app, client, db_path):
+    session_id = record_a_session(client)
+    response = client.post("/api/full-reset")
+    assert response.status_code == 200
+    name = response.get_json()["backup"]
+    saved = Path(app.config["BACKUP_DIR"]) / name
+    assert Path(name).name == name and saved.exists()
+    assert rows(saved, "SELECT id FROM study_sessions") == [(session_id,)]
+    assert rows(db_path, "SELECT count(*) FROM study_sessions") == [(0,)]

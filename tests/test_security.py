@@ -1,0 +1,86 @@
+import pytest
+
+from app import create_app
+
+
+def count_sessions(db):
+    return db.execute("SELECT count(*) FROM study_sessions").fetchone()[0]
+
+
+@pytest.mark.parametrize("content_type, data", [
+    ("text/plain", '{"group_id": 1, "study_activity_id": 1}'),
+    ("application/x-www-form-urlencoded", "group_id=1&study_activity_id=1"),
+    ("multipart/form-data; boundary=x", "--x--"),
+])
+def test_a_post_that_is_not_json_is_415_and_changes_nothing(client, db, content_type, data):
+    response = client.post("/api/study-sessions", data=data, content_type=content_type)
+    assert response.status_code == 415 and "JSON" in response.get_json()["error"]
+    assert count_sessions(db) == 0
+
+
+@pytest.mark.parametrize("path", ["/api/study-sessions/reset", "/api/full-reset"])
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+def test_a_form_or_text_post_cannot_reset(client, db, path, content_type):
+    client.post("/api/study-sessions", json={"group_id": 1, "study_activity_id": 1})
+    response = client.post(path, data="x", content_type=content_type)
+    assert response.status_code == 415
+    assert count_sessions(db) == 1
+
+
+@pytest.mark.parametrize("path", ["/api/study-sessions/reset", "/api/full-reset"])
+def test_a_post_from_another_website_cannot_reset(client, db, path):
+    client.post("/api/study-sessions", json={"group_id": 1, "study_activity_id": 1})
+    response = client.post(path, json={}, headers={"Origin": "https://evil.example"})
+    assert response.status_code == 403 and response.get_json()["error"]
+    assert "Access-Control-Allow-Origin" not in response.headers
+    assert count_sessions(db) == 1
+
+
+def test_a_post_from_the_portal_origin_is_allowed(client, db):
+    response = client.post("/api/study-sessions", json={"group_id": 1, "study_activity_id": 1},
+                           headers={"Origin": "http://localhost:5173"})
+    assert response.status_code == 201
+    assert response.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
+
+
+@pytest.mark.parametrize("host", ["evil.example", "attacker.example:5000", "10.0.0.5"])
+def test_an_unknown_host_name_is_400(client, host):
+    response = client.get("/api/words", headers={"Host": host})
+    assert response.status_code == 400 and response.get_json()["error"]
+
+
+@pytest.mark.parametrize("host", ["localhost", "localhost:5000", "127.0.0.1:5000"])
+def test_local_host_names_are_served(client, host):
+    assert client.get("/api/words", headers={"Host": host}).status_code == 200
+
+
+def test_configured_host_names_are_served(db_path, monkeypatch):
+    monkeypatch.setenv("LANG_PORTAL_ALLOWED_HOSTS", "portal.lan, study.lan")
+    client = create_app({"TESTING": True, "DATABASE": str(db_path)}).test_client()
+    assert client.get("/api/words", headers={"Host": "study.lan:5000"}).status_code == 200
+    assert client.get("/api/words", headers={"Host": "other.lan"}).status_code == 400
+
+
+def test_a_body_over_the_size_limit_is_413_and_changes_nothing(client, db):
+    padding = "x" * (1024 * 1024)
+    response = client.post("/api/study-sessions", json={"group_id": 1, "study_activity_id": 1, "pad": padding})
+    assert response.status_code == 413 and response.get_json()["error"]
+    assert count_sessions(db) == 0
+
+
+def test_the_size_limit_is_configurable(db_path, db):
+    client = create_app({"TESTING": True, "DATABASE": str(db_path), "MAX_CONTENT_LENGTH": 100}).test_client()
+    response = client.post("/api/study-sessions", json={"group_id": 1, "study_activity_id": 1, "pad": "x" * 200})
+    assert response.status_code == 413
+    assert count_sessions(db) == 0
+
+
+def test_per_page_is_bounded(client):
+    response = client.get("/api/words?per_page=1000")
+    assert response.status_code == 400 and "1 to 100" in response.get_json()["error"]
+
+
+def test_make_run_binds_to_loopback_by_default():
+    from tests.conftest import ROOT
+    makefile = (ROOT / "Makefile").read_text()
+    assert "HOST ?= 127.0.0.1" in makefile and "--bind $(HOST):$(PORT)" in makefile
