@@ -1,0 +1,203 @@
+"""Several gunicorn workers writing at once lose nothing, and a server killed
+in the middle of writing keeps everything it acknowledged."""
+import random
+import sqlite3
+import threading
+import time
+
+import pytest
+
+from tests.live_server import LiveServer
+
+CLIENTS = 8
+REQUESTS_PER_CLIENT = 40
+
+
+@pytest.fixture
+def server(db_path):
+    live = LiveServer(db_path, workers=4).start()
+    yield live
+    live.stop()
+
+
+def group_words(db_path):
+    conn = sqlite3.connect(db_path)
+    try:
+        words = {}
+        for group_id, word_id in conn.execute("SELECT group_id, word_id FROM word_groups"):
+            words.setdefault(group_id, []).append(word_id)
+        return words
+    finally:
+        conn.close()
+
+
+def recount_mismatches(db_path):
+    """Every counter the triggers keep, against a recount from the rows."""
+    conn = sqlite3.connect(db_path)
+    try:
+        checks = {
+            "word counts": """
+                SELECT count(*) FROM words w WHERE correct_count != (SELECT count(*) FROM word_review_items
+                    WHERE word_id = w.id AND correct = 1)
+                OR wrong_count != (SELECT count(*) FROM word_review_items WHERE word_id = w.id AND correct = 0)""",
+            "session counts": """
+                SELECT count(*) FROM study_sessions s WHERE review_items_count != (SELECT count(*)
+                    FROM word_review_items WHERE study_session_id = s.id)
+                OR correct_count != (SELECT count(*) FROM word_review_items
+                    WHERE study_session_id = s.id AND correct = 1)""",
+            "totals": """
+                SELECT count(*) FROM learning_totals WHERE
+                    sessions_count != (SELECT count(*) FROM study_sessions)
+                    OR review_items_count != (SELECT count(*) FROM word_review_items)
+                    OR correct_count != (SELECT count(*) FROM word_review_items WHERE correct = 1)""",
+        }
+        return {name: conn.execute(sql).fetchone()[0] for name, sql in checks.items()}
+    finally:
+        conn.close()
+
+
+def stored(db_path, sql):
+    conn = sqlite3.connect(db_path)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+class Tally:
+    """What the clients were told, across threads."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.sessions = set()
+        self.review_items = 0
+        self.sent = {}  # session id -> items in the one batch sent to it
+        self.batches = {}  # the same, for the batches acknowledged
+        self.server_errors = []
+        self.locked = 0
+        self.requests = 0
+
+    def saw(self, status, body):
+        with self.lock:
+            self.requests += 1
+            if status >= 500:
+                self.server_errors.append((status, body))
+            if "locked" in str(body):
+                self.locked += 1
+
+
+def client_run(server, words, tally, seed):
+    rng = random.Random(seed)
+    session_id, group_id = None, None
+    for _ in range(REQUESTS_PER_CLIENT):
+        kind = rng.choice(["create", "batch", "batch", "single", "read"]) if session_id else "create"
+        if kind == "create":
+            group_id = rng.choice(list(words))
+            status, body = server.request("POST", "/api/study-sessions",
+                                          {"group_id": group_id, "study_activity_id": rng.choice([1, 2])})
+            if status == 201:
+                session_id = body["id"]
+                with tally.lock:
+                    tally.sessions.add(session_id)
+        elif kind == "batch":
+            reviews = [{"word_id": rng.choice(words[group_id]), "is_correct": rng.random() < 0.7}
+                       for _ in range(rng.randint(1, 20))]
+            status, body = server.request("POST", f"/api/study-sessions/{session_id}/review", {"reviews": reviews})
+            if status == 201:
+                with tally.lock:
+                    tally.review_items += body["recorded"]
+        elif kind == "single":
+            word_id = rng.choice(words[group_id])
+            status, body = server.request("POST", f"/api/study-sessions/{session_id}/words/{word_id}/review",
+                                          {"correct": rng.random() < 0.5})
+            if status == 201:
+                with tally.lock:
+                    tally.review_items += 1
+        else:
+            path = rng.choice(["/api/study-sessions", "/api/dashboard/stats", "/api/dashboard/recent-session",
+                               f"/api/study-sessions/{session_id}", "/words?sort_by=wrong_count&order=desc",
+                               f"/groups/{group_id}/study_sessions"])
+            status, body = server.request("GET", path)
+            assert status == 200, (path, status, body)
+        tally.saw(status, body)
+
+
+def run_clients(target, *args):
+    threads = [threading.Thread(target=target, args=(*args, seed)) for seed in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def test_concurrent_writers_lose_nothing(server, db_path):
+    tally = Tally()
+    run_clients(client_run, server, group_words(db_path), tally)
+    print(f"\nload: {tally.requests} requests, {len(tally.sessions)} sessions and "
+          f"{tally.review_items} review items acknowledged, {len(tally.server_errors)} 5xx, {tally.locked} locked")
+    assert tally.requests == CLIENTS * REQUESTS_PER_CLIENT
+    assert tally.server_errors == [] and tally.locked == 0
+    assert stored(db_path, "SELECT count(*) FROM study_sessions") == [(len(tally.sessions),)]
+    assert stored(db_path, "SELECT count(*) FROM word_review_items") == [(tally.review_items,)]
+    assert recount_mismatches(db_path) == {"word counts": 0, "session counts": 0, "totals": 0}
+
+
+def writer_until_killed(server, words, tally, stop, seed):
+    """One session per batch, so a batch half-written would show as a short session."""
+    rng = random.Random(seed)
+    while not stop.is_set():
+        try:
+            group_id = rng.choice(list(words))
+            status, body = server.request("POST", "/api/study-sessions", {"group_id": group_id,
+                                                                          "study_activity_id": 1}, timeout=5)
+            if status != 201:
+                continue
+            session_id = body["id"]
+            with tally.lock:
+                tally.sessions.add(session_id)
+            size = rng.randint(2, 20)
+            reviews = [{"word_id": rng.choice(words[group_id]), "is_correct": rng.random() < 0.5}
+                       for _ in range(size)]
+            with tally.lock:
+                tally.sent[session_id] = size
+            status, body = server.request("POST", f"/api/study-sessions/{session_id}/review",
+                                          {"reviews": reviews}, timeout=5)
+            if status == 201:
+                with tally.lock:
+                    tally.batches[session_id] = size
+        except OSError:  # the server is gone: whatever was not answered was not acknowledged
+            return
+
+
+def test_a_killed_server_keeps_every_acknowledged_write(db_path):
+    server = LiveServer(db_path, workers=4).start()
+    words, tally, stop = group_words(db_path), Tally(), threading.Event()
+    threads = [threading.Thread(target=writer_until_killed, args=(server, words, tally, stop, seed))
+               for seed in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    try:
+        time.sleep(1.5)
+        server.kill()
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    sizes = dict(stored(db_path, "SELECT study_session_id, count(*) FROM word_review_items GROUP BY 1"))
+    posted = stored(db_path, "SELECT id FROM study_sessions")
+    print(f"\ncrash: {len(tally.sessions)} sessions and {len(tally.batches)} batches acknowledged before the kill; "
+          f"{len(posted)} sessions and {sum(sizes.values())} review items stored")
+    assert len(tally.batches) > 0, "the load did not get going before the kill"
+    assert stored(db_path, "PRAGMA integrity_check") == [("ok",)]
+    assert tally.sessions <= {row[0] for row in posted}
+    assert all(sizes.get(session_id) == size for session_id, size in tally.batches.items())
+    # each batch went to a session of its own: even one cut off by the kill is all there or not at all
+    assert all(sizes.get(session_id, 0) in (0, size) for session_id, size in tally.sent.items())
+    assert recount_mismatches(db_path) == {"word counts": 0, "session counts": 0, "totals": 0}
+
+    restarted = LiveServer(db_path, workers=2).start()
+    try:
+        assert restarted.request("GET", "/api/dashboard/stats")[1]["total_sessions"] == len(posted)
+        assert restarted.request("POST", "/api/study-sessions", {"group_id": 1, "study_activity_id": 1})[0] == 201
+    finally:
+        restarted.stop()
