@@ -10,15 +10,27 @@ from pathlib import Path
 
 import click
 from flask import Flask, jsonify
+from werkzeug.routing import IntegerConverter
 
 import migrate
 from lib import backup, db, errors, security, seed
+from lib.validation import MAX_ID
 
 # The portal web app calls some routes without /api and with underscores
 # (/study_sessions). Those spellings are rewritten to the canonical /api path
 # before routing, so that they reach the very same views.
 OPENAPI_PATH = Path(__file__).resolve().parent / "lib" / "openapi.json"
 CLIENT_SPELLINGS = {"study_sessions": "study-sessions", "study_activities": "study-activities"}
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in our routes: an id from 1 to SQLite's largest integer.
+    Anything else names no row, so it is a 404 before any SQL runs."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 class ClientPathAliases:
@@ -59,6 +71,7 @@ def create_app(test_config=None):
     errors.init_app(app)
     security.init_app(app, activity_urls(app.config["DATABASE"]))
 
+    app.url_map.converters["int"] = IdConverter
     from routes import dashboard, groups, study_activities, study_sessions, words
     for module in (words, groups, study_activities, study_sessions, dashboard):
         app.register_blueprint(module.bp, url_prefix="/api")

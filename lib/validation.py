@@ -9,6 +9,9 @@ MAX_PER_PAGE = 100
 # Far beyond any real page, and keeps OFFSET inside SQLite's 64-bit integers.
 MAX_PAGE = 10**9
 INTEGER = re.compile(r"[+-]?[0-9]{1,12}")
+# SQLite integers are 64-bit: a larger id names no row, and would raise
+# OverflowError as a query parameter.
+MAX_ID = 2**63 - 1
 
 
 def json_body(required=True):
@@ -29,7 +32,7 @@ def json_body(required=True):
 
 def is_id(value):
     # bool is a subclass of int: true/false are not ids.
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
 def require_id(body, field):
@@ -41,13 +44,16 @@ def require_id(body, field):
 
 
 def require_bool(body, *fields):
-    """The first of ``fields`` present in ``body``, which must be a boolean."""
-    for field in fields:
-        if field in body:
-            if not isinstance(body[field], bool):
-                raise bad_request(f"{field} must be true or false.")
-            return body[field]
-    raise bad_request(f"{' or '.join(fields)} is required.")
+    """The first of ``fields`` (a name and its aliases) present in ``body``.
+    Each of them that is present must be a boolean: an ill-typed alias is not
+    silently ignored."""
+    present = [field for field in fields if field in body]
+    if not present:
+        raise bad_request(f"{' or '.join(fields)} is required.")
+    for field in present:
+        if not isinstance(body[field], bool):
+            raise bad_request(f"{field} must be true or false.")
+    return body[present[0]]
 
 
 def int_arg(name, default, low, high):
