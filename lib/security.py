@@ -11,10 +11,12 @@ from flask_cors import CORS
 
 from lib.errors import ApiError
 
+# Anchored at both ends (\Z): flask-cors matches from the start only, and
+# http://localhost.evil.example must not pass for http://localhost.
 LOCAL_ORIGINS = [
-    re.compile(r"https?://localhost(:[0-9]{1,5})?"),
-    re.compile(r"https?://127\.0\.0\.1(:[0-9]{1,5})?"),
-    re.compile(r"https?://\[::1\](:[0-9]{1,5})?"),
+    re.compile(r"https?://localhost(:[0-9]{1,5})?\Z"),
+    re.compile(r"https?://127\.0\.0\.1(:[0-9]{1,5})?\Z"),
+    re.compile(r"https?://\[::1\](:[0-9]{1,5})?\Z"),
 ]
 # IPv6 literals cannot be matched by Werkzeug's trusted-host check; we bind to IPv4.
 LOCAL_HOSTS = ["localhost", "127.0.0.1"]
@@ -38,7 +40,7 @@ def as_list(value):
 def allowed_origins(app, activity_urls):
     exact = {origin_of(url) for url in activity_urls}
     exact.update(origin.rstrip("/") for origin in as_list(app.config.get("CORS_ORIGINS")))
-    return LOCAL_ORIGINS + [re.compile(re.escape(origin)) for origin in sorted(exact)]
+    return LOCAL_ORIGINS + [re.compile(re.escape(origin) + r"\Z") for origin in sorted(exact)]
 
 
 def init_app(app, activity_urls):

@@ -1,0 +1,209 @@
+"""Groups: the list, one group, its words (paged and raw) and its sessions."""
+import math
+
+import pytest
+
+from tests.helpers import (
+    ALLOWED_PAGING, BAD_ORDERS, BAD_PAGING, GROUP, SESSION, WORD, WORD_PAGE, WORD_SORT_KEYS, WORDS_RECOUNTED,
+    array, assert_each, assert_error, assert_fields, assert_pages_match, count, freeze_clock, get_ok,
+    group_word_ids, integer, post_reviews, record_review_history, rows, spellings, start_session, text,
+    walk_pages,
+)
+
+GROUP_PAGE = {"groups": array, "total_pages": integer, "current_page": integer}
+GROUP_SESSIONS_PAGE = {"study_sessions": array, "total_pages": integer, "current_page": integer}
+RAW_WORDS = {"group_id": integer, "group_name": text, "words": array}
+RAW_WORD = {"id": integer, "kanji": text, "romaji": text, "english": text, "parts": array}
+
+# The group's word count recomputed from its words, not read from a counter.
+GROUPS_RECOUNTED = """
+SELECT * FROM (
+    SELECT g.id, g.name AS group_name,
+           (SELECT count(*) FROM word_groups wg WHERE wg.group_id = g.id) AS word_count
+    FROM groups g
+)
+"""
+GROUP_SORT_COLUMNS = {"name": "group_name", "word_count": "word_count", "words_count": "word_count"}
+
+# A group's sessions, with end time and review count recomputed from the reviews.
+SESSIONS_RECOUNTED = """
+SELECT * FROM (
+    SELECT s.id, s.group_id, g.name AS group_name,
+           s.study_activity_id AS activity_id, a.name AS activity_name,
+           s.created_at AS start_time,
+           coalesce((SELECT max(r.created_at) FROM word_review_items r
+                     WHERE r.study_session_id = s.id), s.created_at) AS end_time,
+           (SELECT count(*) FROM word_review_items r WHERE r.study_session_id = s.id)
+               AS review_items_count
+    FROM study_sessions s
+    JOIN groups g ON g.id = s.group_id
+    JOIN study_activities a ON a.id = s.study_activity_id
+    WHERE s.group_id = ?
+)
+"""
+SESSION_SORT_COLUMNS = {
+    "id": "id",
+    "activity_name": "activity_name", "activityName": "activity_name",
+    "group_name": "group_name", "groupName": "group_name",
+    "start_time": "start_time", "startTime": "start_time",
+    "end_time": "end_time", "endTime": "end_time",
+    "review_items_count": "review_items_count", "reviewItemsCount": "review_items_count",
+}
+STUDIED_GROUP = 2
+SESSION_PATHS = spellings("/api/groups/{id}/study-sessions")
+
+
+def group_session_history(client, db, monkeypatch):
+    """Seven sessions of one group, with both activities, started at hours
+    out of id order, whose review counts tie and whose last reviews come in
+    yet another order, so that the sort keys order them differently."""
+    words = group_word_ids(db, STUDIED_GROUP)
+    sessions = []
+    for hour, activity_id, reviews in [(3, 1, 3), (0, 2, 1), (5, 1, 0), (1, 2, 3), (6, 1, 5), (2, 2, 0), (4, 1, 1)]:
+        freeze_clock(monkeypatch, f"2026-03-10T{hour:02d}:00:00Z")
+        sessions.append((start_session(client, STUDIED_GROUP, activity_id), reviews))
+    start_session(client, 3)  # another group's session must not be listed
+    for minute, (session_id, reviews) in enumerate(reversed(sessions)):
+        if reviews:
+            freeze_clock(monkeypatch, f"2026-03-10T12:{minute:02d}:00Z")
+            post_reviews(client, session_id, [(word_id, n % 2 == 0) for n, word_id in enumerate(words[:reviews])])
+
+
+# --- the list -------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", spellings("/api/groups"))
+def test_group_list_has_the_contract_shape(client, db, path):
+    body = get_ok(client, path)
+    assert_fields(body, GROUP_PAGE)
+    assert_each(body["groups"], GROUP)
+    assert body["current_page"] == 1
+    assert len(body["groups"]) == min(10, count(db, "groups"))  # the default per_page
+    assert body["total_pages"] == math.ceil(count(db, "groups") / 10)
+
+
+def test_group_list_defaults_to_name_ascending(client):
+    assert get_ok(client, "/api/groups") == get_ok(client, "/api/groups", sort_by="name", order="asc")
+
+
+@pytest.mark.parametrize("order", ["asc", "desc"])
+@pytest.mark.parametrize("sort_by", GROUP_SORT_COLUMNS)
+def test_group_pages_follow_the_stored_data(client, db, sort_by, order):
+    column = GROUP_SORT_COLUMNS[sort_by]
+    expected = rows(db, f"{GROUPS_RECOUNTED} ORDER BY {column} {order}, id {order}")
+    pages, first = walk_pages(client, "/groups", "groups", 3, sort_by=sort_by, order=order)
+    assert_pages_match(pages, expected, 3)
+    assert first["total_pages"] == math.ceil(len(expected) / 3)
+
+
+# --- one group ------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", spellings("/api/groups/{id}"))
+def test_one_group_has_its_name_and_word_count(client, db, path):
+    body = get_ok(client, path.format(id=STUDIED_GROUP))
+    assert_fields(body, GROUP)
+    assert body == rows(db, f"{GROUPS_RECOUNTED} WHERE id = ?", (STUDIED_GROUP,))[0]
+
+
+# --- a group's words ------------------------------------------------------------
+
+@pytest.mark.parametrize("path", spellings("/api/groups/{id}/words"))
+def test_group_words_have_the_word_list_shape(client, db, path):
+    body = get_ok(client, path.format(id=STUDIED_GROUP))
+    assert_fields(body, WORD_PAGE)
+    assert_each(body["words"], WORD)
+    assert len(body["words"]) == 10  # the default per_page
+    total = len(group_word_ids(db, STUDIED_GROUP))
+    assert body["total_words"] == total
+    assert body["total_pages"] == math.ceil(total / 10)
+    assert body["current_page"] == 1
+
+
+@pytest.mark.parametrize("order", ["asc", "desc"])
+@pytest.mark.parametrize("sort_by", WORD_SORT_KEYS)
+def test_group_word_pages_follow_the_stored_data(client, db, sort_by, order):
+    record_review_history(client, db)
+    expected = rows(db, f"{WORDS_RECOUNTED} WHERE id IN (SELECT word_id FROM word_groups WHERE group_id = ?)"
+                        f" ORDER BY {sort_by} {order}, id {order}", (STUDIED_GROUP,))
+    pages, first = walk_pages(client, f"/groups/{STUDIED_GROUP}/words", "words", 10,
+                              sort_by=sort_by, order=order)
+    assert_pages_match(pages, expected, 10)
+    assert first["total_words"] == len(expected)
+
+
+# --- raw words for activity apps ------------------------------------------------
+
+@pytest.mark.parametrize("path", spellings("/api/groups/{id}/words/raw"))
+def test_raw_words_are_every_word_of_the_group_with_parts(client, db, path):
+    body = get_ok(client, path.format(id=STUDIED_GROUP))
+    assert_fields(body, RAW_WORDS)
+    assert body["group_id"] == STUDIED_GROUP
+    assert body["group_name"] == db.execute("SELECT name FROM groups WHERE id = ?", (STUDIED_GROUP,)).fetchone()[0]
+    assert_each(body["words"], RAW_WORD)
+    assert sorted(word["id"] for word in body["words"]) == group_word_ids(db, STUDIED_GROUP)
+    for word in body["words"]:
+        assert "".join(part["kanji"] for part in word["parts"]) == word["kanji"]
+
+
+# --- a group's sessions ---------------------------------------------------------
+
+@pytest.mark.parametrize("path", SESSION_PATHS)
+def test_group_sessions_have_the_contract_shape(client, db, path):
+    session_id = start_session(client, STUDIED_GROUP)
+    post_reviews(client, session_id, [(group_word_ids(db, STUDIED_GROUP)[0], True)])
+    body = get_ok(client, path.format(id=STUDIED_GROUP))
+    assert_fields(body, GROUP_SESSIONS_PAGE)
+    assert_each(body["study_sessions"], SESSION)
+    assert [session["id"] for session in body["study_sessions"]] == [session_id]
+    assert body["study_sessions"][0]["review_items_count"] == 1
+    assert (body["total_pages"], body["current_page"]) == (1, 1)
+
+
+def test_group_sessions_default_to_newest_first(client, db, monkeypatch):
+    group_session_history(client, db, monkeypatch)
+    path = f"/api/groups/{STUDIED_GROUP}/study-sessions"
+    assert get_ok(client, path) == get_ok(client, path, sort_by="start_time", order="desc")
+
+
+@pytest.mark.parametrize("order", ["asc", "desc"])
+@pytest.mark.parametrize("sort_by", SESSION_SORT_COLUMNS)
+def test_group_session_pages_follow_the_stored_data(client, db, monkeypatch, sort_by, order):
+    group_session_history(client, db, monkeypatch)
+    column = SESSION_SORT_COLUMNS[sort_by]
+    expected = rows(db, f"{SESSIONS_RECOUNTED} ORDER BY {column} {order}, id {order}", (STUDIED_GROUP,))
+    pages, first = walk_pages(client, f"/groups/{STUDIED_GROUP}/study_sessions", "study_sessions", 3,
+                              sort_by=sort_by, order=order)
+    assert_pages_match(pages, expected, 3)
+    assert len(expected) == 7
+
+
+# --- errors ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("template", [
+    "/api/groups/{id}", "/groups/{id}", "/api/groups/{id}/words", "/groups/{id}/words",
+    "/api/groups/{id}/words/raw", *SESSION_PATHS,
+])
+@pytest.mark.parametrize("group_id", [0, 999999, 2**63])
+def test_unknown_group_is_404(client, template, group_id):
+    assert_error(client.get(template.format(id=group_id)), 404)
+
+
+PAGED_PATHS = ["/api/groups", "/groups/1/words", "/api/groups/1/study-sessions", "/groups/1/study_sessions"]
+SORT_KEYS_BY_PATH = {"/api/groups": GROUP_SORT_COLUMNS, "/api/groups/1/words": WORD_SORT_KEYS,
+                     "/api/groups/1/study-sessions": SESSION_SORT_COLUMNS}
+
+
+@pytest.mark.parametrize("field, value", BAD_PAGING)
+@pytest.mark.parametrize("path", PAGED_PATHS)
+def test_bad_paging_is_400_saying_what_is_allowed(client, path, field, value):
+    assert_error(client.get(path, query_string={field: value}), 400, *ALLOWED_PAGING[field])
+
+
+@pytest.mark.parametrize("path", SORT_KEYS_BY_PATH)
+def test_unknown_sort_key_is_400_listing_the_keys(client, path):
+    assert_error(client.get(path, query_string={"sort_by": "nonsense"}), 400, "sort_by", *SORT_KEYS_BY_PATH[path])
+
+
+@pytest.mark.parametrize("order", BAD_ORDERS)
+@pytest.mark.parametrize("path", SORT_KEYS_BY_PATH)
+def test_bad_order_is_400(client, path, order):
+    assert_error(client.get(path, query_string={"order": order}), 400, "order", "asc", "desc")

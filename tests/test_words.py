@@ -1,0 +1,140 @@
+"""Words: /api/words and /api/words/<id>, checked against what is stored."""
+import math
+
+import pytest
+
+from tests.helpers import (
+    WORD,
+    WORD_DETAIL,
+    WORD_PAGE,
+    GROUP_REF,
+    BAD_PAGING,
+    ALLOWED_PAGING,
+    BAD_ORDERS,
+    assert_fields,
+    assert_each,
+    assert_error,
+    spellings,
+    get_ok,
+    walk_pages,
+    assert_pages_match,
+    rows,
+    count,
+    record_review_history,
+    WORDS_RECOUNTED,
+    WORD_SORT_KEYS,
+)
+
+# --- the list -------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", spellings("/api/words"))
+def test_word_list_has_the_contract_shape(client, db, path):
+    body = get_ok(client, path)
+    assert_fields(body, WORD_PAGE)
+    assert_each(body["words"], WORD)
+    assert len(body["words"]) == 50  # the default per_page
+    assert body["current_page"] == 1
+    assert body["total_words"] == count(db, "words")
+    assert body["total_pages"] == math.ceil(count(db, "words") / 50)
+
+
+def test_word_list_defaults_to_kanji_ascending(client):
+    assert get_ok(client, "/api/words") == get_ok(client, "/api/words", sort_by="kanji", order="asc")
+
+
+@pytest.mark.parametrize("order", ["asc", "desc"])
+@pytest.mark.parametrize("sort_by", WORD_SORT_KEYS)
+def test_word_pages_follow_the_stored_data(client, db, sort_by, order):
+    record_review_history(client, db)
+    expected = rows(db, f"{WORDS_RECOUNTED} ORDER BY {sort_by} {order}, id {order}")
+    pages, first = walk_pages(client, "/api/words", "words", 60, sort_by=sort_by, order=order)
+    assert_pages_match(pages, expected, 60)
+    assert first["total_words"] == len(expected)
+
+
+def test_second_page_by_wrong_count_matches_sql(client, db):
+    record_review_history(client, db)
+    expected = rows(db, f"{WORDS_RECOUNTED} ORDER BY wrong_count DESC, id DESC LIMIT 10 OFFSET 10")
+    body = get_ok(client, "/words", sort_by="wrong_count", order="desc", page=2, per_page=10)
+    assert body["words"] == expected
+    assert body["current_page"] == 2
+    # The history leaves ties, so this checks the tie-break too.
+    assert len({word["wrong_count"] for word in body["words"]}) < len(body["words"])
+
+
+def test_a_page_past_the_end_is_empty(client, db):
+    body = get_ok(client, "/api/words", page=100, per_page=100)
+    assert body["words"] == []
+    assert body["current_page"] == 100
+    assert body["total_words"] == count(db, "words")
+
+
+def test_word_counts_are_a_recount_of_the_review_history(client, db):
+    record_review_history(client, db)
+    pages, _ = walk_pages(client, "/api/words", "words", 100, sort_by="kanji")
+    listed = sorted((word for page in pages for word in page), key=lambda word: word["id"])
+    assert listed == rows(db, f"{WORDS_RECOUNTED} ORDER BY id")
+    assert any(word["correct_count"] and word["wrong_count"] for word in listed)
+
+
+# --- one word -------------------------------------------------------------------
+
+def word_in_two_groups(db):
+    return db.execute("SELECT word_id FROM word_groups GROUP BY word_id HAVING count(*) > 1"
+                      " ORDER BY word_id LIMIT 1").fetchone()[0]
+
+
+@pytest.mark.parametrize("path", spellings("/api/words/{id}"))
+def test_one_word_has_parts_and_groups(client, db, path):
+    word_id = word_in_two_groups(db)
+    body = get_ok(client, path.format(id=word_id))
+    assert list(body) == ["word"]
+    word = body["word"]
+    assert_fields(word, WORD_DETAIL)
+    assert_each(word["groups"], GROUP_REF)
+    stored = dict(db.execute("SELECT kanji, romaji, english FROM words WHERE id = ?", (word_id,)).fetchone())
+    assert {key: word[key] for key in stored} == stored
+    assert "".join(part["kanji"] for part in word["parts"]) == word["kanji"]
+    assert sorted(group["id"] for group in word["groups"]) == [row[0] for row in db.execute(
+        "SELECT group_id FROM word_groups WHERE word_id = ? ORDER BY group_id", (word_id,))]
+    assert len(word["groups"]) == 2
+
+
+def test_one_word_counts_follow_its_reviews(client, db):
+    record_review_history(client, db)
+    for expected in rows(db, f"{WORDS_RECOUNTED} ORDER BY correct_count + wrong_count DESC, id LIMIT 3"):
+        word = get_ok(client, f"/api/words/{expected['id']}")["word"]
+        assert {key: word[key] for key in expected} == expected
+        assert expected["correct_count"] + expected["wrong_count"] > 0
+
+
+def test_japanese_is_returned_as_utf8_characters(client, db):
+    kanji = db.execute("SELECT kanji FROM words WHERE id = 1").fetchone()[0]
+    response = client.get("/api/words/1")
+    assert response.mimetype == "application/json"
+    assert kanji.encode("utf-8") in response.data
+    assert b"\\u" not in response.data
+
+
+# --- errors ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("word_id", [0, 999999, 2**63, 10**30])
+@pytest.mark.parametrize("path", spellings("/api/words/{id}"))
+def test_unknown_word_is_404(client, path, word_id):
+    assert_error(client.get(path.format(id=word_id)), 404)
+
+
+@pytest.mark.parametrize("field, value", BAD_PAGING)
+@pytest.mark.parametrize("path", spellings("/api/words"))
+def test_bad_paging_is_400_saying_what_is_allowed(client, path, field, value):
+    assert_error(client.get(path, query_string={field: value}), 400, *ALLOWED_PAGING[field])
+
+
+@pytest.mark.parametrize("sort_by", ["id", "KANJI", "kanji desc", "parts", ""])
+def test_unknown_sort_key_is_400_listing_the_keys(client, sort_by):
+    assert_error(client.get("/api/words", query_string={"sort_by": sort_by}), 400, "sort_by", *WORD_SORT_KEYS)
+
+
+@pytest.mark.parametrize("order", BAD_ORDERS)
+def test_bad_order_is_400(client, order):
+    assert_error(client.get("/words", query_string={"order": order}), 400, "order", "asc", "desc")
