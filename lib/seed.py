@@ -127,7 +127,8 @@ def is_empty(conn):
 
 
 # Children first, so that no foreign key is in the way.
-ALL_TABLES = ("word_review_items", "study_sessions", "word_groups", "words", "groups", "study_activities")
+ALL_TABLES = ("word_review_items", "study_sessions", "word_groups", "words", "groups", "study_activities",
+              "idempotency_keys")
 
 
 def reset(conn, seed_dir=SEED_DIR):

@@ -208,6 +208,8 @@ def reset_history():
     with transaction() as db:
         db.execute("DELETE FROM word_review_items")
         db.execute("DELETE FROM study_sessions")
+        # A retry from before the reset must not answer with a deleted session.
+        db.execute("DELETE FROM idempotency_keys")
     return jsonify(message="Study history has been reset: every study session and review result was deleted.")
 
 

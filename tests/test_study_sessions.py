@@ -347,3 +347,19 @@ def test_an_unexpected_error_is_a_json_500_without_details(db_path):
     response = app.test_client().get("/api/boom")
     assert_error(response, 500)
     assert "secret" not in response.get_data(as_text=True)
+
+
+def test_session_ids_are_not_reused_after_a_reset(client):
+    before = start_session(client)
+    client.post("/api/study-sessions/reset")
+    assert start_session(client) > before
+
+
+def test_a_retry_from_before_a_reset_creates_a_new_session(client, db):
+    key = {"Idempotency-Key": "before-reset"}
+    first = client.post("/api/study-sessions", json=NEW_SESSION, headers=key).get_json()["id"]
+    client.post("/api/study-sessions/reset")
+    again = client.post("/api/study-sessions", json=NEW_SESSION, headers=key)
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers
+    assert again.get_json()["id"] != first
+    assert count(db, "study_sessions") == 1

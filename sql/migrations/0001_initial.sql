@@ -46,8 +46,10 @@ CREATE TABLE study_activities (
     sessions_count INTEGER NOT NULL DEFAULT 0
 );
 
+-- AUTOINCREMENT: ids are never reused, so a session id an activity app still
+-- holds after a history reset can never name somebody else's new session.
 CREATE TABLE study_sessions (
-    id                 INTEGER PRIMARY KEY,
+    id                 INTEGER PRIMARY KEY AUTOINCREMENT,
     group_id           INTEGER NOT NULL REFERENCES groups (id),
     study_activity_id  INTEGER NOT NULL REFERENCES study_activities (id),
     created_at         TEXT    NOT NULL,
@@ -66,7 +68,7 @@ CREATE INDEX study_sessions_by_group_activity ON study_sessions (group_id, study
 CREATE INDEX study_sessions_by_activity ON study_sessions (study_activity_id, created_at);
 
 CREATE TABLE word_review_items (
-    id               INTEGER PRIMARY KEY,
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
     word_id          INTEGER NOT NULL REFERENCES words (id) ON DELETE CASCADE,
     study_session_id INTEGER NOT NULL REFERENCES study_sessions (id) ON DELETE CASCADE,
     correct          INTEGER NOT NULL CHECK (correct IN (0, 1)),
