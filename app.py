@@ -10,17 +10,32 @@ from pathlib import Path
 
 import click
 from flask import Flask, jsonify
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter
 
 import migrate
 from lib import backup, db, errors, security, seed
 from lib.validation import MAX_ID
 
+OPENAPI_PATH = Path(__file__).resolve().parent / "lib" / "openapi.json"
 # The portal web app calls some routes without /api and with underscores
 # (/study_sessions). Those spellings are rewritten to the canonical /api path
 # before routing, so that they reach the very same views.
-OPENAPI_PATH = Path(__file__).resolve().parent / "lib" / "openapi.json"
 CLIENT_SPELLINGS = {"study_sessions": "study-sessions", "study_activities": "study-activities"}
+
+
+class JSONProvider(DefaultJSONProvider):
+    """UTF-8 out, keys in the order the views build them; and a body nested
+    too deeply to parse is invalid JSON (a 400), not a RecursionError (500)."""
+
+    ensure_ascii = False
+    sort_keys = False
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
 
 
 class IdConverter(IntegerConverter):
@@ -60,9 +75,8 @@ def create_app(test_config=None):
     app.config.from_prefixed_env("LANG_PORTAL")
     if test_config is not None:
         app.config.from_mapping(test_config)
+    app.json = JSONProvider(app)
     app.config.setdefault("BACKUP_DIR", os.path.join(os.path.dirname(app.config["DATABASE"]), "backups"))
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
 
     if app.config["INIT_DATABASE"]:
         init_database(app.config["DATABASE"], app.config["SEED_DIR"])

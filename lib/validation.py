@@ -17,8 +17,8 @@ MAX_ID = 2**63 - 1
 def json_body(required=True):
     """The request's JSON object. A body that is not JSON is a 415, a body
     that is JSON but not an object is a 400. With ``required=False`` an empty
-    body (no Content-Type, nothing sent) reads as {}."""
-    if not required and not request.content_length and not request.content_type:
+    body (nothing sent, with no Content-Type or a JSON one) reads as {}."""
+    if not required and not request.content_length and (not request.content_type or request.is_json):
         return {}
     if not request.is_json:
         raise ApiError(415, "The request body must be JSON (Content-Type: application/json).")

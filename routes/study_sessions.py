@@ -132,12 +132,13 @@ def check_reviews(body):
             problems.append(f"{where} must be an object.")
             continue
         word_id = item.get("word_id")
-        correct = item.get("is_correct", item.get("correct"))
+        # "correct" is accepted for "is_correct"; whichever is sent must be a boolean
+        answers = [item[field] for field in ("is_correct", "correct") if field in item]
         if not is_id(word_id):
             problems.append(f"{where}.word_id must be a positive integer.")
-        if not isinstance(correct, bool):
+        if not answers or not all(isinstance(answer, bool) for answer in answers):
             problems.append(f"{where}.is_correct must be true or false.")
-        checked.append((word_id, correct))
+        checked.append((word_id, answers[0] if answers else None))
     if problems:
         raise bad_request(" ".join(problems))
     return checked
