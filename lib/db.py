@@ -8,6 +8,8 @@ from contextlib import contextmanager
 
 from flask import current_app, g
 
+from lib.errors import not_found
+
 BUSY_TIMEOUT_SECONDS = 10.0
 
 
@@ -85,6 +87,14 @@ def query_all(sql, params=()):
 def query_one(sql, params=()):
     row = get_db().execute(sql, params).fetchone()
     return dict(row) if row is not None else None
+
+
+def query_one_or_404(sql, params, what):
+    """The one row the query finds, or a 404 saying that ``what`` does not exist."""
+    row = query_one(sql, params)
+    if row is None:
+        raise not_found(f"{what} does not exist.")
+    return row
 
 
 def init_app(app):

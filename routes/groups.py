@@ -2,8 +2,7 @@ import json
 
 from flask import Blueprint, jsonify
 
-from lib.db import query_all, query_one, snapshot
-from lib.errors import not_found
+from lib.db import query_all, query_one, query_one_or_404, snapshot
 from lib.validation import paging, sorting, total_pages
 from routes.study_sessions import sessions_page
 from routes.words import WORD_COLUMNS, page_of_words
@@ -16,10 +15,7 @@ SORT_COLUMNS = {"name": "g.name", "word_count": "g.word_count", "words_count": "
 
 
 def get_group_or_404(group_id):
-    group = query_one(f"{GROUP_SELECT} WHERE g.id = ?", (group_id,))
-    if group is None:
-        raise not_found(f"Group {group_id} does not exist.")
-    return group
+    return query_one_or_404(f"{GROUP_SELECT} WHERE g.id = ?", (group_id,), f"Group {group_id}")
 
 
 @bp.get("/groups")

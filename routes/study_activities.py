@@ -1,7 +1,6 @@
 from flask import Blueprint, jsonify
 
-from lib.db import query_all, query_one, snapshot
-from lib.errors import not_found
+from lib.db import query_all, query_one_or_404, snapshot
 from routes.study_sessions import paged_items, sessions_page
 
 bp = Blueprint("study_activities", __name__)
@@ -13,10 +12,7 @@ FROM study_activities
 
 
 def get_activity_or_404(activity_id):
-    activity = query_one(f"{ACTIVITY_SELECT} WHERE id = ?", (activity_id,))
-    if activity is None:
-        raise not_found(f"Study activity {activity_id} does not exist.")
-    return activity
+    return query_one_or_404(f"{ACTIVITY_SELECT} WHERE id = ?", (activity_id,), f"Study activity {activity_id}")
 
 
 @bp.get("/study-activities")

@@ -1,8 +1,8 @@
 from flask import Blueprint, current_app, jsonify, url_for
 
 from lib import backup, clock, seed
-from lib.db import query_all, query_one, snapshot, transaction
-from lib.errors import bad_request, not_found, unprocessable
+from lib.db import query_all, query_one, query_one_or_404, snapshot, transaction
+from lib.errors import bad_request, unprocessable
 from lib.idempotency import idempotent
 from lib.validation import is_id, json_body, paging, require_bool, sorting, total_pages
 
@@ -52,10 +52,7 @@ def paged_items(items, total, page, per_page):
 
 
 def get_session_or_404(session_id):
-    session = query_one(f"{SESSION_SELECT} WHERE s.id = ?", (session_id,))
-    if session is None:
-        raise not_found(f"Study session {session_id} does not exist.")
-    return session
+    return query_one_or_404(f"{SESSION_SELECT} WHERE s.id = ?", (session_id,), f"Study session {session_id}")
 
 
 @bp.post("/study-sessions")
@@ -193,8 +190,7 @@ def record_review(session_id, word_id):
     correct = require_bool(json_body(), "correct", "is_correct")
     with transaction() as db:
         session = get_session_or_404(session_id)
-        if query_one("SELECT 1 AS found FROM words WHERE id = ?", (word_id,)) is None:
-            raise not_found(f"Word {word_id} does not exist.")
+        query_one_or_404("SELECT 1 AS found FROM words WHERE id = ?", (word_id,), f"Word {word_id}")
         if query_one("SELECT 1 AS found FROM word_groups WHERE group_id = ? AND word_id = ?",
                      (session["group_id"], word_id)) is None:
             raise unprocessable(f"Word {word_id} is not in group {session['group_name']}.")

@@ -2,8 +2,7 @@ import json
 
 from flask import Blueprint, jsonify
 
-from lib.db import query_all, query_one, snapshot
-from lib.errors import not_found
+from lib.db import query_all, query_one, query_one_or_404, snapshot
 from lib.validation import paging, sorting, total_pages
 
 bp = Blueprint("words", __name__)
@@ -46,9 +45,8 @@ def list_words():
 @bp.get("/words/<int:word_id>")
 def get_word(word_id):
     with snapshot():
-        word = query_one(f"SELECT {WORD_COLUMNS}, w.parts FROM words w WHERE w.id = ?", (word_id,))
-        if word is None:
-            raise not_found(f"Word {word_id} does not exist.")
+        word = query_one_or_404(f"SELECT {WORD_COLUMNS}, w.parts FROM words w WHERE w.id = ?", (word_id,),
+                                f"Word {word_id}")
         word["parts"] = json.loads(word["parts"])
         word["groups"] = query_all(
             "SELECT g.id, g.name FROM word_groups wg JOIN groups g ON g.id = wg.group_id"
