@@ -23,32 +23,29 @@ def recent_session():
     ))
 
 
-def current_streak(db, today):
-    """Consecutive UTC days, ending today or yesterday, with at least one session."""
-    streak, expected = 0, today
-    # Reads one row per day of the streak, newest first, and stops at the first gap.
-    for (day,) in db.execute("SELECT day FROM study_days WHERE day <= ? ORDER BY day DESC",
-                             (today.isoformat(),)):
-        if day == expected.isoformat():
-            streak += 1
-        elif streak == 0 and day == (today - timedelta(days=1)).isoformat():
-            streak, expected = 1, today - timedelta(days=1)
-        else:
-            break
-        expected -= timedelta(days=1)
-    return streak
+# Consecutive UTC days, ending today or yesterday, with at least one session:
+# one lookup per day of the streak, stopping at the first day without one.
+STREAK = """
+WITH RECURSIVE streak (day) AS (
+    SELECT max(day) FROM study_days WHERE day IN (?, ?)
+    UNION ALL
+    SELECT study_days.day FROM study_days JOIN streak ON study_days.day = date(streak.day, '-1 day')
+)
+SELECT count(day) AS days FROM streak
+"""
 
 
 @bp.get("/dashboard/stats")
 def stats():
     now = clock.utcnow()
-    with snapshot() as db:
+    with snapshot():
         totals = query_one("SELECT * FROM learning_totals")
         active_groups = query_one(
             "SELECT count(*) AS n FROM groups WHERE last_session_at >= ?",
             (clock.iso(now - timedelta(days=ACTIVE_GROUP_DAYS)),),
         )["n"]
-        streak = current_streak(db, now.date())
+        today = now.date()
+        streak = query_one(STREAK, (today.isoformat(), (today - timedelta(days=1)).isoformat()))["days"]
     reviews = totals["review_items_count"]
     return jsonify(
         total_vocabulary=totals["words_count"],

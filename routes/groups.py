@@ -5,7 +5,7 @@ from flask import Blueprint, jsonify
 from lib.db import query_all, query_one, query_one_or_404, snapshot
 from lib.validation import paging, sorting, total_pages
 from routes.study_sessions import sessions_page
-from routes.words import WORD_COLUMNS, page_of_words
+from routes.words import page_of_words
 
 bp = Blueprint("groups", __name__)
 
@@ -42,7 +42,7 @@ def list_group_words(group_id):
         get_group_or_404(group_id)
         return jsonify(page_of_words(
             "SELECT word_count AS total FROM groups WHERE id = ?",
-            f"SELECT {WORD_COLUMNS} FROM word_groups wg JOIN words w ON w.id = wg.word_id"
+            "SELECT w.id FROM word_groups wg JOIN words w ON w.id = wg.word_id"
             " WHERE wg.group_id = ? ORDER BY {order} LIMIT ? OFFSET ?",
             (group_id,), default_per_page=10,
         ))

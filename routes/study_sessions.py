@@ -4,6 +4,7 @@ from lib import backup, clock, seed
 from lib.db import query_all, query_one, query_one_or_404, snapshot, transaction
 from lib.errors import bad_request, unprocessable
 from lib.idempotency import idempotent
+from lib.pages import fetch_page
 from lib.validation import is_id, json_body, paging, require_bool, sorting, total_pages
 
 bp = Blueprint("study_sessions", __name__)
@@ -19,16 +20,19 @@ JOIN groups g ON g.id = s.group_id
 JOIN study_activities a ON a.id = s.study_activity_id
 """
 
-# Every key the portal sends, snake_case and camelCase, to its column.
+# Every key the portal sends, snake_case and camelCase, to its column. Only a
+# group's session list is sortable: there every row has the group's name, so
+# sorting by it leaves the rows in the order of the id tie-break.
 SORT_COLUMNS = {
     "id": "s.id",
     "activity_name": "a.name", "activityName": "a.name",
-    "group_name": "g.name", "groupName": "g.name",
+    "group_name": "s.group_id", "groupName": "s.group_id",
     "start_time": "s.created_at", "startTime": "s.created_at",
     "end_time": "s.ended_at", "endTime": "s.ended_at",
     "review_items_count": "s.review_items_count", "reviewItemsCount": "s.review_items_count",
 }
 NEWEST_FIRST = ("s.created_at", "DESC")
+SESSIONS_BY_ID = f"{SESSION_SELECT} WHERE s.id IN ({{ids}})"
 
 
 def sessions_page(where, params, count_sql, sortable=False):
@@ -37,12 +41,14 @@ def sessions_page(where, params, count_sql, sortable=False):
     The total comes from a counter (``count_sql``), never from counting rows."""
     page, per_page, offset = paging(10)
     column, direction = sorting(SORT_COLUMNS, "start_time", "desc") if sortable else NEWEST_FIRST
+    # By activity name: the activities in name order, then each one's sessions
+    # in id order from an index, so that no sort of all the sessions is needed.
+    source = ("study_activities a CROSS JOIN study_sessions s ON s.study_activity_id = a.id"
+              if column == "a.name" else "study_sessions s")
     with snapshot():
         total = query_one(count_sql, params)["total"]
-        items = query_all(
-            f"{SESSION_SELECT} WHERE {where} ORDER BY {column} {direction}, s.id {direction} LIMIT ? OFFSET ?",
-            (*params, per_page, offset),
-        )
+        items = fetch_page(f"SELECT s.id FROM {source} WHERE {where} ORDER BY {{order}} LIMIT ? OFFSET ?",
+                           SESSIONS_BY_ID, params, (column, "s.id", direction), total, per_page, offset)
     return items, total, page, per_page
 
 

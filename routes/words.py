@@ -3,6 +3,7 @@ import json
 from flask import Blueprint, jsonify
 
 from lib.db import query_all, query_one, query_one_or_404, snapshot
+from lib.pages import fetch_page
 from lib.validation import paging, sorting, total_pages
 
 bp = Blueprint("words", __name__)
@@ -18,17 +19,19 @@ SORT_COLUMNS = {
 }
 
 
-def page_of_words(count_sql, page_sql, params, default_per_page):
+WORDS_BY_ID = f"SELECT {WORD_COLUMNS} FROM words w WHERE w.id IN ({{ids}})"
+
+
+def page_of_words(count_sql, ids_sql, params, default_per_page):
     """The contract's paged word list, for all words or for one group's.
 
-    ``page_sql`` has ``{order}`` for the whitelisted sort; the row id breaks
-    ties so that pages neither repeat nor skip a word."""
+    ``ids_sql`` selects ``w.id`` in ``{order}``, the whitelisted sort; the id
+    breaks ties so that pages neither repeat nor skip a word."""
     page, per_page, offset = paging(default_per_page)
     column, direction = sorting(SORT_COLUMNS, "kanji", "asc")
-    order = f"{column} {direction}, w.id {direction}"
     with snapshot():
         total = query_one(count_sql, params)["total"]
-        words = query_all(page_sql.format(order=order), (*params, per_page, offset))
+        words = fetch_page(ids_sql, WORDS_BY_ID, params, (column, "w.id", direction), total, per_page, offset)
     return {"words": words, "total_pages": total_pages(total, per_page),
             "current_page": page, "total_words": total}
 
@@ -37,7 +40,7 @@ def page_of_words(count_sql, page_sql, params, default_per_page):
 def list_words():
     return jsonify(page_of_words(
         "SELECT words_count AS total FROM learning_totals",
-        f"SELECT {WORD_COLUMNS} FROM words w ORDER BY {{order}} LIMIT ? OFFSET ?",
+        "SELECT w.id FROM words w ORDER BY {order} LIMIT ? OFFSET ?",
         (), default_per_page=50,
     ))
 
