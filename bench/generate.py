@@ -1,0 +1,365 @@
+"""Write a large, realistic learning history through the project's own schema.
+
+    python bench/generate.py --db PATH --words 10000 --groups 50 \\
+        --sessions 100000 --reviews 1000000 --seed 1
+
+The schema and its triggers come from ``migrate.migrate``; every row goes in
+with a plain INSERT, so the counters (per word, per session, per group, per
+activity, per day, totals) are kept by the triggers exactly as in production.
+At the end a recount from word_review_items checks them, and the check is
+printed. The same seed and end date give the same database.
+
+``--words 0 --groups 0`` keeps the vocabulary already in the file (e.g. the
+seed) and only adds study sessions and review items.
+"""
+import argparse
+import json
+import os
+import random
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import migrate  # noqa: E402
+from lib import seed as seed_files  # noqa: E402
+from lib.db import connect  # noqa: E402
+
+# Hiragana with their romaji syllable, for okurigana-like endings.
+KANA = [
+    ("い", "i"), ("う", "u"), ("か", "ka"), ("き", "ki"), ("く", "ku"), ("さ", "sa"),
+    ("し", "shi"), ("た", "ta"), ("ち", "chi"), ("つ", "tsu"), ("な", "na"), ("に", "ni"),
+    ("の", "no"), ("ま", "ma"), ("み", "mi"), ("や", "ya"), ("ら", "ra"), ("り", "ri"),
+    ("る", "ru"), ("れ", "re"), ("ろ", "ro"), ("わ", "wa"), ("ん", "n"), ("ご", "go"),
+]
+# Kanji nouns: character, reading as syllables, meaning.
+NOUNS = [
+    ("山", "ya ma", "mountain"), ("川", "ka wa", "river"), ("木", "ki", "tree"),
+    ("森", "mo ri", "forest"), ("花", "ha na", "flower"), ("水", "mi zu", "water"),
+    ("火", "hi", "fire"), ("空", "so ra", "sky"), ("雨", "a me", "rain"),
+    ("雪", "yu ki", "snow"), ("風", "ka ze", "wind"), ("海", "u mi", "sea"),
+    ("石", "i shi", "stone"), ("田", "ta", "rice field"), ("町", "ma chi", "town"),
+    ("村", "mu ra", "village"), ("道", "mi chi", "road"), ("門", "mo n", "gate"),
+    ("車", "ku ru ma", "car"), ("手", "te", "hand"), ("目", "me", "eye"),
+    ("口", "ku chi", "mouth"), ("耳", "mi mi", "ear"), ("足", "a shi", "foot"),
+    ("心", "ko ko ro", "heart"), ("猫", "ne ko", "cat"), ("犬", "i nu", "dog"),
+    ("鳥", "to ri", "bird"), ("魚", "sa ka na", "fish"), ("虫", "mu shi", "insect"),
+    ("月", "tsu ki", "moon"), ("星", "ho shi", "star"), ("光", "hi ka ri", "light"),
+    ("夜", "yo ru", "night"), ("朝", "a sa", "morning"), ("春", "ha ru", "spring"),
+    ("夏", "na tsu", "summer"), ("秋", "a ki", "autumn"), ("冬", "fu yu", "winter"),
+    ("本", "ho n", "book"), ("紙", "ka mi", "paper"), ("糸", "i to", "thread"),
+    ("竹", "ta ke", "bamboo"), ("米", "ko me", "rice"), ("茶", "cha", "tea"),
+    ("色", "i ro", "colour"), ("声", "ko e", "voice"), ("歌", "u ta", "song"),
+    ("夢", "yu me", "dream"), ("橋", "ha shi", "bridge"), ("島", "shi ma", "island"),
+    ("池", "i ke", "pond"), ("坂", "sa ka", "slope"), ("庭", "ni wa", "garden"),
+    ("窓", "ma do", "window"), ("箱", "ha ko", "box"), ("船", "fu ne", "boat"),
+    ("旅", "ta bi", "journey"), ("家", "i e", "house"), ("店", "mi se", "shop"),
+]
+ADJECTIVES = [
+    ("青", "a o", "blue"), ("赤", "a ka", "red"), ("白", "shi ro", "white"),
+    ("黒", "ku ro", "black"), ("古", "fu ru", "old"), ("若", "wa ka", "young"),
+    ("高", "ta ka", "tall"), ("長", "na ga", "long"), ("小", "ko", "little"),
+    ("大", "o o", "great"), ("深", "fu ka", "deep"), ("早", "ha ya", "early"),
+]
+TOPICS = [
+    "Nature", "Weather", "Animals", "Home", "Town", "Travel", "Body", "Seasons",
+    "Colours", "Food", "School", "Work", "Shopping", "Health", "Sports", "Music",
+    "Feelings", "Family", "Time", "Numbers", "Clothes", "Kitchen", "Garden",
+    "Sea", "Mountains",
+]
+
+
+def part(entry):
+    kanji, reading, _ = entry
+    return {"kanji": kanji, "romaji": reading.split()}
+
+
+def synthetic_words(rng, count):
+    """``count`` distinct words [(kanji, romaji, english, parts_json)] whose
+    parts' kanji and romaji join to the word's."""
+    words, seen = [], set()
+    attempts = 0
+    while len(words) < count:
+        attempts += 1
+        shape = rng.random()
+        first, second = rng.choice(NOUNS), rng.choice(NOUNS)
+        if shape < 0.25:
+            adjective = rng.choice(ADJECTIVES)
+            entries, english = [adjective, first], f"{adjective[2]} {first[2]}"
+        elif shape < 0.55:
+            entries, english = [first, second], f"{first[2]} {second[2]}"
+        else:
+            adjective = rng.choice(ADJECTIVES)
+            entries = [adjective, first, second]
+            english = f"{adjective[2]} {first[2]} {second[2]}"
+        parts = [part(entry) for entry in entries]
+        if rng.random() < 0.2:  # a kana ending, as in many real words
+            kana, syllable = rng.choice(KANA)
+            parts.append({"kanji": kana, "romaji": [syllable]})
+            english += f" ({syllable})"
+        kanji = "".join(p["kanji"] for p in parts)
+        if kanji in seen:
+            if attempts < 50 * count:
+                continue
+            # the space of shapes is used up: a numbered variant stays distinct
+            english += f" #{len(words)}"
+        seen.add(kanji)
+        romaji = "".join(s for p in parts for s in p["romaji"])
+        words.append((kanji, romaji, english, json.dumps(parts, ensure_ascii=False)))
+    return words
+
+
+def group_names(count):
+    return [f"{TOPICS[i % len(TOPICS)]} {i // len(TOPICS) + 1}" for i in range(count)]
+
+
+def insert_vocabulary(conn, rng, words, groups):
+    conn.executemany("INSERT INTO groups (name) VALUES (?)", [(name,) for name in group_names(groups)])
+    group_ids = [row[0] for row in conn.execute("SELECT id FROM groups ORDER BY id DESC LIMIT ?", (groups,))]
+    conn.executemany("INSERT INTO words (kanji, romaji, english, parts) VALUES (?, ?, ?, ?)",
+                     synthetic_words(rng, words))
+    word_ids = [row[0] for row in conn.execute("SELECT id FROM words ORDER BY id DESC LIMIT ?", (words,))]
+    rng.shuffle(word_ids)
+    # Each word in one group, one in ten in a second group too.
+    links = set()
+    for index, word_id in enumerate(word_ids):
+        primary = group_ids[index % len(group_ids)]
+        links.add((word_id, primary))
+        if len(group_ids) > 1 and rng.random() < 0.1:
+            links.add((word_id, rng.choice([g for g in group_ids if g != primary])))
+    conn.executemany("INSERT INTO word_groups (word_id, group_id) VALUES (?, ?)", sorted(links))
+
+
+def insert_activities(conn, seed_dir):
+    _, activities = seed_files.read_seed(seed_dir)
+    conn.executemany(
+        "INSERT INTO study_activities (name, url, preview_url, description) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (name) DO NOTHING",
+        [(a["name"], a["url"], a["preview_url"], a["description"]) for a in activities],
+    )
+
+
+def plan_sessions(rng, count, group_ids, activity_ids, days, end):
+    """[(group_id, activity_id, day, second_of_day)] in time order, none after ``end``."""
+    end_date = end.date()
+    last_day_seconds = end.hour * 3600 + end.minute * 60 + end.second
+    first_day = end_date - timedelta(days=days - 1)
+    calendar = [first_day + timedelta(days=n) for n in range(days)]
+    # More study on weekdays, and more as the year goes on.
+    day_weights = [(0.6 if day.weekday() >= 5 else 1.0) * (0.7 + 0.6 * n / max(days - 1, 1))
+                   for n, day in enumerate(calendar)]
+    # Mostly daytime and evening.
+    hour_weights = [0.1] * 7 + [1.0] * 5 + [0.7] * 5 + [1.5] * 6 + [0.4]
+    group_weights = [1 / (rank + 1) ** 0.5 for rank in range(len(group_ids))]
+    groups = list(group_ids)
+    rng.shuffle(groups)  # which groups are popular is random too
+    planned = []
+    day_picks = rng.choices(range(days), weights=day_weights, k=count)
+    hour_picks = rng.choices(range(24), weights=hour_weights, k=count)
+    group_picks = rng.choices(groups, weights=group_weights, k=count)
+    activity_picks = rng.choices(activity_ids, weights=[0.6] + [0.4] * (len(activity_ids) - 1), k=count)
+    for n in range(count):
+        # A session starts at least ten minutes before midnight, so that its
+        # reviews stay on its day.
+        second = min(hour_picks[n] * 3600 + rng.randrange(3600), 86400 - 600)
+        if day_picks[n] == days - 1:  # today: squeezed into the hours before ``end``
+            second = second * last_day_seconds // 86400
+        planned.append((day_picks[n], second, group_picks[n], activity_picks[n]))
+    planned.sort()
+    return [(group, activity, calendar[day], second) for day, second, group, activity in planned]
+
+
+def session_sizes(rng, sessions, reviews):
+    """How many review items each session has, adding up to ``reviews``."""
+    if sessions == 0:
+        return []
+    # Some sessions are abandoned at once; the others vary around the mean.
+    weights = [0.0 if rng.random() < 0.05 else rng.gammavariate(3.0, 1.0) for _ in range(sessions)]
+    if not any(weights):
+        weights[0] = 1.0
+    sizes = [0] * sessions
+    for index in rng.choices(range(sessions), weights=weights, k=reviews):
+        sizes[index] += 1
+    return sizes
+
+
+def stamp(day, second):
+    """ISO 8601 UTC, as the app stores it, for a second of a day."""
+    return f"{day.isoformat()}T{second // 3600:02d}:{second % 3600 // 60:02d}:{second % 60:02d}Z"
+
+
+def review_rows(rng, plan, session_ids, sizes, words_by_group, skill):
+    """(word_id, session_id, correct, created_at) for every review, session by session."""
+    clock = [f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}" for s in range(86400)]
+    random_ = rng.random
+    for (group_id, _, day, second), session_id, size in zip(plan, session_ids, sizes):
+        if not size:
+            continue
+        words = words_by_group[group_id]
+        picked = rng.sample(words, size) if size <= len(words) else rng.choices(words, k=size)
+        prefix = day.isoformat() + "T"
+        moment = second
+        for word_id in picked:
+            moment = min(moment + 4 + int(random_() * 12), 86399)
+            yield (word_id, session_id, 1 if random_() < skill[word_id] else 0,
+                   prefix + clock[moment] + "Z")
+
+
+def insert_history(conn, rng, sessions, reviews, days, end):
+    group_ids = [row[0] for row in conn.execute("SELECT id FROM groups WHERE word_count > 0 ORDER BY id")]
+    activity_ids = [row[0] for row in conn.execute("SELECT id FROM study_activities ORDER BY id")]
+    if sessions and (not group_ids or not activity_ids):
+        raise SystemExit("generate: no groups with words, or no study activities, to make sessions of")
+    words_by_group = {}
+    for word_id, group_id in conn.execute("SELECT word_id, group_id FROM word_groups ORDER BY group_id, word_id"):
+        words_by_group.setdefault(group_id, []).append(word_id)
+    # How well the learners know each word: most fairly well, some poorly.
+    skill = {word_id: rng.betavariate(5.0, 1.6)
+             for word_id in sorted({w for ws in words_by_group.values() for w in ws})}
+
+    plan = plan_sessions(rng, sessions, group_ids, activity_ids, days, end)
+    before = conn.execute("SELECT coalesce(max(id), 0) FROM study_sessions").fetchone()[0]
+    conn.executemany(
+        "INSERT INTO study_sessions (group_id, study_activity_id, created_at, ended_at) VALUES (?, ?, ?, ?)",
+        [(group, activity, stamp(day, second), stamp(day, second)) for group, activity, day, second in plan])
+    # The ids the schema gave them, in the order they were inserted: the plan's.
+    session_ids = [row[0] for row in conn.execute("SELECT id FROM study_sessions WHERE id > ? ORDER BY id", (before,))]
+    sizes = session_sizes(rng, sessions, reviews)
+    conn.executemany(
+        "INSERT INTO word_review_items (word_id, study_session_id, correct, created_at) VALUES (?, ?, ?, ?)",
+        review_rows(rng, plan, session_ids, sizes, words_by_group, skill),
+    )
+
+
+RECOUNTS = {
+    "words whose correct/wrong counts differ from their review items": """
+        SELECT count(*) FROM words w LEFT JOIN (
+            SELECT word_id, sum(correct) AS correct, sum(1 - correct) AS wrong
+            FROM word_review_items GROUP BY word_id) r ON r.word_id = w.id
+        WHERE w.correct_count <> coalesce(r.correct, 0) OR w.wrong_count <> coalesce(r.wrong, 0)""",
+    "sessions whose counts or end time differ from their review items": """
+        SELECT count(*) FROM study_sessions s LEFT JOIN (
+            SELECT study_session_id, count(*) AS n, sum(correct) AS correct, max(created_at) AS last
+            FROM word_review_items GROUP BY study_session_id) r ON r.study_session_id = s.id
+        WHERE s.review_items_count <> coalesce(r.n, 0) OR s.correct_count <> coalesce(r.correct, 0)
+           OR s.ended_at <> coalesce(r.last, s.created_at)""",
+    "review items not on their session's day": """
+        SELECT count(*) FROM word_review_items r JOIN study_sessions s ON s.id = r.study_session_id
+        WHERE substr(r.created_at, 1, 10) <> substr(s.created_at, 1, 10)""",
+    "review items of a word outside the session's group": """
+        SELECT count(*) FROM word_review_items r JOIN study_sessions s ON s.id = r.study_session_id
+        WHERE NOT EXISTS (SELECT 1 FROM word_groups wg WHERE wg.group_id = s.group_id AND wg.word_id = r.word_id)""",
+    "groups whose word or session counts differ": """
+        SELECT count(*) FROM groups g
+        WHERE g.word_count <> (SELECT count(*) FROM word_groups WHERE group_id = g.id)
+           OR g.sessions_count <> (SELECT count(*) FROM study_sessions WHERE group_id = g.id)
+           OR coalesce(g.last_session_at, '') <>
+              coalesce((SELECT max(created_at) FROM study_sessions WHERE group_id = g.id), '')""",
+    "days whose session counts differ": """
+        SELECT (SELECT count(*) FROM (SELECT substr(created_at, 1, 10) AS day, count(*) AS n
+                                      FROM study_sessions GROUP BY day) d
+                LEFT JOIN study_days sd USING (day) WHERE sd.sessions_count IS NOT d.n)
+             + (SELECT count(*) FROM study_days) - (SELECT count(DISTINCT substr(created_at, 1, 10))
+                                                    FROM study_sessions)""",
+    "totals that differ from a recount": """
+        SELECT (t.words_count <> (SELECT count(*) FROM words))
+             + (t.words_studied <> (SELECT count(*) FROM words WHERE correct_count + wrong_count > 0))
+             + (t.words_mastered <> (SELECT count(*) FROM words WHERE correct_count + wrong_count >= 5
+                                     AND correct_count * 5 >= (correct_count + wrong_count) * 4))
+             + (t.sessions_count <> (SELECT count(*) FROM study_sessions))
+             + (t.review_items_count <> (SELECT count(*) FROM word_review_items))
+             + (t.correct_count <> (SELECT coalesce(sum(correct), 0) FROM word_review_items))
+        FROM learning_totals t""",
+}
+
+
+def recount(conn):
+    """{check: number of rows that disagree}; all zero when the counters are right."""
+    return {name: conn.execute(sql).fetchone()[0] for name, sql in RECOUNTS.items()}
+
+
+def default_end():
+    """The start of the current hour, UTC: the history ends today, in the past."""
+    return datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0, tzinfo=None)
+
+
+def build(path, *, words, groups, sessions, reviews, seed=1, days=365, end=None,
+          seed_dir=seed_files.SEED_DIR, log=print):
+    """Add a generated history to the database at ``path``, its last session
+    before ``end`` (a naive UTC datetime); return a summary."""
+    end = end or default_end()
+    rng = random.Random(seed)
+    timings = {}
+    started = time.perf_counter()
+    migrate.migrate(path)
+    conn = connect(str(path))
+    try:
+        # Generation only: the app's own connections keep the defaults.
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute("PRAGMA cache_size = -524288")  # 512 MiB
+        conn.execute("PRAGMA temp_store = MEMORY")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if words or groups:
+                insert_vocabulary(conn, rng, words, groups)
+            insert_activities(conn, seed_dir)
+            timings["vocabulary_s"] = time.perf_counter() - started
+            insert_history(conn, rng, sessions, reviews, days, end)
+            timings["history_s"] = time.perf_counter() - started - timings["vocabulary_s"]
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        timings["build_s"] = time.perf_counter() - started
+        log(f"built {path} in {timings['build_s']:.1f} s "
+            f"(vocabulary {timings['vocabulary_s']:.1f} s, history {timings['history_s']:.1f} s)")
+        checked = time.perf_counter()
+        problems = recount(conn)
+        timings["check_s"] = time.perf_counter() - checked
+        sizes = dict(zip(("words", "groups", "word_groups", "sessions", "review_items", "days"), conn.execute(
+            "SELECT (SELECT count(*) FROM words), (SELECT count(*) FROM groups),"
+            " (SELECT count(*) FROM word_groups), (SELECT count(*) FROM study_sessions),"
+            " (SELECT count(*) FROM word_review_items), (SELECT count(*) FROM study_days)").fetchone()))
+    finally:
+        conn.close()
+    for name, wrong in problems.items():
+        log(f"check: {name}: {wrong}")
+    log(f"check: {'OK, every counter matches a recount' if not any(problems.values()) else 'FAILED'}"
+        f" ({timings['check_s']:.1f} s); {sizes}")
+    return {"timings": timings, "check": problems, "ok": not any(problems.values()), "sizes": sizes,
+            "file_bytes": os.path.getsize(path)}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", required=True, help="SQLite file to create (or add a history to)")
+    parser.add_argument("--words", type=int, default=10000)
+    parser.add_argument("--groups", type=int, default=50)
+    parser.add_argument("--sessions", type=int, default=100000)
+    parser.add_argument("--reviews", type=int, default=1000000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--days", type=int, default=365, help="the history spans this many days")
+    parser.add_argument("--end", type=datetime.fromisoformat, default=None,
+                        help="the history ends before this UTC time, YYYY-MM-DDTHH:MM"
+                             " (default: the start of the current hour)")
+    parser.add_argument("--replace", action="store_true", help="delete the file first if it exists")
+    args = parser.parse_args(argv)
+    if (args.words > 0) != (args.groups > 0):
+        parser.error("--words and --groups are both positive, or both 0 to keep the file's vocabulary")
+    path = Path(args.db)
+    if args.replace:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    elif path.exists() and args.words:
+        parser.error(f"{path} exists: pass --replace, or --words 0 --groups 0 to add a history to it")
+    summary = build(path, words=args.words, groups=args.groups, sessions=args.sessions,
+                    reviews=args.reviews, seed=args.seed, days=args.days, end=args.end)
+    return 0 if summary["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

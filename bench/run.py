@@ -1,0 +1,540 @@
+"""The benchmark behind ``make bench``.
+
+    python bench/run.py            # the full run (about 6 minutes, +30 s to build)
+    python bench/run.py --quick    # shorter samples, same cases (about 2 minutes)
+
+On a small database (the seed plus 10,000 review items) and a large one
+(bench/generate.py's defaults: 10,000 words, 100,000 sessions, 1,000,000
+review items) it measures every GET route of the contract, and the two writes,
+twice:
+
+- latency in-process (Flask's test client): p50 and p99;
+- requests per second over HTTP under gunicorn (``--preload --workers 2`` on
+  loopback) with bench/load.py, next to a bare Flask route served the same way
+  (bench/bare_app.py): the ceiling each route is a fraction of. The two are
+  measured in turn, case by case, so that both see the same machine.
+
+For the cases that miss a target, the SQL each one runs and its EXPLAIN QUERY
+PLAN are printed after the table.
+
+The databases are built in bench/out/ (git-ignored) and reused while their
+parameters, the generator and the migrations are unchanged. Every measurement
+runs on a copy, so that the writes never change them. The table goes to
+stdout, everything to bench/out/results.json.
+"""
+import argparse
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import datetime, timezone
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(BENCH))
+
+import generate  # noqa: E402
+import load  # noqa: E402
+from sql_trace import selects, trace_statements  # noqa: E402
+from app import create_app, init_database  # noqa: E402
+from lib import seed as seed_files  # noqa: E402
+
+OUT = BENCH / "out"
+HOST = "127.0.0.1"
+BARE_PATH = "/api/bare"
+SEED = 1
+SCALES = {
+    "small": {"words": 0, "groups": 0, "sessions": 1000, "reviews": 10000},  # on top of the seed
+    "large": {"words": 10000, "groups": 50, "sessions": 100000, "reviews": 1000000},
+}
+REVIEW_BATCH = 20
+WRITE_SESSIONS = 50  # review batches go to these in turn
+
+# Targets of issue 5, checked at the large scale.
+MAX_LATENCY_RATIO = 1.5
+MIN_CEILING_SHARE = 0.5
+MAX_STATS_OVER_CHEAPEST = 3.0
+
+
+# ---------------------------------------------------------------- databases
+
+def fingerprint():
+    """What a built database depends on besides its parameters."""
+    digest = hashlib.sha256((BENCH / "generate.py").read_bytes())
+    for path in sorted((ROOT / "sql" / "migrations").glob("*.sql")):
+        digest.update(path.name.encode() + path.read_bytes())
+    for path in sorted(Path(seed_files.SEED_DIR).rglob("*.json")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def database(scale, end):
+    """bench/out/<scale>.db, built unless one with the same parameters is there."""
+    path = OUT / f"{scale}.db"
+    meta_path = OUT / f"{scale}.json"
+    params = {**SCALES[scale], "seed": SEED, "end_date": end.date().isoformat(),
+              "fingerprint": fingerprint()}
+    if path.exists() and meta_path.exists():
+        meta = json.loads(meta_path.read_text())
+        if meta.get("params") == params:
+            print(f"{scale}: reusing {path.relative_to(ROOT)} (built {meta['built_at']})")
+            return path, meta
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    meta_path.unlink(missing_ok=True)
+    print(f"{scale}: building {path.relative_to(ROOT)} ...", flush=True)
+    started = time.perf_counter()
+    if scale == "small":
+        init_database(str(path), str(seed_files.SEED_DIR))
+    summary = generate.build(path, seed=SEED, end=end, log=lambda line: print(f"  {line}"),
+                             **SCALES[scale])
+    if not summary["ok"]:
+        raise SystemExit(f"{scale}: the generated counters do not match a recount: {summary['check']}")
+    meta = {"params": params, "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "build_seconds": round(time.perf_counter() - started, 1), "generator": summary}
+    meta_path.write_text(json.dumps(meta, indent=2))
+    return path, meta
+
+
+def working_copy(path, name):
+    copy = OUT / f"work-{name}.db"
+    remove_database(copy)
+    shutil.copyfile(path, copy)
+    return copy
+
+
+def remove_database(path):
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def context(path):
+    """Ids and page numbers for the cases: typical rows of this database."""
+    conn = sqlite3.connect(path)
+    try:
+        one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+        group = one("SELECT id FROM groups ORDER BY sessions_count DESC, id LIMIT 1")
+        activity = one("SELECT id FROM study_activities ORDER BY sessions_count DESC, id LIMIT 1")
+        group_words = [row[0] for row in conn.execute(
+            "SELECT word_id FROM word_groups WHERE group_id = ? ORDER BY word_id", (group,))]
+        return {
+            "group": group,
+            "activity": activity,
+            "word": one("SELECT id FROM words ORDER BY id LIMIT 1 OFFSET (SELECT count(*) / 2 FROM words)"),
+            # a recent session of a typical size
+            "session": one("SELECT id FROM study_sessions WHERE review_items_count = 10 ORDER BY id DESC LIMIT 1"),
+            "group_words": group_words,
+            "last": {
+                "words": last_page(one("SELECT count(*) FROM words"), 50),
+                "groups": last_page(one("SELECT count(*) FROM groups"), 10),
+                "group_words": last_page(len(group_words), 10),
+                "group_sessions": last_page(one(f"SELECT sessions_count FROM groups WHERE id = {group}"), 10),
+                "activity_sessions": last_page(
+                    one(f"SELECT sessions_count FROM study_activities WHERE id = {activity}"), 10),
+                "sessions": last_page(one("SELECT count(*) FROM study_sessions"), 10),
+            },
+            "counts": {
+                "words": one("SELECT count(*) FROM words"),
+                "sessions": one("SELECT count(*) FROM study_sessions"),
+                "review_items": one("SELECT count(*) FROM word_review_items"),
+                "group_sessions": one(f"SELECT sessions_count FROM groups WHERE id = {group}"),
+            },
+        }
+    finally:
+        conn.close()
+
+
+def last_page(total, per_page):
+    return max(1, (total + per_page - 1) // per_page)
+
+
+# ---------------------------------------------------------------- cases
+
+CASE_FILTER = None  # --only: a regular expression that case names must match
+
+
+def selected(cases):
+    return [case for case in cases if CASE_FILTER is None or CASE_FILTER.search(case[0])]
+
+
+def read_cases(ctx):
+    """[(name, path)]: every GET route of the contract, first page, the
+    deepest page and each sort key where the route has them."""
+    g, a, last = ctx["group"], ctx["activity"], ctx["last"]
+    cases = [
+        ("words p1", "/api/words"),
+        ("words last page", f"/api/words?page={last['words']}"),
+        ("words middle page", f"/api/words?page={(last['words'] + 1) // 2}"),
+        ("words by romaji", "/api/words?sort_by=romaji"),
+        ("words by english", "/api/words?sort_by=english"),
+        ("words by correct_count desc", "/api/words?sort_by=correct_count&order=desc"),
+        ("words by wrong_count desc", "/api/words?sort_by=wrong_count&order=desc"),
+        ("word", f"/api/words/{ctx['word']}"),
+        ("groups p1", "/api/groups"),
+        ("groups last page", f"/api/groups?page={last['groups']}"),
+        ("groups by word_count desc", "/api/groups?sort_by=word_count&order=desc"),
+        ("group", f"/api/groups/{g}"),
+        ("group words p1", f"/api/groups/{g}/words"),
+        ("group words last page", f"/api/groups/{g}/words?page={last['group_words']}"),
+        ("group words by romaji", f"/api/groups/{g}/words?sort_by=romaji"),
+        ("group words by english", f"/api/groups/{g}/words?sort_by=english"),
+        ("group words by correct_count desc", f"/api/groups/{g}/words?sort_by=correct_count&order=desc"),
+        ("group words by wrong_count desc", f"/api/groups/{g}/words?sort_by=wrong_count&order=desc"),
+        ("group words raw", f"/api/groups/{g}/words/raw"),
+        ("group sessions p1", f"/api/groups/{g}/study-sessions"),
+        ("group sessions last page", f"/api/groups/{g}/study-sessions?page={last['group_sessions']}"),
+    ]
+    for key in ("id", "activity_name", "group_name", "end_time", "review_items_count"):
+        cases.append((f"group sessions by {key}", f"/api/groups/{g}/study-sessions?sort_by={key}"))
+    cases += [
+        ("activities", "/api/study-activities"),
+        ("activity", f"/api/study-activities/{a}"),
+        ("activity sessions p1", f"/api/study-activities/{a}/sessions"),
+        ("activity sessions last page", f"/api/study-activities/{a}/sessions?page={last['activity_sessions']}"),
+        ("activity launch", f"/api/study-activities/{a}/launch"),
+        ("sessions p1", "/api/study-sessions"),
+        ("sessions last page", f"/api/study-sessions?page={last['sessions']}"),
+        # Pages are read from the nearer end of an index: the middle is the deepest.
+        ("sessions middle page", f"/api/study-sessions?page={(last['sessions'] + 1) // 2}"),
+        ("session", f"/api/study-sessions/{ctx['session']}"),
+        ("dashboard recent-session", "/api/dashboard/recent-session"),
+        ("dashboard stats", "/api/dashboard/stats"),
+    ]
+    return selected(cases)
+
+
+def write_cases(ctx, session_ids):
+    """[(name, [(path, json body)])]: the variants are sent in turn."""
+    words = ctx["group_words"]
+    batch = words[:REVIEW_BATCH] if len(words) >= REVIEW_BATCH else (words * REVIEW_BATCH)[:REVIEW_BATCH]
+    reviews = [{"word_id": word, "is_correct": n % 4 != 0} for n, word in enumerate(batch)]
+    return selected([
+        ("POST session", [("/api/study-sessions",
+                           {"group_id": ctx["group"], "study_activity_id": ctx["activity"]})]),
+        (f"POST {REVIEW_BATCH} reviews", [(f"/api/study-sessions/{session_id}/review", {"reviews": reviews})
+                                          for session_id in session_ids]),
+    ])
+
+
+def create_write_sessions(client, ctx):
+    ids = []
+    for _ in range(WRITE_SESSIONS):
+        response = client.post("/api/study-sessions",
+                               json={"group_id": ctx["group"], "study_activity_id": ctx["activity"]})
+        assert response.status_code == 201, response.get_data(as_text=True)
+        ids.append(response.get_json()["id"])
+    return ids
+
+
+# ---------------------------------------------------------------- in-process latency
+
+def percentile(sorted_values, fraction):
+    index = min(len(sorted_values) - 1, max(0, round(fraction * (len(sorted_values) - 1))))
+    return sorted_values[index]
+
+
+def time_requests(send, count, budget):
+    """Latency of ``send`` (which returns a status): up to ``count`` samples
+    within ``budget`` seconds, after a short warm-up."""
+    for _ in range(3):
+        status = send()
+        if status >= 400:
+            raise RuntimeError(f"status {status}")
+    samples = []
+    deadline = time.perf_counter() + budget
+    while len(samples) < count and (len(samples) < 20 or time.perf_counter() < deadline):
+        started = time.perf_counter()
+        status = send()
+        samples.append(time.perf_counter() - started)
+        if status >= 400:
+            raise RuntimeError(f"status {status}")
+    samples.sort()
+    return {"p50_ms": percentile(samples, 0.5) * 1000, "p99_ms": percentile(samples, 0.99) * 1000,
+            "samples": len(samples), "mean_ms": statistics.fmean(samples) * 1000}
+
+
+def in_process(path, ctx, settings):
+    app = create_app({"DATABASE": str(path)})
+    client = app.test_client()
+    results = {}
+    for name, url in read_cases(ctx):
+        def send(url=url):
+            response = client.get(url)
+            response.get_data()
+            return response.status_code
+        results[name] = time_requests(send, settings["samples"], settings["budget"])
+    session_ids = create_write_sessions(client, ctx)
+    for name, variants in write_cases(ctx, session_ids):
+        turn = iter(range(10**9))
+
+        def send(variants=variants, turn=turn):
+            url, body = variants[next(turn) % len(variants)]
+            response = client.post(url, json=body)
+            response.get_data()
+            return response.status_code
+        results[name] = time_requests(send, settings["samples"], settings["budget"])
+    return results
+
+
+def query_plans(path, ctx):
+    """{case: [{"sql", "plan"}]}: every SELECT each read case runs, explained."""
+    app = create_app({"DATABASE": str(path)})
+    statements = trace_statements(app)
+    client = app.test_client()
+    conn = sqlite3.connect(path)
+    plans = {}
+    try:
+        for name, url in read_cases(ctx):
+            statements.clear()
+            client.get(url)
+            plans[name] = [{"sql": " ".join(sql.split()),
+                            "plan": [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}")]}
+                           for sql in selects(statements)]
+    finally:
+        conn.close()
+    return plans
+
+
+# ---------------------------------------------------------------- HTTP throughput
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """gunicorn --preload --workers 2 on loopback, started from the project root."""
+
+    def __init__(self, app_spec, database=None, log_name="gunicorn"):
+        self.port = free_port()
+        env = dict(os.environ)
+        if database is not None:
+            env["LANG_PORTAL_DATABASE"] = str(database)
+        gunicorn = Path(sys.executable).parent / "gunicorn"
+        self.log = open(OUT / f"{log_name}.log", "ab")
+        self.process = subprocess.Popen(
+            [str(gunicorn), "--preload", "--workers", "2", "--bind", f"{HOST}:{self.port}", app_spec],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def wait(self, probe, timeout=30.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}; see {self.log.name}")
+            try:
+                with urllib.request.urlopen(f"http://{HOST}:{self.port}{probe}", timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"gunicorn did not answer within {timeout} s; see {self.log.name}")
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def throughput(app_port, raw_requests, bare_port, settings):
+    """Requests per second of one case, and of the bare route measured in
+    turn with it, so that both see the same machine (other processes on it
+    come and go): {"rps", "bare_rps", "ceiling_share", "failed"}."""
+    bare_raw = [load.request_bytes("GET", BARE_PATH, HOST, bare_port)]
+    done = failed = bare_done = 0
+    for _ in range(settings["rounds"]):
+        result = load.run(HOST, app_port, raw_requests, settings["slice"],
+                          connections=settings["connections"], warmup=settings["warmup"])
+        done, failed = done + result["requests"], failed + result["failed"]
+        bare_done += load.run(HOST, bare_port, bare_raw, settings["bare_slice"],
+                              connections=settings["connections"], warmup=settings["warmup"])["requests"]
+    if failed:
+        print(f"    {failed} requests failed", flush=True)
+    rps = done / (settings["rounds"] * settings["slice"])
+    bare_rps = bare_done / (settings["rounds"] * settings["bare_slice"])
+    return {"rps": rps, "bare_rps": bare_rps, "ceiling_share": rps / bare_rps, "failed": failed}
+
+
+def over_http(path, ctx, settings):
+    """Every case over HTTP against ``path``, next to the bare route."""
+    # The sessions that review batches go to are made before the server starts.
+    app = create_app({"DATABASE": str(path)})
+    session_ids = create_write_sessions(app.test_client(), ctx)
+    results = {}
+    with Server("bench.bare_app:create_app()", log_name="gunicorn-bare") as bare, \
+            Server("app:create_app()", database=path, log_name="gunicorn-app") as server:
+        bare.wait(BARE_PATH)
+        server.wait("/api/study-activities")
+        # the workers' first requests fill their caches
+        load.run(HOST, server.port, [load.request_bytes("GET", "/api/words", HOST, server.port)], 0.5)
+        load.run(HOST, bare.port, [load.request_bytes("GET", BARE_PATH, HOST, bare.port)], 0.5)
+        for name, url in read_cases(ctx):
+            results[name] = throughput(server.port, [load.request_bytes("GET", url, HOST, server.port)],
+                                       bare.port, settings)
+        for name, variants in write_cases(ctx, session_ids):
+            raw = [load.request_bytes("POST", url, HOST, server.port, json.dumps(body)) for url, body in variants]
+            results[name] = throughput(server.port, raw, bare.port, settings)
+    return results
+
+
+# ---------------------------------------------------------------- report
+
+def summarize(scales, bare):
+    """Ratios and the issue's targets, from the measurements."""
+    large, small = scales["large"], scales["small"]
+    rows = {}
+    for name in large["latency"]:
+        row = {}
+        for scale, data in scales.items():
+            row[scale] = {**data["latency"][name], **data["http"][name]}
+        row["large_small_p50"] = large["latency"][name]["p50_ms"] / small["latency"][name]["p50_ms"]
+        rows[name] = row
+    reads = [name for name in rows if not name.startswith("POST")]
+    cheapest = min(reads, key=lambda name: rows[name]["large"]["p50_ms"])
+    fastest = max(reads, key=lambda name: rows[name]["large"]["rps"])
+    targets = {
+        "latency_ratio": {
+            "target": f"every GET route's large/small p50 <= {MAX_LATENCY_RATIO}",
+            "misses": {n: round(rows[n]["large_small_p50"], 2) for n in reads
+                       if rows[n]["large_small_p50"] > MAX_LATENCY_RATIO}},
+        "ceiling_share": {
+            "target": f"every GET route's HTTP throughput >= {MIN_CEILING_SHARE:.0%} of bare Flask (large)",
+            "misses": {n: round(rows[n]["large"]["ceiling_share"], 2) for n in reads
+                       if rows[n]["large"]["ceiling_share"] < MIN_CEILING_SHARE}},
+    }
+    if "dashboard stats" in rows:
+        stats = rows["dashboard stats"]["large"]
+        stats_cost = targets["stats_cost"] = {
+            "target": f"dashboard stats <= {MAX_STATS_OVER_CHEAPEST}x the cheapest route (large)",
+            "cheapest_by_p50": cheapest,
+            "stats_over_cheapest_p50": stats["p50_ms"] / rows[cheapest]["large"]["p50_ms"],
+            "cheapest_by_rps": fastest,
+            "stats_over_cheapest_rps": rows[fastest]["large"]["rps"] / stats["rps"],
+        }
+        stats_cost["misses"] = {key: round(stats_cost[key], 2) for key in
+                                ("stats_over_cheapest_p50", "stats_over_cheapest_rps")
+                                if stats_cost[key] > MAX_STATS_OVER_CHEAPEST}
+    for target in targets.values():
+        target["met"] = not target["misses"]
+    return rows, targets
+
+
+def print_table(rows, targets, bare, scales):
+    head = (f"{'case':36} | {'small p50':>9} {'p99':>7} {'req/s':>6} {'bare':>5} | "
+            f"{'large p50':>9} {'p99':>7} {'req/s':>6} {'bare':>5} | {'L/S p50':>7}")
+    print()
+    for scale in ("small", "large"):
+        c = scales[scale]["context"]["counts"]
+        print(f"{scale}: {c['words']} words, {c['sessions']} sessions, {c['review_items']} review items;"
+              f" bare Flask ceiling {bare[scale]['rps']:.0f} req/s")
+    print("latency in ms in-process (test client); req/s over HTTP (gunicorn, 2 workers);"
+          " 'bare' = req/s as a share of the bare Flask route's, measured in turn with it")
+    print(head)
+    print("-" * len(head))
+    for name, row in rows.items():
+        s, la = row["small"], row["large"]
+        flag = " *" if (not name.startswith("POST") and (
+            row["large_small_p50"] > MAX_LATENCY_RATIO or la["ceiling_share"] < MIN_CEILING_SHARE)) else ""
+        print(f"{name:36} | {s['p50_ms']:9.2f} {s['p99_ms']:7.2f} {s['rps']:6.0f} {s['ceiling_share']:5.0%} | "
+              f"{la['p50_ms']:9.2f} {la['p99_ms']:7.2f} {la['rps']:6.0f} {la['ceiling_share']:5.0%} | "
+              f"{row['large_small_p50']:7.2f}{flag}")
+    print()
+    for key, target in targets.items():
+        verdict = "met" if target["met"] else f"MISSED: {target['misses']}"
+        print(f"target {target['target']}: {verdict}")
+    if "stats_cost" in targets:
+        stats_cost = targets["stats_cost"]
+        print(f"  dashboard stats: {stats_cost['stats_over_cheapest_p50']:.2f}x the p50 of"
+              f" {stats_cost['cheapest_by_p50']!r}, the req/s of {stats_cost['cheapest_by_rps']!r}"
+              f" is {stats_cost['stats_over_cheapest_rps']:.2f}x its own")
+
+
+def print_plans(targets, plans):
+    missed = sorted({name for target in targets.values() for name in target["misses"] if name in plans})
+    if not missed:
+        return
+    print("\nSQL and EXPLAIN QUERY PLAN (large) of the cases that miss a target:")
+    for name in missed:
+        print(f"  {name}:")
+        for statement in plans[name]:
+            sql = statement["sql"]
+            print(f"    {sql if len(sql) <= 200 else sql[:140] + ' ... ' + sql[-55:]}")
+            for row in statement["plan"]:
+                print(f"        {row}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Benchmark the API at two scales.")
+    parser.add_argument("--quick", action="store_true", help="shorter samples (about 2 minutes)")
+    parser.add_argument("--only", metavar="REGEX", help="only the cases whose name matches, e.g. 'words|stats'")
+    args = parser.parse_args(argv)
+    global CASE_FILTER
+    CASE_FILTER = re.compile(args.only) if args.only else None
+    settings = ({"samples": 100, "budget": 1.0, "rounds": 1, "slice": 0.6, "bare_slice": 0.4,
+                 "warmup": 0.2, "connections": 4}
+                if args.quick else
+                {"samples": 300, "budget": 2.0, "rounds": 2, "slice": 1.0, "bare_slice": 0.6,
+                 "warmup": 0.2, "connections": 4})
+    OUT.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    end = generate.default_end()
+    built = {scale: database(scale, end) for scale in ("small", "large")}
+    scales, bare = {}, {}
+    for scale, (path, meta) in built.items():
+        work = working_copy(path, scale)
+        try:
+            ctx = context(work)
+            print(f"{scale}: in-process latency ...", flush=True)
+            latency = in_process(work, ctx, settings)
+            plans = query_plans(work, ctx)
+        finally:
+            remove_database(work)
+        print(f"{scale}: HTTP throughput, each case next to the bare route ...", flush=True)
+        work = working_copy(path, scale)
+        try:
+            http = over_http(work, ctx, settings)
+        finally:
+            remove_database(work)
+        bare[scale] = {"rps": statistics.median(case["bare_rps"] for case in http.values())}
+        scales[scale] = {"context": {k: v for k, v in ctx.items() if k != "group_words"},
+                         "database": meta, "latency": latency, "http": http, "plans": plans}
+    rows, targets = summarize(scales, bare)
+    print_table(rows, targets, bare, scales)
+    print_plans(targets, scales["large"]["plans"])
+    results = {
+        "run": {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "quick": args.quick,
+                "only": args.only,
+                "settings": settings, "seconds": round(time.perf_counter() - started, 1),
+                "load_average_at_end": os.getloadavg(),
+                "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                            "sqlite": sqlite3.sqlite_version, "platform": platform.platform()}},
+        "bare": bare, "scales": scales, "rows": rows, "targets": targets,
+    }
+    (OUT / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    print(f"\nwrote {(OUT / 'results.json').relative_to(ROOT)} in {results['run']['seconds']:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
