@@ -1,5 +1,6 @@
 """Several gunicorn workers writing at once lose nothing, and a server killed
 in the middle of writing keeps everything it acknowledged."""
+import http.client
 import random
 import sqlite3
 import threading
@@ -165,7 +166,7 @@ def writer_until_killed(server, words, tally, stop, seed):
             if status == 201:
                 with tally.lock:
                     tally.batches[session_id] = size
-        except OSError:  # the server is gone: whatever was not answered was not acknowledged
+        except (OSError, http.client.HTTPException):  # the server is gone: unanswered means unacknowledged
             return
 
 
