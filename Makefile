@@ -26,7 +26,7 @@ seed: migrate
 # --preload: the app (and so the migration and first seed) is built once,
 # before the workers fork.
 run: migrate
-	$(BIN)/gunicorn --preload --workers $(WORKERS) --bind $(HOST):$(PORT) 'app:create_app()'
+	$(BIN)/gunicorn --preload --no-control-socket --workers $(WORKERS) --bind $(HOST):$(PORT) 'app:create_app()'
 
 test: install
 	$(BIN)/python -m pytest -q

@@ -325,7 +325,7 @@ class Server:
         gunicorn = Path(sys.executable).parent / "gunicorn"
         self.log = open(OUT / f"{log_name}.log", "ab")
         self.process = subprocess.Popen(
-            [str(gunicorn), "--preload", "--workers", "2", "--bind", f"{HOST}:{self.port}", app_spec],
+            [str(gunicorn), "--preload", "--no-control-socket", "--workers", "2", "--bind", f"{HOST}:{self.port}", app_spec],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
 
     def wait(self, probe, timeout=30.0):
