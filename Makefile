@@ -34,8 +34,9 @@ test: install
 fuzz: install
 	FUZZ_EXAMPLES=500 $(BIN)/python -m pytest -q tests/test_openapi_fuzz.py
 
+# make bench BENCH_ARGS=--quick for a short run
 bench: install
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
