@@ -69,6 +69,8 @@ def create_app(test_config=None):
         # Migrate, and seed an empty database, when the app is created.
         INIT_DATABASE=True,
         MAX_CONTENT_LENGTH=1024 * 1024,
+        # Full resets back the database up first; older backups beyond these go.
+        BACKUPS_KEPT=5,
         CORS_ORIGINS=[],
         ALLOWED_HOSTS=[],
     )

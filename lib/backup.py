@@ -21,8 +21,13 @@ def backup(source_path, target_path):
     return target_path
 
 
-def save_before_reset(source_path, backup_dir):
-    """A backup in ``backup_dir`` named after the database and the time."""
+def save_before_reset(source_path, backup_dir, keep):
+    """A backup in ``backup_dir`` named after the database and the time; of
+    these, only the newest ``keep`` are kept."""
     stem = Path(source_path).stem
     stamp = clock.utcnow().strftime("%Y%m%dT%H%M%S%fZ")
-    return backup(source_path, Path(backup_dir) / f"{stem}-{stamp}.db")
+    saved = backup(source_path, Path(backup_dir) / f"{stem}-{stamp}.db")
+    # The names sort by time: drop all but the newest.
+    for old in sorted(Path(backup_dir).glob(f"{stem}-*Z.db"))[:-keep]:
+        old.unlink()
+    return saved

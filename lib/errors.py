@@ -1,4 +1,6 @@
 """One error shape everywhere: {"error": "<sentence>"} with the HTTP status."""
+import sqlite3
+
 from flask import jsonify
 from werkzeug.exceptions import HTTPException, SecurityError
 
@@ -55,6 +57,16 @@ def init_app(app):
         if status == 405 and error.valid_methods:
             response.headers["Allow"] = ", ".join(error.valid_methods)
         return response
+
+    @app.errorhandler(sqlite3.OperationalError)
+    def database_error(error):
+        # Another writer held the lock past the busy timeout: a moment's
+        # wait, not a fault, so the client is told to retry.
+        if "locked" in str(error) or "busy" in str(error):
+            response = error_response(503, "The database is busy; retry in a moment.")
+            response.headers["Retry-After"] = "1"
+            return response
+        return unexpected_error(error)
 
     @app.errorhandler(Exception)
     def unexpected_error(error):

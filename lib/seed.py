@@ -9,6 +9,8 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from lib import history
+
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
 ROMAJI = re.compile(r"[a-z]+")
 
@@ -126,14 +128,14 @@ def is_empty(conn):
     return conn.execute("SELECT NOT EXISTS (SELECT 1 FROM words)").fetchone()[0] == 1
 
 
-# Children first, so that no foreign key is in the way.
-ALL_TABLES = ("word_review_items", "study_sessions", "word_groups", "words", "groups", "study_activities",
-              "idempotency_keys")
+VOCABULARY_TABLES = ("word_groups", "words", "groups", "study_activities")
 
 
 def reset(conn, seed_dir=SEED_DIR):
-    """Empty every table and load the seed again; call inside a write transaction."""
+    """Empty every table and load the seed again; call inside
+    ``db.bulk_transaction()``."""
     read_seed(seed_dir)  # a broken seed must not leave an empty database
-    for table in ALL_TABLES:
+    history.clear(conn)
+    for table in VOCABULARY_TABLES:
         conn.execute(f"DELETE FROM {table}")
     load(conn, seed_dir)

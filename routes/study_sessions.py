@@ -1,7 +1,7 @@
 from flask import Blueprint, current_app, jsonify, url_for
 
-from lib import backup, clock, seed
-from lib.db import query_all, query_one, query_one_or_404, snapshot, transaction
+from lib import backup, clock, history, seed
+from lib.db import bulk_transaction, query_all, query_one, query_one_or_404, snapshot, transaction
 from lib.errors import bad_request, unprocessable
 from lib.idempotency import idempotent
 from lib.pages import fetch_page
@@ -208,20 +208,18 @@ def record_review(session_id, word_id):
 @bp.post("/study-sessions/reset")
 def reset_history():
     json_body(required=False)
-    with transaction() as db:
-        db.execute("DELETE FROM word_review_items")
-        db.execute("DELETE FROM study_sessions")
-        # A retry from before the reset must not answer with a deleted session.
-        db.execute("DELETE FROM idempotency_keys")
+    with bulk_transaction() as db:
+        history.clear(db)
     return jsonify(message="Study history has been reset: every study session and review result was deleted.")
 
 
 @bp.post("/full-reset")
 def full_reset():
     json_body(required=False)
-    with transaction() as db:
+    with bulk_transaction() as db:
         # Taken under the write lock, so it is exactly what the reset removes.
-        saved = backup.save_before_reset(current_app.config["DATABASE"], current_app.config["BACKUP_DIR"])
+        saved = backup.save_before_reset(current_app.config["DATABASE"], current_app.config["BACKUP_DIR"],
+                                         current_app.config["BACKUPS_KEPT"])
         seed.reset(db, current_app.config["SEED_DIR"])
     return jsonify(message="The database has been reset to the seed vocabulary and activities.",
                    backup=saved.name)

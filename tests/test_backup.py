@@ -51,3 +51,10 @@ def test_full_reset_takes_a_backup_first_and_names_it(app, client, db_path):
     assert Path(name).name == name and saved.exists()
     assert rows(saved, "SELECT id FROM study_sessions") == [(session_id,)]
     assert rows(db_path, "SELECT count(*) FROM study_sessions") == [(0,)]
+
+
+def test_full_reset_keeps_only_the_newest_backups(app, client):
+    app.config["BACKUPS_KEPT"] = 2
+    names = [client.post("/api/full-reset").get_json()["backup"] for _ in range(4)]
+    kept = sorted(path.name for path in Path(app.config["BACKUP_DIR"]).iterdir())
+    assert kept == sorted(names[-2:])

@@ -84,3 +84,16 @@ def test_make_run_binds_to_loopback_by_default():
     from tests.conftest import ROOT
     makefile = (ROOT / "Makefile").read_text()
     assert "HOST ?= 127.0.0.1" in makefile and "--bind $(HOST):$(PORT)" in makefile
+
+
+def test_a_writer_kept_waiting_past_the_busy_timeout_gets_a_503(client, db, monkeypatch):
+    from lib import db as database
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_SECONDS", 0.05)
+    db.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+    try:
+        response = client.post("/api/study-sessions", json={"group_id": 1, "study_activity_id": 1})
+    finally:
+        db.execute("ROLLBACK")
+    assert response.status_code == 503 and response.headers["Retry-After"] == "1"
+    assert "busy" in response.get_json()["error"]
+    assert count_sessions(db) == 0

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from tests.helpers import counters_that_differ_from_a_recount
 from tests.live_server import LiveServer
 
 CLIENTS = 8
@@ -28,31 +29,6 @@ def group_words(db_path):
         for group_id, word_id in conn.execute("SELECT group_id, word_id FROM word_groups"):
             words.setdefault(group_id, []).append(word_id)
         return words
-    finally:
-        conn.close()
-
-
-def recount_mismatches(db_path):
-    """Every counter the triggers keep, against a recount from the rows."""
-    conn = sqlite3.connect(db_path)
-    try:
-        checks = {
-            "word counts": """
-                SELECT count(*) FROM words w WHERE correct_count != (SELECT count(*) FROM word_review_items
-                    WHERE word_id = w.id AND correct = 1)
-                OR wrong_count != (SELECT count(*) FROM word_review_items WHERE word_id = w.id AND correct = 0)""",
-            "session counts": """
-                SELECT count(*) FROM study_sessions s WHERE review_items_count != (SELECT count(*)
-                    FROM word_review_items WHERE study_session_id = s.id)
-                OR correct_count != (SELECT count(*) FROM word_review_items
-                    WHERE study_session_id = s.id AND correct = 1)""",
-            "totals": """
-                SELECT count(*) FROM learning_totals WHERE
-                    sessions_count != (SELECT count(*) FROM study_sessions)
-                    OR review_items_count != (SELECT count(*) FROM word_review_items)
-                    OR correct_count != (SELECT count(*) FROM word_review_items WHERE correct = 1)""",
-        }
-        return {name: conn.execute(sql).fetchone()[0] for name, sql in checks.items()}
     finally:
         conn.close()
 
@@ -140,7 +116,7 @@ def test_concurrent_writers_lose_nothing(server, db_path):
     assert tally.server_errors == [] and tally.locked == 0
     assert stored(db_path, "SELECT count(*) FROM study_sessions") == [(len(tally.sessions),)]
     assert stored(db_path, "SELECT count(*) FROM word_review_items") == [(tally.review_items,)]
-    assert recount_mismatches(db_path) == {"word counts": 0, "session counts": 0, "totals": 0}
+    assert counters_that_differ_from_a_recount(db_path) == []
 
 
 def writer_until_killed(server, words, tally, stop, seed):
@@ -194,7 +170,7 @@ def test_a_killed_server_keeps_every_acknowledged_write(db_path):
     assert all(sizes.get(session_id) == size for session_id, size in tally.batches.items())
     # each batch went to a session of its own: even one cut off by the kill is all there or not at all
     assert all(sizes.get(session_id, 0) in (0, size) for session_id, size in tally.sent.items())
-    assert recount_mismatches(db_path) == {"word counts": 0, "session counts": 0, "totals": 0}
+    assert counters_that_differ_from_a_recount(db_path) == []
 
     restarted = LiveServer(db_path, workers=2).start()
     try:
