@@ -3,7 +3,7 @@ import re
 
 from flask import request
 
-from lib.errors import ApiError, bad_request
+from lib.errors import HTTP_MESSAGES, ApiError, bad_request
 
 MAX_PER_PAGE = 100
 # Far beyond any real page, and keeps OFFSET inside SQLite's 64-bit integers.
@@ -18,10 +18,15 @@ def json_body(required=True):
     """The request's JSON object. A body that is not JSON is a 415, a body
     that is JSON but not an object is a 400. With ``required=False`` an empty
     body (nothing sent, with no Content-Type or a JSON one) reads as {}."""
-    if not required and not request.content_length and (not request.content_type or request.is_json):
+    data = request.get_data(cache=True)
+    if request.content_length is None:
+        # A chunked body announces no size: one is cut at MAX_CONTENT_LENGTH,
+        # and reading past the cut raises the 413 it deserves.
+        request.stream.read(1)
+    if not required and not data and (not request.content_type or request.is_json):
         return {}
     if not request.is_json:
-        raise ApiError(415, "The request body must be JSON (Content-Type: application/json).")
+        raise ApiError(415, HTTP_MESSAGES[415])
     body = request.get_json(silent=True)
     if body is None:
         raise bad_request("The request body is not valid JSON.")
@@ -35,25 +40,16 @@ def is_id(value):
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
-def require_id(body, field):
-    if field not in body:
-        raise bad_request(f"{field} is required.")
-    if not is_id(body[field]):
-        raise bad_request(f"{field} must be a positive integer.")
-    return body[field]
-
-
-def require_bool(body, *fields):
-    """The first of ``fields`` (a name and its aliases) present in ``body``.
-    Each of them that is present must be a boolean: an ill-typed alias is not
-    silently ignored."""
-    present = [field for field in fields if field in body]
-    if not present:
-        raise bad_request(f"{' or '.join(fields)} is required.")
-    for field in present:
-        if not isinstance(body[field], bool):
-            raise bad_request(f"{field} must be true or false.")
-    return body[present[0]]
+def check_answer(item, primary, prefix=""):
+    """(answer, problem) for a review's answer: sent as ``is_correct`` or
+    ``correct`` (either name on either route), a boolean, and when both are
+    sent they must agree. ``problem`` names ``primary``."""
+    answers = [item[field] for field in ("is_correct", "correct") if field in item]
+    if not answers or not all(isinstance(answer, bool) for answer in answers):
+        return None, f"{prefix}{primary} must be true or false."
+    if len(set(answers)) > 1:
+        return None, f"{prefix}is_correct and correct disagree."
+    return answers[0], None
 
 
 def int_arg(name, default, low, high):

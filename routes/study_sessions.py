@@ -5,7 +5,7 @@ from lib.db import bulk_transaction, query_all, query_one, query_one_or_404, sna
 from lib.errors import bad_request, unprocessable
 from lib.idempotency import idempotent
 from lib.pages import fetch_page
-from lib.validation import is_id, json_body, paging, require_bool, sorting, total_pages
+from lib.validation import check_answer, is_id, json_body, paging, sorting, total_pages
 
 bp = Blueprint("study_sessions", __name__)
 
@@ -122,85 +122,84 @@ def get_session(session_id):
 
 
 def check_reviews(body):
-    """[(word_id, correct)] from a batch body; a 400 names every bad item."""
+    """The batch's well-formed items as (index, word_id, correct), and
+    (index, sentence) for each problem of the others."""
     reviews = body.get("reviews")
     if not isinstance(reviews, list) or not reviews:
         raise bad_request("reviews must be a non-empty list of {word_id, is_correct}.")
     if len(reviews) > MAX_REVIEWS_PER_REQUEST:
         raise bad_request(f"reviews may hold at most {MAX_REVIEWS_PER_REQUEST} items.")
-    checked, problems = [], []
+    items, problems = [], []
     for index, item in enumerate(reviews):
         where = f"reviews[{index}]"
         if not isinstance(item, dict):
-            problems.append(f"{where} must be an object.")
+            problems.append((index, f"{where} must be an object."))
             continue
-        word_id = item.get("word_id")
-        # "correct" is accepted for "is_correct"; whichever is sent must be a boolean
-        answers = [item[field] for field in ("is_correct", "correct") if field in item]
-        if not is_id(word_id):
-            problems.append(f"{where}.word_id must be a positive integer.")
-        if not answers or not all(isinstance(answer, bool) for answer in answers):
-            problems.append(f"{where}.is_correct must be true or false.")
-        checked.append((word_id, answers[0] if answers else None))
-    if problems:
-        raise bad_request(" ".join(problems))
-    return checked
+        correct, answer_problem = check_answer(item, "is_correct", f"{where}.")
+        found = [f"{where}.word_id must be a positive integer."] if not is_id(item.get("word_id")) else []
+        found += [answer_problem] if answer_problem else []
+        problems += [(index, problem) for problem in found]
+        if not found:
+            items.append((index, item["word_id"], correct))
+    return items, problems
 
 
-def check_words_fit(session, word_ids):
-    """422 naming every word that does not exist or is not in the session's group."""
-    distinct = sorted(set(word_ids))
-    marks = ",".join("?" * len(distinct))
+def misfits(session, items):
+    """(index, sentence) for each item whose word does not exist or is not in
+    the session's group."""
+    word_ids = sorted({word_id for _, word_id, _ in items})
+    if not word_ids:
+        return []
+    marks = ",".join("?" * len(word_ids))
     in_group = {row["word_id"] for row in query_all(
         f"SELECT word_id FROM word_groups WHERE group_id = ? AND word_id IN ({marks})",
-        (session["group_id"], *distinct))}
-    if len(in_group) == len(distinct):
-        return
-    existing = {row["id"] for row in query_all(f"SELECT id FROM words WHERE id IN ({marks})", distinct)}
-    problems = []
-    for index, word_id in enumerate(word_ids):
-        if word_id not in existing:
-            problems.append(f"reviews[{index}]: word {word_id} does not exist.")
-        elif word_id not in in_group:
-            problems.append(f"reviews[{index}]: word {word_id} is not in group {session['group_name']}.")
-    raise unprocessable(" ".join(problems))
+        (session["group_id"], *word_ids))}
+    if len(in_group) == len(word_ids):
+        return []
+    existing = {row["id"] for row in query_all(f"SELECT id FROM words WHERE id IN ({marks})", word_ids)}
+    return [(index, f"reviews[{index}]: word {word_id} does not exist." if word_id not in existing
+             else f"reviews[{index}]: word {word_id} is not in group {session['group_name']}.")
+            for index, word_id, _ in items if word_id not in in_group]
 
 
 INSERT_REVIEW = """
-INSERT INTO word_review_items (word_id, study_session_id, correct, created_at)
-VALUES (?, ?, ?, ?)
-RETURNING id, study_session_id, word_id, correct, created_at
+INSERT INTO word_review_items (word_id, study_session_id, correct, created_at) VALUES (?, ?, ?, ?)
 """
 
 
 @bp.post("/study-sessions/<int:session_id>/review")
 @idempotent
 def record_reviews(session_id):
-    reviews = check_reviews(json_body())
+    items, malformed = check_reviews(json_body())
     with transaction() as db:
         session = get_session_or_404(session_id)
-        check_words_fit(session, [word_id for word_id, _ in reviews])
+        unfit = misfits(session, items)
+        # One answer names every bad item: a 400 lists those that do not fit too.
+        if malformed:
+            raise bad_request(" ".join(problem for _, problem in sorted(malformed + unfit)))
+        if unfit:
+            raise unprocessable(" ".join(problem for _, problem in unfit))
         now = clock.now_iso()
-        db.executemany(
-            "INSERT INTO word_review_items (word_id, study_session_id, correct, created_at) VALUES (?, ?, ?, ?)",
-            [(word_id, session_id, int(correct), now) for word_id, correct in reviews],
-        )
+        db.executemany(INSERT_REVIEW, [(word_id, session_id, int(correct), now) for _, word_id, correct in items])
         count = query_one("SELECT review_items_count FROM study_sessions WHERE id = ?", (session_id,))
-    return jsonify(session_id=session_id, recorded=len(reviews),
+    return jsonify(session_id=session_id, recorded=len(items),
                    review_items_count=count["review_items_count"]), 201
 
 
 @bp.post("/study-sessions/<int:session_id>/words/<int:word_id>/review")
 @idempotent
 def record_review(session_id, word_id):
-    correct = require_bool(json_body(), "correct", "is_correct")
+    correct, problem = check_answer(json_body(), "correct")
+    if problem:
+        raise bad_request(problem)
     with transaction() as db:
         session = get_session_or_404(session_id)
         query_one_or_404("SELECT 1 AS found FROM words WHERE id = ?", (word_id,), f"Word {word_id}")
         if query_one("SELECT 1 AS found FROM word_groups WHERE group_id = ? AND word_id = ?",
                      (session["group_id"], word_id)) is None:
             raise unprocessable(f"Word {word_id} is not in group {session['group_name']}.")
-        item = dict(db.execute(INSERT_REVIEW, (word_id, session_id, int(correct), clock.now_iso())).fetchone())
+        item = dict(db.execute(f"{INSERT_REVIEW} RETURNING id, study_session_id, word_id, correct, created_at",
+                               (word_id, session_id, int(correct), clock.now_iso())).fetchone())
     item["correct"] = bool(item["correct"])
     return jsonify(item), 201
 

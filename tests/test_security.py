@@ -1,3 +1,6 @@
+import io
+import json
+
 import pytest
 
 from app import create_app
@@ -96,4 +99,52 @@ def test_a_writer_kept_waiting_past_the_busy_timeout_gets_a_503(client, db, monk
         db.execute("ROLLBACK")
     assert response.status_code == 503 and response.headers["Retry-After"] == "1"
     assert "busy" in response.get_json()["error"]
+    assert count_sessions(db) == 0
+
+
+def post_routes(client, db):
+    session_id = client.post("/api/study-sessions", json={"group_id": 1, "study_activity_id": 1}).get_json()["id"]
+    word = db.execute("SELECT word_id FROM word_groups WHERE group_id = 1 LIMIT 1").fetchone()[0]
+    return ["/api/study-sessions", f"/api/study-sessions/{session_id}/review",
+            f"/api/study-sessions/{session_id}/words/{word}/review", "/api/study-sessions/reset", "/api/full-reset"]
+
+
+def stored_rows(db):
+    return [db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("study_sessions", "word_review_items", "words")]
+
+
+def test_every_post_refuses_a_body_that_is_not_json(client, db):
+    for path in post_routes(client, db):
+        before = stored_rows(db)
+        response = client.post(path, data="correct=true", content_type="application/x-www-form-urlencoded")
+        assert response.status_code == 415, path
+        assert stored_rows(db) == before
+
+
+def test_every_post_refuses_a_body_over_the_limit(client, db):
+    for path in post_routes(client, db):
+        before = stored_rows(db)
+        response = client.post(path, json={"pad": "x" * (1024 * 1024)})
+        assert response.status_code == 413, path
+        assert stored_rows(db) == before
+
+
+def chunked(client, path, body, **headers):
+    """A POST with Transfer-Encoding: chunked: no Content-Length announces the
+    size. The server (gunicorn) marks such input as ending by itself."""
+    return client.post(path, input_stream=io.BytesIO(body), environ_overrides={"wsgi.input_terminated": True},
+                       headers={"Transfer-Encoding": "chunked", **headers})
+
+
+def test_a_chunked_body_without_a_content_type_cannot_reset(client, db):
+    client.post("/api/study-sessions", json={"group_id": 1, "study_activity_id": 1})
+    assert chunked(client, "/api/study-sessions/reset", b"x").status_code == 415
+    assert count_sessions(db) == 1
+
+
+def test_a_chunked_body_over_the_limit_is_413(client, db):
+    body = json.dumps({"group_id": 1, "study_activity_id": 1, "pad": "x" * (1024 * 1024)}).encode()
+    response = chunked(client, "/api/study-sessions", body, **{"Content-Type": "application/json"})
+    assert response.status_code == 413
     assert count_sessions(db) == 0

@@ -363,3 +363,38 @@ def test_a_retry_from_before_a_reset_creates_a_new_session(client, db):
     assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers
     assert again.get_json()["id"] != first
     assert count(db, "study_sessions") == 1
+
+
+def test_a_batch_400_also_names_the_items_that_do_not_fit(client, db):
+    good = group_words(db, 1, 1)[0]
+    foreign = word_outside_group(db, 1)
+    session_id = start_session(client)
+    response = client.post(f"/api/study-sessions/{session_id}/review", json={"reviews": [
+        {"word_id": "x", "is_correct": True},
+        {"word_id": 999999, "is_correct": True},
+        {"word_id": foreign, "is_correct": True},
+        {"word_id": good, "is_correct": True}]})
+    assert_error(response, 400, "reviews[0].word_id", "reviews[1]: word 999999", f"reviews[2]: word {foreign}")
+    assert "reviews[3]" not in response.get_json()["error"]
+    assert count(db, "word_review_items") == 0
+
+
+@pytest.mark.parametrize("answer", [{"is_correct": True, "correct": False}, {"is_correct": False, "correct": True}])
+def test_is_correct_and_correct_that_disagree_are_refused(client, db, answer):
+    word = group_words(db, 1, 1)[0]
+    session_id = start_session(client)
+    batch = client.post(f"/api/study-sessions/{session_id}/review", json={"reviews": [{"word_id": word, **answer}]})
+    assert_error(batch, 400, "reviews[0]", "disagree")
+    single = client.post(f"/api/study-sessions/{session_id}/words/{word}/review", json=answer)
+    assert_error(single, 400, "disagree")
+    assert count(db, "word_review_items") == 0
+
+
+@pytest.mark.parametrize("answer", [{"is_correct": True, "correct": True}, {"correct": False, "is_correct": False}])
+def test_is_correct_and_correct_that_agree_are_one_answer(client, db, answer):
+    word = group_words(db, 1, 1)[0]
+    session_id = start_session(client)
+    assert client.post(f"/api/study-sessions/{session_id}/review",
+                       json={"reviews": [{"word_id": word, **answer}]}).status_code == 201
+    assert client.post(f"/api/study-sessions/{session_id}/words/{word}/review", json=answer).status_code == 201
+    assert count(db, "word_review_items") == 2
