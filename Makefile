@@ -21,11 +21,12 @@ migrate: install
 	$(BIN)/python migrate.py
 
 seed: migrate
-	$(BIN)/flask --app app seed
+	LANG_PORTAL_INIT_DATABASE=false $(BIN)/flask --app app seed
 
-# --preload: the app (and so the migration and first seed) is built once,
-# before the workers fork.
+# Migrate, seed an empty database, then serve. --preload: the app is built
+# once, before the workers fork.
 run: migrate
+	LANG_PORTAL_INIT_DATABASE=false $(BIN)/flask --app app seed --if-empty
 	$(BIN)/gunicorn --preload --no-control-socket --workers $(WORKERS) --bind $(HOST):$(PORT) 'app:create_app()'
 
 test: install

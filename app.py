@@ -101,15 +101,22 @@ def create_app(test_config=None):
         return jsonify(openapi_document)
 
     @app.cli.command("seed")
-    def seed_command():
+    @click.option("--if-empty", is_flag=True, help="only when the database holds no words yet")
+    def seed_command(if_empty):
         """Load the seed vocabulary and activities (idempotent)."""
         conn = db.connect(app.config["DATABASE"])
         try:
             with db.immediate(conn):
+                if if_empty and not seed.is_empty(conn):
+                    print("the database already holds words: nothing loaded")
+                    return
                 seed.load(conn, app.config["SEED_DIR"])
+                words, groups, activities = conn.execute(
+                    "SELECT (SELECT count(*) FROM words), (SELECT count(*) FROM groups),"
+                    " (SELECT count(*) FROM study_activities)").fetchone()
         finally:
             conn.close()
-        print("seed loaded")
+        print(f"seed loaded: {words} words in {groups} groups, {activities} study activities")
 
     @app.cli.command("backup")
     @click.argument("path", type=click.Path(dir_okay=False))

@@ -115,6 +115,8 @@ def migrate(db_path, directory=None):
 
 def status(db_path, directory=None):
     """[(file name, applied_at or None)] for every migration file."""
+    if not Path(db_path).exists():
+        raise MigrationError(f"there is no database at {db_path}")
     conn = connect(str(db_path))
     try:
         conn.execute(TRACKING_TABLE)

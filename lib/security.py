@@ -16,7 +16,6 @@ from lib.errors import ApiError
 LOCAL_ORIGINS = [
     re.compile(r"https?://localhost(:[0-9]{1,5})?\Z"),
     re.compile(r"https?://127\.0\.0\.1(:[0-9]{1,5})?\Z"),
-    re.compile(r"https?://\[::1\](:[0-9]{1,5})?\Z"),
 ]
 # IPv6 literals cannot be matched by Werkzeug's trusted-host check; we bind to IPv4.
 LOCAL_HOSTS = ["localhost", "127.0.0.1"]
@@ -48,7 +47,7 @@ def init_app(app, activity_urls):
     app.config["TRUSTED_HOSTS"] = LOCAL_HOSTS + as_list(app.config.get("ALLOWED_HOSTS"))
     CORS(app, resources={r"/api/*": {"origins": origins}},
          allow_headers=["Content-Type", "Idempotency-Key"],
-         expose_headers=["Location"], methods=["GET", "POST", "OPTIONS"])
+         expose_headers=["Location", "Idempotent-Replayed"], methods=["GET", "POST", "OPTIONS"])
 
     @app.before_request
     def refuse_foreign_writes():

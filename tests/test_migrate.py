@@ -123,3 +123,9 @@ def test_command_line_exits_non_zero_on_an_edited_migration(tmp_path, migrations
     first = sorted(migrations.glob("*.sql"))[0]
     first.write_text(first.read_text() + "\n-- edited\n")
     assert migrate.main(["--db", str(db)]) == 1
+
+
+def test_status_of_a_missing_database_is_an_error_and_creates_nothing(tmp_path):
+    missing = tmp_path / "typo.db"
+    assert migrate.main(["--db", str(missing), "--status"]) == 1
+    assert not missing.exists()

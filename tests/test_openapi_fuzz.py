@@ -59,7 +59,7 @@ def fuzz_app(db_path):
 @settings(
     max_examples=FUZZ_EXAMPLES,
     derandomize=True,  # the same examples on every run: CI is not flaky
-    database=None,  # and no example database is written into the repository
+    database=None,  # and no examples are kept between runs
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                            HealthCheck.filter_too_much],

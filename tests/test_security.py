@@ -148,3 +148,15 @@ def test_a_chunked_body_over_the_limit_is_413(client, db):
     response = chunked(client, "/api/study-sessions", body, **{"Content-Type": "application/json"})
     assert response.status_code == 413
     assert count_sessions(db) == 0
+
+
+def test_cors_lets_a_browser_read_the_retry_and_location_headers(client):
+    response = client.post("/api/study-sessions", json={"group_id": 1, "study_activity_id": 1},
+                           headers={"Origin": "http://localhost:5173"})
+    exposed = {name.strip() for name in response.headers["Access-Control-Expose-Headers"].split(",")}
+    assert {"Location", "Idempotent-Replayed"} <= exposed
+
+
+def test_only_localhost_and_127_0_0_1_are_local_origins(client):
+    response = client.get("/api/words", headers={"Origin": "http://[::1]:5173"})
+    assert "Access-Control-Allow-Origin" not in response.headers

@@ -126,3 +126,18 @@ def test_database_path_comes_from_the_environment(tmp_path, monkeypatch):
     app = create_app({"TESTING": True})
     assert app.config["DATABASE"] == str(path)
     assert path.exists()
+
+
+def test_seed_if_empty_loads_an_empty_database(empty_db):
+    runner = create_app({"TESTING": True, "DATABASE": str(empty_db), "INIT_DATABASE": False}).test_cli_runner()
+    result = runner.invoke(args=["seed", "--if-empty"])
+    assert result.exit_code == 0 and "seed loaded: 444 words in 7 groups, 2 study activities" in result.output
+    assert len(contents(empty_db)["words"]) == 444
+
+
+def test_seed_if_empty_leaves_a_database_with_words_alone(runner, db_path, db):
+    db.execute("DELETE FROM word_groups WHERE group_id = 1")
+    before = contents(db_path)
+    result = runner.invoke(args=["seed", "--if-empty"])
+    assert result.exit_code == 0 and "nothing loaded" in result.output
+    assert contents(db_path) == before
