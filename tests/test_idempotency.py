@@ -4,12 +4,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from lib import clock
+from tests.helpers import count
 
 KEY = {"Idempotency-Key": "retry-7f3a"}
-
-
-def count(db, table):
-    return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
 def a_word_of_group_1(db):

@@ -20,12 +20,15 @@ def assert_sorted(items, field, order):
     assert keys == sorted(keys, reverse=order == "desc"), field
 
 
-def browse(client, path, items_key, sorts):
-    """Pages 1 and 2 of a list, for each key and direction: each in order, none repeated."""
+def browse(client, path, items_key, sorts, per_page):
+    """Pages 1 and 2 of a list, for each key and direction: both full, in
+    order across the two, none repeated."""
     for sort_by, field in sorts.items():
         for order in ("asc", "desc"):
-            pages = [get_ok(client, path, sort_by=sort_by, order=order, page=page) for page in (1, 2)]
+            pages = [get_ok(client, path, sort_by=sort_by, order=order, page=page, per_page=per_page)
+                     for page in (1, 2)]
             assert [page["current_page"] for page in pages] == [1, 2]
+            assert [len(page[items_key]) for page in pages] == [per_page, per_page]
             items = pages[0][items_key] + pages[1][items_key]
             assert_sorted(items, field, order)
             assert len({item["id"] for item in items}) == len(items)
@@ -70,12 +73,9 @@ def test_the_portal_walk(client, monkeypatch):
         result["word_id"]: (1, 0) if result["is_correct"] else (0, 1) for result in results}
 
     # Words, groups, a group's words and sessions, sorted every way the portal sends.
-    browse(client, "/words", "words", {key: key for key in WORD_SORT_KEYS})
-    browse(client, f"/groups/{group_id}/words", "words", {key: key for key in WORD_SORT_KEYS})
-    browse(client, "/groups", "groups", GROUP_SORTS)
-    browse(client, f"/groups/{group_id}/study_sessions", "study_sessions",
-           {"startTime": "start_time", "endTime": "end_time", "activityName": "activity_name",
-            "groupName": "group_name", "reviewItemsCount": "review_items_count"})
+    browse(client, "/words", "words", {key: key for key in WORD_SORT_KEYS}, per_page=50)
+    browse(client, f"/groups/{group_id}/words", "words", {key: key for key in WORD_SORT_KEYS}, per_page=10)
+    browse(client, "/groups", "groups", GROUP_SORTS, per_page=3)
     assert_each(get_ok(client, "/words", sort_by="wrong_count", order="desc")["words"], WORD)
     assert get_ok(client, "/words", sort_by="wrong_count", order="desc")["words"][0]["wrong_count"] == 1
 
@@ -86,6 +86,13 @@ def test_the_portal_walk(client, monkeypatch):
     stats = get_ok(client, "/dashboard/stats")
     assert (stats["total_sessions"], stats["total_words_studied"], stats["success_rate"]) == (1, 6, 4 / 6)
     assert (stats["active_groups"], stats["current_streak"]) == (1, 1)
+
+    # Two more sessions of the group, with the other activity: its sessions, every way sorted.
+    for other in activities[1:] * 2:
+        client.post("/study_sessions", json={"group_id": group_id, "study_activity_id": other["id"]})
+    browse(client, f"/groups/{group_id}/study_sessions", "study_sessions",
+           {"startTime": "start_time", "endTime": "end_time", "activityName": "activity_name",
+            "groupName": "group_name", "reviewItemsCount": "review_items_count"}, per_page=1)
 
     # Reset the history: the sessions list is empty again, and so is the dashboard.
     assert client.post("/study_sessions/reset").status_code == 200

@@ -1,14 +1,11 @@
 import pytest
 
 from lib import clock
+from tests.helpers import assert_error, count
 
 NEW_SESSION = {"group_id": 1, "study_activity_id": 1}
 SESSION_FIELDS = {"id": int, "group_id": int, "group_name": str, "activity_id": int,
                   "activity_name": str, "start_time": str, "end_time": str, "review_items_count": int}
-
-
-def count(db, table):
-    return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
 def group_words(db, group_id, how_many=3):
@@ -25,14 +22,6 @@ def start_session(client, **overrides):
     response = client.post("/api/study-sessions", json={**NEW_SESSION, **overrides})
     assert response.status_code == 201, response.get_json()
     return response.get_json()["id"]
-
-
-def assert_error(response, status, *words):
-    assert response.status_code == status, response.get_data(as_text=True)
-    body = response.get_json()
-    assert list(body) == ["error"] and body["error"]
-    for word in words:
-        assert word in body["error"]
 
 
 # --- creating a session -------------------------------------------------------
