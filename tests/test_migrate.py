@@ -129,3 +129,14 @@ def test_status_of_a_missing_database_is_an_error_and_creates_nothing(tmp_path):
     missing = tmp_path / "typo.db"
     assert migrate.main(["--db", str(missing), "--status"]) == 1
     assert not missing.exists()
+
+
+def test_two_processes_migrating_at_once_apply_each_file_once(tmp_path):
+    db = tmp_path / "race.db"
+    run = [sys.executable, str(ROOT / "migrate.py"), "--db", str(db)]
+    racers = [subprocess.Popen(run, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outcomes = [racer.communicate(timeout=30) for racer in racers]
+    assert [racer.returncode for racer in racers] == [0, 0], outcomes
+    applied_lines = [line for out, _ in outcomes for line in out.splitlines() if line.startswith("applied")]
+    assert sorted(applied_lines) == sorted(f"applied {path.name}" for _, _, path, _ in migrate.available())
+    assert applied_versions(db) == [version for version, *_ in migrate.available()]
