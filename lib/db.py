@@ -44,7 +44,8 @@ def immediate(conn):
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # some errors (a full disk, say) have rolled it back already
+            conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
 
