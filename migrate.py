@@ -12,10 +12,11 @@ import os
 import re
 import sqlite3
 import sys
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from lib.db import connect, immediate
+from lib.db import BUSY_TIMEOUT_SECONDS, connect, immediate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "sql" / "migrations"
 FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -82,14 +83,32 @@ def check_unchanged(done, files):
             )
 
 
+def use_wal(conn):
+    """Put the file in WAL mode (stored in the file, so once is enough).
+
+    The switch needs the file to itself and fails at once, without waiting,
+    while another process is writing to it: that process is waited out here,
+    within the busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal":
+                return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error):
+                raise
+        if time.monotonic() > deadline:
+            raise MigrationError("the database stayed busy: could not switch it to WAL mode")
+        time.sleep(0.05)
+
+
 def migrate(db_path, directory=None):
     """Apply every pending migration; return the file names applied."""
     files = available(directory)
     Path(db_path).parent.mkdir(parents=True, exist_ok=True)
     conn = connect(str(db_path))
     try:
-        # WAL is stored in the file; it must be set outside a transaction.
-        conn.execute("PRAGMA journal_mode = WAL")
+        use_wal(conn)
         check_unchanged(applied(conn), files)
         done_now = []
         for version, name, path, checksum in files:
