@@ -114,6 +114,15 @@ def assert_pages_match(pages, expected, per_page):
     assert len(ids) == len(set(ids)) == len(expected)
 
 
+def rows_in(path, sql):
+    """What ``sql`` finds in the database file at ``path``, read on a connection of its own."""
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
 def rows(db, sql, params=()):
     return [dict(row) for row in db.execute(sql, params)]
 

@@ -1,15 +1,7 @@
-import sqlite3
 from pathlib import Path
 
 from lib.db import connect
-
-
-def rows(path, sql):
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
+from tests.helpers import rows_in
 
 
 def record_a_session(client):
@@ -21,9 +13,9 @@ def test_backup_command_writes_a_consistent_copy(app, runner, client, tmp_path):
     target = tmp_path / "copies" / "copy.db"
     result = runner.invoke(args=["backup", str(target)])
     assert result.exit_code == 0, result.output
-    assert rows(target, "PRAGMA integrity_check") == [("ok",)]
-    assert rows(target, "SELECT id FROM study_sessions") == [(session_id,)]
-    assert rows(target, "SELECT count(*) FROM words") == rows(app.config["DATABASE"], "SELECT count(*) FROM words")
+    assert rows_in(target, "PRAGMA integrity_check") == [("ok",)]
+    assert rows_in(target, "SELECT id FROM study_sessions") == [(session_id,)]
+    assert rows_in(target, "SELECT count(*) FROM words") == rows_in(app.config["DATABASE"], "SELECT count(*) FROM words")
 
 
 def test_backup_while_another_connection_holds_a_write_transaction(app, runner, client, db_path, tmp_path):
@@ -39,7 +31,7 @@ def test_backup_while_another_connection_holds_a_write_transaction(app, runner, 
         writer.close()
     assert result.exit_code == 0, result.output
     # the uncommitted row is not in the copy; the committed one is
-    assert rows(tmp_path / "during.db", "SELECT count(*) FROM study_sessions") == [(1,)]
+    assert rows_in(tmp_path / "during.db", "SELECT count(*) FROM study_sessions") == [(1,)]
 
 
 def test_full_reset_takes_a_backup_first_and_names_it(app, client, db_path):
@@ -49,8 +41,8 @@ def test_full_reset_takes_a_backup_first_and_names_it(app, client, db_path):
     name = response.get_json()["backup"]
     saved = Path(app.config["BACKUP_DIR"]) / name
     assert Path(name).name == name and saved.exists()
-    assert rows(saved, "SELECT id FROM study_sessions") == [(session_id,)]
-    assert rows(db_path, "SELECT count(*) FROM study_sessions") == [(0,)]
+    assert rows_in(saved, "SELECT id FROM study_sessions") == [(session_id,)]
+    assert rows_in(db_path, "SELECT count(*) FROM study_sessions") == [(0,)]
 
 
 def test_full_reset_keeps_only_the_newest_backups(app, client):

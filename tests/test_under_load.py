@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.helpers import counters_that_differ_from_a_recount
+from tests.helpers import counters_that_differ_from_a_recount, rows_in
 from tests.live_server import LiveServer
 
 CLIENTS = 8
@@ -29,14 +29,6 @@ def group_words(db_path):
         for group_id, word_id in conn.execute("SELECT group_id, word_id FROM word_groups"):
             words.setdefault(group_id, []).append(word_id)
         return words
-    finally:
-        conn.close()
-
-
-def stored(db_path, sql):
-    conn = sqlite3.connect(db_path)
-    try:
-        return conn.execute(sql).fetchall()
     finally:
         conn.close()
 
@@ -114,8 +106,8 @@ def test_concurrent_writers_lose_nothing(server, db_path):
           f"{tally.review_items} review items acknowledged, {len(tally.server_errors)} 5xx, {tally.locked} locked")
     assert tally.requests == CLIENTS * REQUESTS_PER_CLIENT
     assert tally.server_errors == [] and tally.locked == 0
-    assert stored(db_path, "SELECT count(*) FROM study_sessions") == [(len(tally.sessions),)]
-    assert stored(db_path, "SELECT count(*) FROM word_review_items") == [(tally.review_items,)]
+    assert rows_in(db_path, "SELECT count(*) FROM study_sessions") == [(len(tally.sessions),)]
+    assert rows_in(db_path, "SELECT count(*) FROM word_review_items") == [(tally.review_items,)]
     assert counters_that_differ_from_a_recount(db_path) == []
 
 
@@ -160,12 +152,12 @@ def test_a_killed_server_keeps_every_acknowledged_write(db_path):
         stop.set()
         for thread in threads:
             thread.join()
-    sizes = dict(stored(db_path, "SELECT study_session_id, count(*) FROM word_review_items GROUP BY 1"))
-    posted = stored(db_path, "SELECT id FROM study_sessions")
+    sizes = dict(rows_in(db_path, "SELECT study_session_id, count(*) FROM word_review_items GROUP BY 1"))
+    posted = rows_in(db_path, "SELECT id FROM study_sessions")
     print(f"\ncrash: {len(tally.sessions)} sessions and {len(tally.batches)} batches acknowledged before the kill; "
           f"{len(posted)} sessions and {sum(sizes.values())} review items stored")
     assert len(tally.batches) > 0, "the load did not get going before the kill"
-    assert stored(db_path, "PRAGMA integrity_check") == [("ok",)]
+    assert rows_in(db_path, "PRAGMA integrity_check") == [("ok",)]
     assert tally.sessions <= {row[0] for row in posted}
     assert all(sizes.get(session_id) == size for session_id, size in tally.batches.items())
     # each batch went to a session of its own: even one cut off by the kill is all there or not at all
