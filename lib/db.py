@@ -2,22 +2,29 @@
 
 A connection per request, kept on ``g`` and closed on teardown. Reads use
 ``query_all`` / ``query_one``; every write goes through ``transaction()``.
+A GET, HEAD or OPTIONS request gets a read-only connection.
 """
 import sqlite3
 from contextlib import contextmanager
+from pathlib import Path
 
-from flask import current_app, g
+from flask import current_app, g, has_request_context, request
 
 from lib.errors import not_found
 
 BUSY_TIMEOUT_SECONDS = 10.0
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def connect(path):
+def connect(path, read_only=False):
     """Open a connection with the settings every connection here needs."""
+    if read_only:
+        path = Path(path).absolute().as_uri() + "?mode=ro"
     # isolation_level=None: we issue BEGIN ourselves, so that PRAGMAs run
     # outside any transaction and every write is BEGIN IMMEDIATE.
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+    conn = sqlite3.connect(
+        path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, uri=read_only
+    )
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA foreign_keys = ON")
     return conn
@@ -25,7 +32,10 @@ def connect(path):
 
 def get_db():
     if "db" not in g:
-        g.db = connect(current_app.config["DATABASE"])
+        # A reading request cannot write by mistake, and closing a read-only
+        # connection skips the checkpoint that the last writable one runs.
+        read_only = has_request_context() and request.method in READING_METHODS
+        g.db = connect(current_app.config["DATABASE"], read_only=read_only)
     return g.db
 
 
