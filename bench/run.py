@@ -14,6 +14,11 @@ twice:
   (bench/bare_app.py): the ceiling each route is a fraction of. The two are
   measured in turn, case by case, so that both see the same machine.
 
+A third database, "vocabulary", has the large one's words and groups but the
+small one's history. Its in-process latency separates what grows with the
+history (large / vocabulary) from what grows with the vocabulary: a group of
+200 words costs more to list than one of 50, however short the history.
+
 For the cases that miss a target, the SQL each one runs and its EXPLAIN QUERY
 PLAN are printed after the table.
 
@@ -57,6 +62,7 @@ SEED = 1
 SCALES = {
     "small": {"words": 0, "groups": 0, "sessions": 1000, "reviews": 10000},  # on top of the seed
     "large": {"words": 10000, "groups": 50, "sessions": 100000, "reviews": 1000000},
+    "vocabulary": {"words": 10000, "groups": 50, "sessions": 1000, "reviews": 10000},
 }
 REVIEW_BATCH = 20
 WRITE_SESSIONS = 50  # review batches go to these in turn
@@ -119,19 +125,24 @@ def remove_database(path):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def context(path):
-    """Ids and page numbers for the cases: typical rows of this database."""
+def context(path, like=None):
+    """Ids and page numbers for the cases: typical rows of this database, or
+    the group, activity and word of the context ``like``."""
     conn = sqlite3.connect(path)
     try:
         one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
-        group = one("SELECT id FROM groups ORDER BY sessions_count DESC, id LIMIT 1")
-        activity = one("SELECT id FROM study_activities ORDER BY sessions_count DESC, id LIMIT 1")
+        if like is None:
+            group = one("SELECT id FROM groups ORDER BY sessions_count DESC, id LIMIT 1")
+            activity = one("SELECT id FROM study_activities ORDER BY sessions_count DESC, id LIMIT 1")
+            word = one("SELECT id FROM words ORDER BY id LIMIT 1 OFFSET (SELECT count(*) / 2 FROM words)")
+        else:
+            group, activity, word = like["group"], like["activity"], like["word"]
         group_words = [row[0] for row in conn.execute(
             "SELECT word_id FROM word_groups WHERE group_id = ? ORDER BY word_id", (group,))]
         return {
             "group": group,
             "activity": activity,
-            "word": one("SELECT id FROM words ORDER BY id LIMIT 1 OFFSET (SELECT count(*) / 2 FROM words)"),
+            "word": word,
             # a recent session of a typical size
             "session": one("SELECT id FROM study_sessions WHERE review_items_count = 10 ORDER BY id DESC LIMIT 1"),
             "group_words": group_words,
@@ -402,13 +413,14 @@ def over_http(path, ctx, settings):
 
 def summarize(scales, bare):
     """Ratios and the issue's targets, from the measurements."""
-    large, small = scales["large"], scales["small"]
+    large, small, vocabulary = scales["large"], scales["small"], scales["vocabulary"]
     rows = {}
     for name in large["latency"]:
         row = {}
         for scale, data in scales.items():
-            row[scale] = {**data["latency"][name], **data["http"][name]}
+            row[scale] = {**data["latency"][name], **data.get("http", {}).get(name, {})}
         row["large_small_p50"] = large["latency"][name]["p50_ms"] / small["latency"][name]["p50_ms"]
+        row["large_vocabulary_p50"] = large["latency"][name]["p50_ms"] / vocabulary["latency"][name]["p50_ms"]
         rows[name] = row
     reads = [name for name in rows if not name.startswith("POST")]
     cheapest = min(reads, key=lambda name: rows[name]["large"]["p50_ms"])
@@ -418,6 +430,11 @@ def summarize(scales, bare):
             "target": f"every GET route's large/small p50 <= {MAX_LATENCY_RATIO}",
             "misses": {n: round(rows[n]["large_small_p50"], 2) for n in reads
                        if rows[n]["large_small_p50"] > MAX_LATENCY_RATIO}},
+        "history_ratio": {
+            "target": f"every GET route's large/vocabulary p50 <= {MAX_LATENCY_RATIO}"
+                      " (the same vocabulary, 100x the history)",
+            "misses": {n: round(rows[n]["large_vocabulary_p50"], 2) for n in reads
+                       if rows[n]["large_vocabulary_p50"] > MAX_LATENCY_RATIO}},
         "ceiling_share": {
             "target": f"every GET route's HTTP throughput >= {MIN_CEILING_SHARE:.0%} of bare Flask (large)",
             "misses": {n: round(rows[n]["large"]["ceiling_share"], 2) for n in reads
@@ -442,14 +459,15 @@ def summarize(scales, bare):
 
 def print_table(rows, targets, bare, scales):
     head = (f"{'case':36} | {'small p50':>9} {'p99':>7} {'req/s':>6} {'bare':>5} | "
-            f"{'large p50':>9} {'p99':>7} {'req/s':>6} {'bare':>5} | {'L/S p50':>7}")
+            f"{'large p50':>9} {'p99':>7} {'req/s':>6} {'bare':>5} | {'L/S p50':>7} {'L/V p50':>7}")
     print()
-    for scale in ("small", "large"):
+    for scale in scales:
         c = scales[scale]["context"]["counts"]
-        print(f"{scale}: {c['words']} words, {c['sessions']} sessions, {c['review_items']} review items;"
-              f" bare Flask ceiling {bare[scale]['rps']:.0f} req/s")
+        ceiling = f"; bare Flask ceiling {bare[scale]['rps']:.0f} req/s" if scale in bare else " (in-process only)"
+        print(f"{scale}: {c['words']} words, {c['sessions']} sessions, {c['review_items']} review items{ceiling}")
     print("latency in ms in-process (test client); req/s over HTTP (gunicorn, 2 workers);"
-          " 'bare' = req/s as a share of the bare Flask route's, measured in turn with it")
+          " 'bare' = req/s as a share of the bare Flask route's, measured in turn with it;"
+          " L/S and L/V = large p50 over small and over vocabulary p50")
     print(head)
     print("-" * len(head))
     for name, row in rows.items():
@@ -458,7 +476,7 @@ def print_table(rows, targets, bare, scales):
             row["large_small_p50"] > MAX_LATENCY_RATIO or la["ceiling_share"] < MIN_CEILING_SHARE)) else ""
         print(f"{name:36} | {s['p50_ms']:9.2f} {s['p99_ms']:7.2f} {s['rps']:6.0f} {s['ceiling_share']:5.0%} | "
               f"{la['p50_ms']:9.2f} {la['p99_ms']:7.2f} {la['rps']:6.0f} {la['ceiling_share']:5.0%} | "
-              f"{row['large_small_p50']:7.2f}{flag}")
+              f"{row['large_small_p50']:7.2f} {row['large_vocabulary_p50']:7.2f}{flag}")
     print()
     for key, target in targets.items():
         verdict = "met" if target["met"] else f"MISSED: {target['misses']}"
@@ -485,7 +503,7 @@ def print_plans(targets, plans):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="Benchmark the API at two scales.")
+    parser = argparse.ArgumentParser(description="Benchmark the API on a small, a large and a vocabulary-only database.")
     parser.add_argument("--quick", action="store_true", help="shorter samples (about 2 minutes)")
     parser.add_argument("--only", metavar="REGEX", help="only the cases whose name matches, e.g. 'words|stats'")
     args = parser.parse_args(argv)
@@ -499,14 +517,19 @@ def main(argv=None):
     OUT.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     end = generate.default_end()
-    built = {scale: database(scale, end) for scale in ("small", "large")}
+    built = {scale: database(scale, end) for scale in SCALES}
     scales, bare = {}, {}
     for scale, (path, meta) in built.items():
         work = working_copy(path, scale)
         try:
-            ctx = context(work)
+            # the vocabulary database is measured on the large one's group, activity and word
+            ctx = context(work, like=scales["large"]["context"] if scale == "vocabulary" else None)
             print(f"{scale}: in-process latency ...", flush=True)
             latency = in_process(work, ctx, settings)
+            if scale == "vocabulary":
+                scales[scale] = {"context": {k: v for k, v in ctx.items() if k != "group_words"},
+                                 "database": meta, "latency": latency}
+                continue
             plans = query_plans(work, ctx)
         finally:
             remove_database(work)
