@@ -3,20 +3,25 @@
 The ids of the page come first, from an index in the requested order; the
 rows themselves are then fetched by id. Skipping to a late page walks index
 entries only, and from whichever end of the index is nearer, so no page
-skips more than half of the list.
+skips more than half of the list. Where counters say how many rows share a
+prefix of the sort key (sessions a day), whole prefixes are skipped by them.
 """
 from lib.db import query_all
 
 FLIP = {"ASC": "DESC", "DESC": "ASC"}
 
 
-def fetch_page(ids_sql, rows_sql, params, sort, total, per_page, offset):
+def fetch_page(ids_sql, rows_sql, params, sort, total, per_page, offset, seek=None):
     """The rows of one page, in order.
 
     ``ids_sql`` selects the ids, with ``{order}`` for the ORDER BY and
     ``LIMIT ? OFFSET ?`` after ``params``; ``rows_sql`` selects the rows whose
     id is in ``({ids})``. ``sort`` is (column, id column, direction), from a
-    whitelist; ``total`` is how many ids ``ids_sql`` finds, from a counter."""
+    whitelist; ``total`` is how many ids ``ids_sql`` finds, from a counter.
+
+    ``seek(direction, offset)``, if given, returns a condition that skips the
+    rows before the page's neighbourhood, its parameters, and the offset left
+    after them; ``ids_sql`` has ``{seek}`` in its WHERE clause for it."""
     column, id_column, direction = sort
     count = min(per_page, total - offset)
     if count <= 0:
@@ -25,7 +30,11 @@ def fetch_page(ids_sql, rows_sql, params, sort, total, per_page, offset):
     if from_end:
         direction, offset = FLIP[direction], total - offset - count
     order = f"{column} {direction}, {id_column} {direction}"
-    ids = [row["id"] for row in query_all(ids_sql.format(order=order), (*params, count, offset))]
+    condition, condition_params = "1", ()
+    if seek is not None:
+        condition, condition_params, offset = seek(direction, offset)
+    ids = [row["id"] for row in query_all(ids_sql.format(order=order, seek=condition),
+                                          (*params, *condition_params, count, offset))]
     if from_end:
         ids.reverse()
     rows = {row["id"]: row for row in query_all(rows_sql.format(ids=",".join("?" * len(ids))), ids)}

@@ -1,7 +1,9 @@
+from contextlib import closing
+
 from flask import Blueprint, current_app, jsonify, url_for
 
 from lib import backup, clock, history, seed
-from lib.db import bulk_transaction, query_all, query_one, query_one_or_404, snapshot, transaction
+from lib.db import bulk_transaction, get_db, query_all, query_one, query_one_or_404, snapshot, transaction
 from lib.errors import bad_request, unprocessable
 from lib.idempotency import idempotent
 from lib.pages import fetch_page
@@ -34,8 +36,24 @@ SORT_COLUMNS = {
 NEWEST_FIRST = ("s.created_at", "DESC")
 SESSIONS_BY_ID = f"{SESSION_SELECT} WHERE s.id IN ({{ids}})"
 
+FROM_DAY = {"DESC": "s.created_at < date(?, '+1 day')", "ASC": "s.created_at >= ?"}
 
-def sessions_page(where, params, count_sql, sortable=False):
+
+def from_day(direction, offset):
+    """Start at the day that holds ``offset`` in start-time order, found by
+    the per-day counters: a deep page of every session then skips no more
+    than one day's sessions."""
+    skipped = 0
+    sql = f"SELECT day, sessions_count FROM study_days ORDER BY day {direction}"
+    with closing(get_db().execute(sql)) as days:  # read only as far as the day
+        for day, sessions in days:
+            if skipped + sessions > offset:
+                return FROM_DAY[direction], (day,), offset - skipped
+            skipped += sessions
+    return "1", (), offset
+
+
+def sessions_page(where, params, count_sql, sortable=False, seek=None):
     """One page of sessions matching ``where``: (items, total, page, per_page).
 
     The total comes from a counter (``count_sql``), never from counting rows."""
@@ -47,8 +65,9 @@ def sessions_page(where, params, count_sql, sortable=False):
               if column == "a.name" else "study_sessions s")
     with snapshot():
         total = query_one(count_sql, params)["total"]
-        items = fetch_page(f"SELECT s.id FROM {source} WHERE {where} ORDER BY {{order}} LIMIT ? OFFSET ?",
-                           SESSIONS_BY_ID, params, (column, "s.id", direction), total, per_page, offset)
+        items = fetch_page(
+            f"SELECT s.id FROM {source} WHERE {where} AND {{seek}} ORDER BY {{order}} LIMIT ? OFFSET ?",
+            SESSIONS_BY_ID, params, (column, "s.id", direction), total, per_page, offset, seek)
     return items, total, page, per_page
 
 
@@ -95,7 +114,7 @@ def create_session():
 @bp.get("/study-sessions")
 def list_sessions():
     return jsonify(paged_items(*sessions_page(
-        "1", (), "SELECT sessions_count AS total FROM learning_totals")))
+        "1", (), "SELECT sessions_count AS total FROM learning_totals", seek=from_day)))
 
 
 @bp.get("/study-sessions/<int:session_id>")

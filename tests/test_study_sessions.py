@@ -1,7 +1,7 @@
 import pytest
 
 from lib import clock
-from tests.helpers import assert_error, count
+from tests.helpers import assert_error, count, freeze_clock
 
 NEW_SESSION = {"group_id": 1, "study_activity_id": 1}
 SESSION_FIELDS = {"id": int, "group_id": int, "group_name": str, "activity_id": int,
@@ -102,6 +102,27 @@ def test_list_sessions_is_newest_first_and_paged(client):
     assert (body["total"], body["page"], body["per_page"], body["total_pages"]) == (3, 1, 2, 2)
     second = client.get("/study_sessions?per_page=2&page=2").get_json()
     assert [item["id"] for item in second["items"]] == ids[:1]
+
+
+def test_every_page_of_sessions_over_several_days_is_in_start_time_order(client, db, monkeypatch):
+    # Days of uneven sizes, the same second twice, both ends of a day: deep
+    # pages skip whole days by their counters, from either end of the list.
+    starts = ["2026-03-01T08:00:00Z", "2026-03-02T00:00:00Z", "2026-03-02T00:00:00Z",
+              "2026-03-02T12:30:00Z", "2026-03-02T23:59:59Z", "2026-03-03T23:59:59Z",
+              "2026-03-05T09:00:00Z", "2026-03-05T09:00:00Z", "2026-03-05T09:00:00Z",
+              "2026-03-05T10:00:00Z", "2026-03-06T00:00:00Z"]
+    for group, start in enumerate(starts):
+        freeze_clock(monkeypatch, start)
+        start_session(client, group_id=group % 7 + 1)
+    expected = [row[0] for row in db.execute(
+        "SELECT id FROM study_sessions ORDER BY created_at DESC, id DESC")]
+
+    for per_page in (1, 2, 3, 4, 5):
+        seen = []
+        for page in range(1, len(starts) // per_page + 2):
+            body = client.get(f"/api/study-sessions?per_page={per_page}&page={page}").get_json()
+            seen += [item["id"] for item in body["items"]]
+        assert seen == expected, per_page
 
 
 def test_list_sessions_on_an_empty_history(client):
