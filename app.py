@@ -80,8 +80,11 @@ def create_app(test_config=None):
     app.json = JSONProvider(app)
     app.config.setdefault("BACKUP_DIR", os.path.join(os.path.dirname(app.config["DATABASE"]), "backups"))
 
+    created = False
     if app.config["INIT_DATABASE"]:
-        init_database(app.config["DATABASE"], app.config["SEED_DIR"])
+        created = init_database(app.config["DATABASE"], app.config["SEED_DIR"])
+    # A database this very app has just made is not one to back up.
+    app.extensions["created_database"] = created
 
     db.init_app(app)
     errors.init_app(app)
@@ -122,13 +125,19 @@ def create_app(test_config=None):
     @click.argument("path", type=click.Path(dir_okay=False))
     def backup_command(path):
         """Write a consistent copy of the database to PATH (safe while serving)."""
+        if app.extensions["created_database"]:
+            raise click.ClickException(
+                f"there was no database at {app.config['DATABASE']} (is LANG_PORTAL_DATABASE right?):"
+                " nothing backed up")
         print(f"backed up to {backup.backup(app.config['DATABASE'], path)}")
 
     return app
 
 
 def init_database(path, seed_dir):
-    """Create and migrate the database file; seed it if it holds no words."""
+    """Create and migrate the database file; seed it if it holds no words.
+    True if there was no file before."""
+    created = not os.path.exists(path)
     migrate.migrate(path)
     conn = db.connect(path)
     try:
@@ -137,6 +146,7 @@ def init_database(path, seed_dir):
                 seed.load(conn, seed_dir)
     finally:
         conn.close()
+    return created
 
 
 def activity_urls(path):

@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from app import create_app
 from lib.db import connect
 from tests.helpers import rows_in
 
@@ -50,3 +51,14 @@ def test_full_reset_keeps_only_the_newest_backups(app, client):
     names = [client.post("/api/full-reset").get_json()["backup"] for _ in range(4)]
     kept = sorted(path.name for path in Path(app.config["BACKUP_DIR"]).iterdir())
     assert kept == sorted(names[-2:])
+
+
+def test_backup_of_a_database_that_was_not_there_is_refused(tmp_path):
+    missing = tmp_path / "mistyped" / "lang_portal.db"
+    runner = create_app({"TESTING": True, "DATABASE": str(missing)}).test_cli_runner()
+
+    result = runner.invoke(args=["backup", str(tmp_path / "copy.db")])
+
+    assert result.exit_code == 1
+    assert f"there was no database at {missing}" in result.output
+    assert not (tmp_path / "copy.db").exists()
