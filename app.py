@@ -83,8 +83,6 @@ def create_app(test_config=None):
     created = False
     if app.config["INIT_DATABASE"]:
         created = init_database(app.config["DATABASE"], app.config["SEED_DIR"])
-    # A database this very app has just made is not one to back up.
-    app.extensions["created_database"] = created
 
     db.init_app(app)
     errors.init_app(app)
@@ -125,11 +123,14 @@ def create_app(test_config=None):
     @click.argument("path", type=click.Path(dir_okay=False))
     def backup_command(path):
         """Write a consistent copy of the database to PATH (safe while serving)."""
-        if app.extensions["created_database"]:
+        database = app.config["DATABASE"]
+        if created:  # by this very app, at a mistyped path say: not what is meant
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{database}{suffix}").unlink(missing_ok=True)
+        if not os.path.exists(database):
             raise click.ClickException(
-                f"there was no database at {app.config['DATABASE']} (is LANG_PORTAL_DATABASE right?):"
-                " nothing backed up")
-        print(f"backed up to {backup.backup(app.config['DATABASE'], path)}")
+                f"there is no database at {database} (is LANG_PORTAL_DATABASE right?): nothing backed up")
+        print(f"backed up to {backup.backup(database, path)}")
 
     return app
 
@@ -150,13 +151,14 @@ def init_database(path, seed_dir):
 
 
 def activity_urls(path):
-    conn = db.connect(path)
     try:
-        return [row["url"] for row in conn.execute("SELECT url FROM study_activities")]
-    except sqlite3.OperationalError:  # not migrated yet: no activities to allow
+        conn = db.connect(path, read_only=True)
+        try:
+            return [row["url"] for row in conn.execute("SELECT url FROM study_activities")]
+        finally:
+            conn.close()
+    except sqlite3.OperationalError:  # not there or not migrated yet: no activities to allow
         return []
-    finally:
-        conn.close()
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from lib.db import connect
 def backup(source_path, target_path):
     target_path = Path(target_path)
     target_path.parent.mkdir(parents=True, exist_ok=True)
-    source = connect(str(source_path))
+    source = connect(str(source_path), read_only=True)
     target = sqlite3.connect(str(target_path))
     try:
         source.backup(target)

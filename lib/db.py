@@ -17,7 +17,8 @@ READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def connect(path, read_only=False):
-    """Open a connection with the settings every connection here needs."""
+    """Open a connection with the settings every connection here needs;
+    ``read_only``: one that cannot write, nor create a missing file."""
     if read_only:
         path = Path(path).absolute().as_uri() + "?mode=ro"
     # isolation_level=None: we issue BEGIN ourselves, so that PRAGMAs run

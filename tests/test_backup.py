@@ -53,12 +53,25 @@ def test_full_reset_keeps_only_the_newest_backups(app, client):
     assert kept == sorted(names[-2:])
 
 
-def test_backup_of_a_database_that_was_not_there_is_refused(tmp_path):
+def test_backup_of_a_database_that_was_not_there_is_refused_every_time(tmp_path):
     missing = tmp_path / "mistyped" / "lang_portal.db"
-    runner = create_app({"TESTING": True, "DATABASE": str(missing)}).test_cli_runner()
+    for copy in ("first.db", "again.db"):
+        runner = create_app({"TESTING": True, "DATABASE": str(missing)}).test_cli_runner()
 
-    result = runner.invoke(args=["backup", str(tmp_path / "copy.db")])
+        result = runner.invoke(args=["backup", str(tmp_path / copy)])
+
+        assert result.exit_code == 1
+        assert f"there is no database at {missing}" in result.output
+        assert not (tmp_path / copy).exists()
+        assert list(missing.parent.iterdir()) == []
+
+
+def test_backup_without_creating_the_database_is_refused_and_creates_nothing(tmp_path):
+    missing = tmp_path / "lang_portal.db"
+    app = create_app({"TESTING": True, "DATABASE": str(missing), "INIT_DATABASE": False})
+
+    result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "copy.db")])
 
     assert result.exit_code == 1
-    assert f"there was no database at {missing}" in result.output
-    assert not (tmp_path / "copy.db").exists()
+    assert f"there is no database at {missing}" in result.output
+    assert list(tmp_path.iterdir()) == []
