@@ -36,6 +36,8 @@ SORT_COLUMNS = {
 NEWEST_FIRST = ("s.created_at", "DESC")
 SESSIONS_BY_ID = f"{SESSION_SELECT} WHERE s.id IN ({{ids}})"
 
+DAYS = {direction: f"SELECT day, sessions_count FROM study_days ORDER BY day {direction}"
+        for direction in ("ASC", "DESC")}
 FROM_DAY = {"DESC": "s.created_at < date(?, '+1 day')", "ASC": "s.created_at >= ?"}
 
 
@@ -44,8 +46,7 @@ def from_day(direction, offset):
     the per-day counters: a deep page of every session then skips no more
     than one day's sessions."""
     skipped = 0
-    sql = f"SELECT day, sessions_count FROM study_days ORDER BY day {direction}"
-    with closing(get_db().execute(sql)) as days:  # read only as far as the day
+    with closing(get_db().execute(DAYS[direction])) as days:  # read only as far as the day
         for day, sessions in days:
             if skipped + sessions > offset:
                 return FROM_DAY[direction], (day,), offset - skipped
