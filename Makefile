@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
-WORKERS ?= 4
+WORKERS ?= 2
 
 .PHONY: run test fuzz bench migrate seed install clean
 
@@ -23,11 +23,11 @@ migrate: install
 seed: migrate
 	LANG_PORTAL_INIT_DATABASE=false $(BIN)/flask --app app seed
 
-# Migrate, seed an empty database, then serve. --preload: the app is built
-# once, before the workers fork.
+# Migrate, seed an empty database, then serve with the settings in
+# lib/gunicorn_conf.py (threaded workers; the app built once, before the fork).
 run: migrate
 	LANG_PORTAL_INIT_DATABASE=false $(BIN)/flask --app app seed --if-empty
-	$(BIN)/gunicorn --preload --no-control-socket --workers $(WORKERS) --bind $(HOST):$(PORT) 'app:create_app()'
+	$(BIN)/gunicorn --config python:lib.gunicorn_conf --workers $(WORKERS) --bind $(HOST):$(PORT) 'app:create_app()'
 
 test: install
 	$(BIN)/python -m pytest -q

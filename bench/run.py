@@ -9,7 +9,7 @@ review items) it measures every GET route of the contract, and the two writes,
 twice:
 
 - latency in-process (Flask's test client): p50 and p99;
-- requests per second over HTTP under gunicorn (``--preload --workers 2`` on
+- requests per second over HTTP under gunicorn (the settings `make run` uses, on
   loopback) with bench/load.py, next to a bare Flask route served the same way
   (bench/bare_app.py): the ceiling each route is a fraction of. The two are
   measured in turn, case by case, so that both see the same machine.
@@ -326,7 +326,8 @@ def free_port():
 
 
 class Server:
-    """gunicorn --preload --workers 2 on loopback, started from the project root."""
+    """gunicorn with the settings `make run` uses (lib/gunicorn_conf.py) on loopback,
+    started from the project root."""
 
     def __init__(self, app_spec, database=None, log_name="gunicorn"):
         self.port = free_port()
@@ -336,7 +337,7 @@ class Server:
         gunicorn = Path(sys.executable).parent / "gunicorn"
         self.log = open(OUT / f"{log_name}.log", "ab")
         self.process = subprocess.Popen(
-            [str(gunicorn), "--preload", "--no-control-socket", "--workers", "2", "--bind", f"{HOST}:{self.port}", app_spec],
+            [str(gunicorn), "--config", "python:lib.gunicorn_conf", "--bind", f"{HOST}:{self.port}", app_spec],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
 
     def wait(self, probe, timeout=30.0):

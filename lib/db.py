@@ -1,10 +1,15 @@
 """The one way this project talks to SQLite.
 
-A connection per request, kept on ``g`` and closed on teardown. Reads use
-``query_all`` / ``query_one``; every write goes through ``transaction()``.
-A GET, HEAD or OPTIONS request gets a read-only connection.
+Connections are kept, not reopened: each worker thread keeps one read-only
+connection for reading requests (GET, HEAD, OPTIONS) and one writable
+connection for the others, reused across requests, so that SQLite parses the
+schema once per connection and prepares each statement once. A request leaves
+its connection with no transaction open. Reads use ``query_all`` /
+``query_one``; every write goes through ``transaction()``.
 """
+import os
 import sqlite3
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -14,6 +19,9 @@ from lib.errors import not_found
 
 BUSY_TIMEOUT_SECONDS = 10.0
 READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Every statement the routes run, with room to spare: a statement that falls
+# out of the cache is prepared again on its next use.
+STATEMENT_CACHE_SIZE = 512
 
 
 def connect(path, read_only=False):
@@ -23,27 +31,125 @@ def connect(path, read_only=False):
         path = Path(path).absolute().as_uri() + "?mode=ro"
     # isolation_level=None: we issue BEGIN ourselves, so that PRAGMAs run
     # outside any transaction and every write is BEGIN IMMEDIATE.
+    # check_same_thread=False: kept connections are used only by the thread
+    # that opened them (see Connections), but close_all() may run elsewhere.
     conn = sqlite3.connect(
-        path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, uri=read_only
+        path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, uri=read_only,
+        check_same_thread=False, cached_statements=STATEMENT_CACHE_SIZE,
     )
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA foreign_keys = ON")
     return conn
 
 
+def file_identity(path):
+    """What tells one database file from another put in its place (a restore)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
+
+
+class KeptConnection:
+    __slots__ = ("conn", "pid", "identity")
+
+    def __init__(self, conn, identity):
+        self.conn = conn
+        self.pid = os.getpid()
+        self.identity = identity
+
+
+class Connections:
+    """An app's connections: per thread, one read-only and one writable.
+
+    A connection is used only by the thread and the process that opened it
+    (never across a fork), only while the file it opened is still the one at
+    the path, and not after an error that may have broken it."""
+
+    def __init__(self, path):
+        self.path = path
+        self.local = threading.local()
+        self.opened = []  # every connection ever opened, for close_all()
+        self.lock = threading.Lock()
+
+    def get(self, read_only):
+        name = "ro" if read_only else "rw"
+        identity = file_identity(self.path)
+        for other in ("ro", "rw"):
+            kept = getattr(self.local, other, None)
+            if kept is not None and (kept.pid != os.getpid() or kept.identity != identity):
+                setattr(self.local, other, None)
+                # one from before a fork is abandoned, not closed: its file
+                # handles and locks are the parent's
+                if kept.pid == os.getpid():
+                    self.close(kept)
+        kept = getattr(self.local, name, None)
+        if kept is None:
+            kept = KeptConnection(connect(self.path, read_only=read_only), identity)
+            with self.lock:
+                self.opened.append(kept)
+            setattr(self.local, name, kept)
+        return kept.conn
+
+    def release(self, conn, broken=False):
+        """The end of a request's use of ``conn``: no transaction stays open;
+        a connection that may be broken is closed, and opened anew next time."""
+        if not broken:
+            try:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                return
+            except sqlite3.Error:
+                pass
+        for name in ("ro", "rw"):
+            kept = getattr(self.local, name, None)
+            if kept is not None and kept.conn is conn:
+                setattr(self.local, name, None)
+                self.close(kept)
+
+    def close(self, kept):
+        with self.lock:
+            if kept in self.opened:
+                self.opened.remove(kept)
+        kept.conn.close()
+
+    def close_all(self):
+        """Close every connection this process opened (each thread's)."""
+        with self.lock:
+            kept, self.opened = self.opened, []
+        for item in kept:
+            if item.pid == os.getpid():
+                item.conn.close()
+        self.local = threading.local()
+
+
+def connections(app=None):
+    return (app or current_app).extensions["lang_portal_db"]
+
+
 def get_db():
     if "db" not in g:
-        # A reading request cannot write by mistake, and closing a read-only
-        # connection skips the checkpoint that the last writable one runs.
+        # A reading request cannot write by mistake.
         read_only = has_request_context() and request.method in READING_METHODS
-        g.db = connect(current_app.config["DATABASE"], read_only=read_only)
+        g.db = connections().get(read_only)
     return g.db
 
 
-def close_db(_error=None):
-    db = g.pop("db", None)
-    if db is not None:
-        db.close()
+def mark_broken():
+    """The request's connection met an error that may have broken it
+    (an I/O error, say): it is closed at the end of the request."""
+    g.db_broken = True
+
+
+def release_db(_error=None):
+    conn = g.pop("db", None)
+    if conn is not None:
+        connections().release(conn, broken=g.pop("db_broken", False))
+
+
+def close_all(app):
+    connections(app).close_all()
 
 
 @contextmanager
@@ -129,4 +235,5 @@ def query_one_or_404(sql, params, what):
 
 
 def init_app(app):
-    app.teardown_appcontext(close_db)
+    app.extensions["lang_portal_db"] = Connections(app.config["DATABASE"])
+    app.teardown_appcontext(release_db)

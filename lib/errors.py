@@ -71,4 +71,7 @@ def init_app(app):
     @app.errorhandler(Exception)
     def unexpected_error(error):
         app.logger.exception("unhandled error")
+        if isinstance(error, sqlite3.Error):
+            from lib.db import mark_broken  # lib.db raises our errors: imported here, not above
+            mark_broken()
         return error_response(500, "Internal server error.")

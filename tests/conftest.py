@@ -9,7 +9,7 @@ sys.path.insert(0, str(ROOT))
 
 from app import create_app, init_database  # noqa: E402
 from lib import seed  # noqa: E402
-from lib.db import connect  # noqa: E402
+from lib.db import close_all, connect  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +29,9 @@ def db_path(tmp_path, seeded_template):
 
 @pytest.fixture
 def app(db_path):
-    return create_app({"TESTING": True, "DATABASE": str(db_path)})
+    app = create_app({"TESTING": True, "DATABASE": str(db_path)})
+    yield app
+    close_all(app)
 
 
 @pytest.fixture

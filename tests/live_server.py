@@ -30,7 +30,7 @@ class LiveServer:
     def start(self, timeout=20):
         env = {**os.environ, "LANG_PORTAL_DATABASE": str(self.db_path)}
         self.process = subprocess.Popen(
-            [str(GUNICORN), "--preload", "--no-control-socket", "--workers", str(self.workers),
+            [str(GUNICORN), "--config", "python:lib.gunicorn_conf", "--workers", str(self.workers),
              "--bind", f"127.0.0.1:{self.port}", "--graceful-timeout", "5", "app:create_app()"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             start_new_session=True,  # its own process group, so a kill reaches every worker

@@ -1,8 +1,12 @@
+import os
 import shutil
 import sqlite3
+import threading
+from contextlib import closing
 
 import pytest
 
+import migrate
 from app import create_app
 from lib.db import get_db, transaction
 from tests.helpers import count
@@ -36,3 +40,101 @@ def test_a_database_path_that_is_not_a_plain_uri_is_read(seeded_template, tmp_pa
 
     assert response.status_code == 200
     assert len(response.get_json()["groups"]) == 7
+
+
+def request_connection(app, method="GET"):
+    """The connection a request with ``method`` is given."""
+    with app.test_request_context("/api/groups", method=method):
+        return get_db()
+
+
+def test_connections_are_kept_across_requests_one_per_kind(app):
+    reading, writing = request_connection(app, "GET"), request_connection(app, "POST")
+
+    assert request_connection(app, "GET") is reading
+    assert request_connection(app, "HEAD") is reading
+    assert request_connection(app, "POST") is writing
+    assert writing is not reading
+
+
+def test_each_thread_has_connections_of_its_own(app):
+    here = request_connection(app)
+    there = []
+    thread = threading.Thread(target=lambda: there.append(request_connection(app)))
+    thread.start()
+    thread.join()
+
+    assert there[0] is not here
+    assert request_connection(app) is here
+
+
+def test_a_request_never_leaves_a_transaction_open(app, db):
+    with app.test_request_context("/api/groups", method="POST"):
+        conn = get_db()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(NEW_GROUP)
+    # the write lock is free again and the half-done write is gone
+    assert not conn.in_transaction
+    db.execute("BEGIN IMMEDIATE")
+    db.execute("ROLLBACK")
+    assert count(db, "groups") == 7
+
+
+def test_a_request_that_failed_in_sqlite_gets_a_new_connection(app):
+    @app.get("/api/broken")
+    def broken():
+        get_db()
+        raise sqlite3.OperationalError("disk I/O error")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    before = request_connection(app)
+    response = app.test_client().get("/api/broken")
+
+    assert response.status_code == 500
+    after = request_connection(app)
+    assert after is not before
+    assert after.execute("SELECT count(*) FROM groups").fetchone()[0] == 7
+
+
+def test_a_migration_applied_while_serving_is_seen_by_kept_connections(app, client, db_path, tmp_path):
+    assert client.get("/api/groups/1").status_code == 200
+    migrations = tmp_path / "migrations"
+    shutil.copytree(migrate.MIGRATIONS_DIR, migrations)
+    (migrations / "9999_word_notes.sql").write_text("ALTER TABLE words ADD COLUMN note TEXT NOT NULL DEFAULT 'n';")
+    migrate.migrate(db_path, migrations)
+
+    assert client.get("/api/groups/1").status_code == 200
+    with app.test_request_context("/api/words/1"):
+        assert get_db().execute("SELECT note FROM words WHERE id = 1").fetchone()[0] == "n"
+
+
+def test_a_database_file_put_in_place_of_the_old_one_is_served(app, client, db_path, tmp_path):
+    assert len(client.get("/api/groups").get_json()["groups"]) == 7
+    client.post("/api/study-sessions", json={"group_id": 1, "study_activity_id": 1})
+    replacement = tmp_path / "replacement.db"
+    with closing(sqlite3.connect(db_path)) as source, closing(sqlite3.connect(replacement)) as copy:
+        source.backup(copy)
+        copy.execute("INSERT INTO groups (name) VALUES ('Only in the replacement')")
+        copy.commit()
+        source.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    os.replace(replacement, db_path)
+
+    assert len(client.get("/api/groups").get_json()["groups"]) == 8
+    created = client.post("/api/study-sessions", json={"group_id": 8, "study_activity_id": 1})
+    assert created.status_code == 201
+
+
+def test_a_forked_process_opens_connections_of_its_own(app):
+    parent = request_connection(app)
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: answer whether it was handed the parent's connection
+        try:
+            child = request_connection(app)
+            ok = child is not parent and child.execute("SELECT count(*) FROM groups").fetchone()[0] == 7
+            os.write(writer, b"1" if ok else b"0")
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.read(reader, 1) == b"1"
+    assert request_connection(app) is parent
