@@ -64,7 +64,7 @@ SCALES = {
     "large": {"words": 10000, "groups": 50, "sessions": 100000, "reviews": 1000000},
     "vocabulary": {"words": 10000, "groups": 50, "sessions": 1000, "reviews": 10000},
 }
-REVIEW_BATCH = 20
+REVIEW_BATCH = 10
 WRITE_SESSIONS = 50  # review batches go to these in turn
 
 # Targets of issue 5, checked at the large scale.

@@ -1,7 +1,11 @@
 """Groups: the list, one group, its words (paged and raw) and its sessions."""
+import json
 import math
 
 import pytest
+
+from lib.db import get_db
+from routes.groups import RAW_WORDS_ROWS, render_raw_words
 
 from tests.helpers import (
     ALLOWED_PAGING, BAD_ORDERS, BAD_PAGING, GROUP, SESSION, WORD, WORD_PAGE, WORD_SORT_KEYS, WORDS_RECOUNTED,
@@ -142,6 +146,37 @@ def test_raw_words_are_every_word_of_the_group_with_parts(client, db, path):
     assert sorted(word["id"] for word in body["words"]) == group_word_ids(db, STUDIED_GROUP)
     for word in body["words"]:
         assert "".join(part["kanji"] for part in word["parts"]) == word["kanji"]
+
+
+AWKWARD_TEXT = 'say "hi" \\ back/slash <b>&amp;</b> \t\n\x01\x1f\x7f \u2028 \U0001f600 日本語'
+
+
+def raw_words_rendered_in_python(app, group_id):
+    with app.app_context():
+        group = get_db().execute("SELECT id, name AS group_name FROM groups WHERE id = ?", (group_id,)).fetchone()
+        rows = [dict(row) for row in get_db().execute(RAW_WORDS_ROWS, (group_id,))]
+        return render_raw_words(dict(group), rows).get_data()
+
+
+def test_raw_words_built_by_sqlite_are_byte_for_byte_the_python_rendering(app, client, db):
+    db.execute("INSERT INTO groups (name) VALUES (?)", (AWKWARD_TEXT,))
+    awkward_group = db.execute("SELECT id FROM groups WHERE name = ?", (AWKWARD_TEXT,)).fetchone()[0]
+    parts = json.dumps([{"kanji": AWKWARD_TEXT, "romaji": ["a"]}], ensure_ascii=False)  # as every writer stores them
+    db.execute("INSERT INTO words (kanji, romaji, english, parts) VALUES (?, 'a', ?, ?)",
+               (AWKWARD_TEXT, AWKWARD_TEXT, parts))
+    db.execute("INSERT INTO word_groups (group_id, word_id) VALUES (?, last_insert_rowid())", (awkward_group,))
+    db.execute("INSERT INTO word_groups (group_id, word_id) VALUES (?, 1)", (awkward_group,))
+    db.execute("INSERT INTO groups (name) VALUES ('Empty')")
+    group_ids = [row[0] for row in db.execute("SELECT id FROM groups")]
+    db.commit()
+
+    for group_id in group_ids:
+        answer = client.get(f"/api/groups/{group_id}/words/raw")
+        assert answer.status_code == 200
+        assert answer.get_data() == raw_words_rendered_in_python(app, group_id), group_id
+    awkward = client.get(f"/api/groups/{awkward_group}/words/raw").get_json()
+    assert [word["english"] for word in awkward["words"]][-1] == AWKWARD_TEXT
+    assert awkward["words"][-1]["parts"][0]["kanji"] == AWKWARD_TEXT
 
 
 # --- a group's sessions ---------------------------------------------------------
