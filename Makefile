@@ -38,6 +38,7 @@ fuzz: install
 # make bench BENCH_ARGS=--quick for a short run
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/writes.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -67,9 +67,16 @@ SCALES = {
 REVIEW_BATCH = 10
 WRITE_SESSIONS = 50  # review batches go to these in turn
 
-# Targets of issue 5, checked at the large scale.
+# Targets, checked at the large scale.
 MAX_LATENCY_RATIO = 1.5
-MIN_CEILING_SHARE = 0.5
+MIN_CEILING_SHARE = 0.5  # every GET route, unless it has a share of its own below
+CEILING_SHARES = {
+    "group words raw": 0.35,  # every word of a group, by contract
+    "groups p1": 0.63,        # the cheapest routes: 1.3x what the original backend serves
+    "activities": 0.68,
+    "POST session": 0.25,
+    f"POST {REVIEW_BATCH} reviews": 0.20,
+}
 MAX_STATS_OVER_CHEAPEST = 3.0
 
 
@@ -412,6 +419,10 @@ def over_http(path, ctx, settings):
 
 # ---------------------------------------------------------------- report
 
+def share_target(name):
+    return CEILING_SHARES.get(name, 0 if name.startswith("POST") else MIN_CEILING_SHARE)
+
+
 def summarize(scales, bare):
     """Ratios and the issue's targets, from the measurements."""
     large, small, vocabulary = scales["large"], scales["small"], scales["vocabulary"]
@@ -437,9 +448,11 @@ def summarize(scales, bare):
             "misses": {n: round(rows[n]["large_vocabulary_p50"], 2) for n in reads
                        if rows[n]["large_vocabulary_p50"] > MAX_LATENCY_RATIO}},
         "ceiling_share": {
-            "target": f"every GET route's HTTP throughput >= {MIN_CEILING_SHARE:.0%} of bare Flask (large)",
-            "misses": {n: round(rows[n]["large"]["ceiling_share"], 2) for n in reads
-                       if rows[n]["large"]["ceiling_share"] < MIN_CEILING_SHARE}},
+            "target": f"HTTP throughput as a share of bare Flask's (large): every GET route >= "
+                      f"{MIN_CEILING_SHARE:.0%}, and " + ", ".join(f"{n} >= {share:.0%}" for n, share in
+                                                              CEILING_SHARES.items()),
+            "misses": {n: round(rows[n]["large"]["ceiling_share"], 2) for n in rows
+                       if rows[n]["large"]["ceiling_share"] < share_target(n)}},
     }
     if "dashboard stats" in rows:
         stats = rows["dashboard stats"]["large"]
@@ -466,15 +479,15 @@ def print_table(rows, targets, bare, scales):
         c = scales[scale]["context"]["counts"]
         ceiling = f"; bare Flask ceiling {bare[scale]['rps']:.0f} req/s" if scale in bare else " (in-process only)"
         print(f"{scale}: {c['words']} words, {c['sessions']} sessions, {c['review_items']} review items{ceiling}")
-    print("latency in ms in-process (test client); req/s over HTTP (gunicorn, 2 workers);"
+    print("latency in ms in-process (test client); req/s over HTTP (gunicorn as make run serves);"
           " 'bare' = req/s as a share of the bare Flask route's, measured in turn with it;"
           " L/S and L/V = large p50 over small and over vocabulary p50")
     print(head)
     print("-" * len(head))
     for name, row in rows.items():
         s, la = row["small"], row["large"]
-        flag = " *" if (not name.startswith("POST") and (
-            row["large_small_p50"] > MAX_LATENCY_RATIO or la["ceiling_share"] < MIN_CEILING_SHARE)) else ""
+        flag = " *" if (la["ceiling_share"] < share_target(name) or (
+            not name.startswith("POST") and row["large_small_p50"] > MAX_LATENCY_RATIO)) else ""
         print(f"{name:36} | {s['p50_ms']:9.2f} {s['p99_ms']:7.2f} {s['rps']:6.0f} {s['ceiling_share']:5.0%} | "
               f"{la['p50_ms']:9.2f} {la['p99_ms']:7.2f} {la['rps']:6.0f} {la['ceiling_share']:5.0%} | "
               f"{row['large_small_p50']:7.2f} {row['large_vocabulary_p50']:7.2f}{flag}")
