@@ -49,11 +49,16 @@ class IdConverter(IntegerConverter):
 
 
 class ClientPathAliases:
+    """Every path outside /api is the same path under /api, except the
+    study activities' own pages."""
+
     def __init__(self, wsgi_app):
         self.wsgi_app = wsgi_app
 
     def __call__(self, environ, start_response):
         segments = environ.get("PATH_INFO", "").split("/")
+        if len(segments) > 1 and segments[1] == "activities":
+            return self.wsgi_app(environ, start_response)
         segments = [CLIENT_SPELLINGS.get(segment, segment) for segment in segments]
         if len(segments) > 1 and segments[1] != "api":
             segments.insert(1, "api")
@@ -73,6 +78,9 @@ def create_app(test_config=None):
         BACKUPS_KEPT=5,
         CORS_ORIGINS=[],
         ALLOWED_HOSTS=[],
+        # Where browsers reach the API, when a proxy stands in front of it;
+        # else activity URLs are answered from each request's own host.
+        PUBLIC_URL=None,
     )
     app.config.from_prefixed_env("LANG_PORTAL")
     if test_config is not None:
@@ -89,9 +97,11 @@ def create_app(test_config=None):
     security.init_app(app, activity_urls(app.config["DATABASE"]))
 
     app.url_map.converters["int"] = IdConverter
-    from routes import dashboard, groups, study_activities, study_sessions, words
+    from routes import activities, dashboard, groups, study_activities, study_sessions, words
     for module in (words, groups, study_activities, study_sessions, dashboard):
         app.register_blueprint(module.bp, url_prefix="/api")
+    # The built-in study activities' pages: the only answers that are not JSON.
+    app.register_blueprint(activities.bp, url_prefix="/activities")
     app.wsgi_app = ClientPathAliases(app.wsgi_app)
 
     openapi_document = json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))

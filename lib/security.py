@@ -36,15 +36,32 @@ def as_list(value):
     return [str(item) for item in value]
 
 
+def public_url(app):
+    """LANG_PORTAL_PUBLIC_URL, checked at start-up: where browsers reach the
+    API when a proxy stands in front of it."""
+    url = app.config.get("PUBLIC_URL")
+    if not url:
+        return None
+    parts = urlsplit(str(url))
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(f"LANG_PORTAL_PUBLIC_URL must be an absolute http(s) URL, got {url!r}")
+    return str(url).rstrip("/")
+
+
 def allowed_origins(app, activity_urls):
-    exact = {origin_of(url) for url in activity_urls}
+    # Relative URLs are the API's own pages: its own origin, always allowed.
+    exact = {origin_of(url) for url in activity_urls if urlsplit(url).netloc}
+    if app.config.get("PUBLIC_URL"):
+        exact.add(origin_of(app.config["PUBLIC_URL"]))
     exact.update(origin.rstrip("/") for origin in as_list(app.config.get("CORS_ORIGINS")))
     return LOCAL_ORIGINS + [re.compile(re.escape(origin) + r"\Z") for origin in sorted(exact)]
 
 
 def init_app(app, activity_urls):
+    app.config["PUBLIC_URL"] = public_url(app)
     origins = allowed_origins(app, activity_urls)
-    app.config["TRUSTED_HOSTS"] = LOCAL_HOSTS + as_list(app.config.get("ALLOWED_HOSTS"))
+    public_host = [urlsplit(app.config["PUBLIC_URL"]).hostname] if app.config["PUBLIC_URL"] else []
+    app.config["TRUSTED_HOSTS"] = LOCAL_HOSTS + as_list(app.config.get("ALLOWED_HOSTS")) + public_host
     CORS(app, resources={r"/api/*": {"origins": origins}},
          allow_headers=["Content-Type", "Idempotency-Key"],
          expose_headers=["Location", "Idempotent-Replayed"], methods=["GET", "POST", "OPTIONS"])
@@ -54,7 +71,7 @@ def init_app(app, activity_urls):
         # A browser sends Origin on cross-site POSTs: a page elsewhere must not
         # be able to record results or wipe history.
         origin = request.headers.get("Origin")
-        if request.method in SAFE_METHODS or origin is None:
+        if request.method in SAFE_METHODS or origin is None or origin == origin_of(request.host_url):
             return
         if not any(pattern.fullmatch(origin) for pattern in origins):
             raise ApiError(403, "Requests from this origin may not change data.")

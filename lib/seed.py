@@ -13,6 +13,9 @@ from lib import history
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
 ROMAJI = re.compile(r"[a-z]+")
+SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+# The activities the app serves itself: /activities/<slug>/ is this folder's <slug>/.
+ACTIVITIES_DIR = Path(__file__).resolve().parent.parent / "activities"
 
 
 class SeedError(Exception):
@@ -53,13 +56,27 @@ def check_word(word, where):
 def check_activity(activity, where):
     name = _text(activity, "name", where)
     where = f"{where} ({name})"
+    slug = _text(activity, "slug", where)
+    if not SLUG.fullmatch(slug):
+        raise SeedError(f"{where}: slug must be lowercase letters, digits and hyphens, got {slug!r}")
     url = _text(activity, "url", where)
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise SeedError(f"{where}: url must be an absolute http(s) URL, got {url!r}")
-    return {"name": name, "url": url,
-            "preview_url": _text(activity, "preview_url", where),
+    if url == f"/activities/{slug}/":
+        _check_served(url, "index.html", where)
+    elif parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SeedError(f"{where}: url must be /activities/{slug}/ or an absolute http(s) URL, got {url!r}")
+    preview_url = _text(activity, "preview_url", where)
+    if preview_url.startswith("/activities/"):
+        _check_served(preview_url, "", where)
+    return {"name": name, "slug": slug, "url": url, "preview_url": preview_url,
             "description": _text(activity, "description", where)}
+
+
+def _check_served(url, index, where):
+    """A URL under /activities/ names a file the app serves: no dead links."""
+    path = ACTIVITIES_DIR / url.removeprefix("/activities/") / index
+    if not path.is_file():
+        raise SeedError(f"{where}: {url} names no file under activities/")
 
 
 def _read_json(path):
@@ -118,9 +135,10 @@ def load(conn, seed_dir=SEED_DIR):
             )
     for activity in activities:
         conn.execute(
-            "INSERT INTO study_activities (name, url, preview_url, description) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (name) DO NOTHING",
-            (activity["name"], activity["url"], activity["preview_url"], activity["description"]),
+            "INSERT INTO study_activities (name, slug, url, preview_url, description) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
+            (activity["name"], activity["slug"], activity["url"], activity["preview_url"],
+             activity["description"]),
         )
 
 

@@ -1,24 +1,43 @@
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify, request
 
 from lib.db import query_all, query_one_or_404, snapshot
+from lib.errors import ApiError
 from routes.study_sessions import paged_items, sessions_page
 
 bp = Blueprint("study_activities", __name__)
 
 ACTIVITY_SELECT = """
-SELECT id, name AS title, description, url AS launch_url, preview_url
+SELECT id, name AS title, slug, description, url AS launch_url, preview_url, retired
 FROM study_activities
 """
 
 
+def own_base_url():
+    """Where this API is reached: the public URL when configured (behind a
+    proxy), else the scheme and host of the request itself."""
+    return (current_app.config.get("PUBLIC_URL") or request.root_url).rstrip("/")
+
+
+def answered(activity):
+    """An activity as clients see it: the app's own pages as absolute URLs,
+    so that the portal can open them whatever host and port serve the API."""
+    base = own_base_url()
+    for field in ("launch_url", "preview_url"):
+        if activity[field].startswith("/activities/"):
+            activity[field] = base + activity[field]
+    activity["retired"] = bool(activity["retired"])
+    return activity
+
+
 def get_activity_or_404(activity_id):
-    return query_one_or_404(f"{ACTIVITY_SELECT} WHERE id = ?", (activity_id,), f"Study activity {activity_id}")
+    return answered(query_one_or_404(f"{ACTIVITY_SELECT} WHERE id = ?", (activity_id,),
+                                     f"Study activity {activity_id}"))
 
 
 @bp.get("/study-activities")
 def list_activities():
     # A bare array: the portal reads it as one.
-    return jsonify(query_all(f"{ACTIVITY_SELECT} ORDER BY id"))
+    return jsonify([answered(activity) for activity in query_all(f"{ACTIVITY_SELECT} WHERE retired = 0 ORDER BY id")])
 
 
 @bp.get("/study-activities/<int:activity_id>")
@@ -40,5 +59,7 @@ def launch_activity(activity_id):
     """What the portal needs to launch an activity: it and the groups to pick from."""
     with snapshot():
         activity = get_activity_or_404(activity_id)
+        if activity["retired"]:
+            raise ApiError(410, f"Study activity {activity_id} is retired: its app is no longer available.")
         groups = query_all("SELECT id, name FROM groups ORDER BY name, id")
     return jsonify(activity=activity, groups=groups)

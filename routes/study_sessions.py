@@ -97,8 +97,11 @@ def create_session():
     with transaction() as db:
         if query_one("SELECT 1 AS found FROM groups WHERE id = ?", (group_id,)) is None:
             raise unprocessable(f"Group {group_id} does not exist.")
-        if query_one("SELECT 1 AS found FROM study_activities WHERE id = ?", (activity_id,)) is None:
+        activity = query_one("SELECT retired FROM study_activities WHERE id = ?", (activity_id,))
+        if activity is None:
             raise unprocessable(f"Study activity {activity_id} does not exist.")
+        if activity["retired"]:
+            raise unprocessable(f"Study activity {activity_id} is retired: start a session with another one.")
         now = clock.now_iso()
         session_id = db.execute(
             "INSERT INTO study_sessions (group_id, study_activity_id, created_at, ended_at)"

@@ -1,0 +1,135 @@
+// What both activities do around their own screens: find their activity,
+// take the session the portal launched them with (or let the learner pick a
+// group and start one), fetch words, and show errors with a way to retry.
+import { get, post } from "./api.js";
+
+// Each screen is a <section data-screen="name">; one is shown at a time.
+export function showScreen(name) {
+  for (const section of document.querySelectorAll("[data-screen]")) {
+    section.hidden = section.dataset.screen !== name;
+  }
+  const first = document.querySelector(`[data-screen="${name}"] [data-autofocus]`);
+  if (first) first.focus();
+}
+
+export function showError(error, retry) {
+  document.getElementById("error-message").textContent = error.message || String(error);
+  document.getElementById("retry").onclick = () => retry();
+  showScreen("error");
+}
+
+export function setText(id, text) {
+  document.getElementById(id).textContent = text;
+}
+
+function idInAddress(params, name) {
+  const raw = params.get(name);
+  if (raw === null || raw === "") return null;
+  if (!/^[1-9][0-9]{0,15}$/.test(raw)) {
+    throw new Error(`The address gives ${name} as “${raw}”, which is not a positive whole number.`);
+  }
+  return Number(raw);
+}
+
+async function findActivity(slug) {
+  const activity = (await get("/api/study-activities")).find((each) => each.slug === slug);
+  if (!activity) throw new Error(`This activity (${slug}) is not offered by the API: migrate its database, then try again.`);
+  return activity;
+}
+
+async function startSession(activity, groupId) {
+  const session = await post("/api/study-sessions", { group_id: groupId, study_activity_id: activity.id });
+  // A reload goes on recording into the same session, as when the portal launched it.
+  history.replaceState(null, "", `?group_id=${groupId}&session_id=${session.id}`);
+  return session;
+}
+
+// The session named in the address, a new one for the group named there,
+// or null when the page was opened without either.
+async function launchedSession(activity) {
+  const params = new URLSearchParams(location.search);
+  const groupId = idInAddress(params, "group_id");
+  const sessionId = idInAddress(params, "session_id");
+  if (sessionId === null) return groupId === null ? null : startSession(activity, groupId);
+  const { session } = await get(`/api/study-sessions/${sessionId}?per_page=1`);
+  if (groupId !== null && session.group_id !== groupId) {
+    throw new Error(`Study session ${sessionId} belongs to the group ${session.group_name}, not to group ${groupId}.`);
+  }
+  return session;
+}
+
+function offerGroups(activity, groups, begin) {
+  const select = document.getElementById("group");
+  select.replaceChildren(...groups.map((group) => {
+    const option = document.createElement("option");
+    option.value = String(group.id);
+    option.textContent = group.name;
+    return option;
+  }));
+  document.getElementById("choose-form").onsubmit = async (event) => {
+    event.preventDefault();
+    const groupId = Number(select.value);
+    showScreen("loading");
+    try {
+      begin(await startSession(activity, groupId));
+    } catch (error) {
+      showError(error, () => offerGroups(activity, groups, begin));
+    }
+  };
+  showScreen("choose");
+}
+
+// Start the page: `begin(session)` runs the activity once a session is known.
+export async function launch(slug, begin) {
+  showScreen("loading");
+  try {
+    const activity = await findActivity(slug);
+    const session = await launchedSession(activity);
+    if (session) {
+      begin(session);
+    } else {
+      const { groups } = await get(`/api/study-activities/${activity.id}/launch`);
+      offerGroups(activity, groups, begin);
+    }
+  } catch (error) {
+    showError(error, () => launch(slug, begin));
+  }
+}
+
+// The group's words due for review (most overdue first), then new ones, as
+// {words, due_count, next_due_at}. An API without spaced repetition has no
+// due queue: then the group's first words, none of them scheduled.
+export async function dueWords(groupId, limit, newWords) {
+  try {
+    return await get(`/api/groups/${groupId}/words/due?limit=${limit}&new=${newWords}`);
+  } catch (error) {
+    if (error.status !== 404) throw error;
+    const { words } = await get(`/api/groups/${groupId}/words/raw`);
+    return { words: words.slice(0, newWords), due_count: 0, next_due_at: null };
+  }
+}
+
+export async function groupWords(groupId) {
+  return (await get(`/api/groups/${groupId}/words/raw`)).words;
+}
+
+// Record one answer; `key` makes a retry of the same answer harmless.
+export function recordReview(sessionId, review, key) {
+  return post(`/api/study-sessions/${sessionId}/review`, { reviews: [review] }, key);
+}
+
+// The parts of a word as <li>s: kanji over its reading, text only.
+export function partItems(word, toKana) {
+  return word.parts.map((part) => {
+    const item = document.createElement("li");
+    const kanji = document.createElement("span");
+    kanji.className = "part-kanji";
+    kanji.lang = "ja";
+    kanji.textContent = part.kanji;
+    const reading = document.createElement("span");
+    reading.className = "part-reading";
+    reading.textContent = `${part.romaji.map(toKana).join("")} ${part.romaji.join("")}`;
+    item.append(kanji, reading);
+    return item;
+  });
+}

@@ -1,0 +1,197 @@
+// Typing Tutor: a word's kanji and English are shown; the learner types its
+// reading, in romaji or kana, and follows it part by part. Each answer is
+// recorded in the study session as soon as it is given.
+import { newIdempotencyKey } from "../shared/api.js";
+import { dueWords, groupWords, launch, recordReview, setText, showError, showScreen } from "../shared/page.js";
+import { follow, isRight, readingUnits, toKana } from "../shared/reading.js";
+
+const ROUND_SIZE = 10;
+const RIGHT_PAUSE_MS = 700;
+const REVEAL_STEP_MS = 450;
+
+// Everything the screens show; render() draws the study screen from it.
+const state = {
+  session: null,
+  words: [],
+  index: 0,
+  units: [],
+  typed: "",
+  phase: "typing", // typing | right | wrong
+  revealed: 0, // parts shown after a wrong answer
+  results: [], // {word, correct}
+  pending: null, // the answer being recorded: {review, key, done}
+};
+
+const $ = (id) => document.getElementById(id);
+const current = () => state.words[state.index];
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function shuffled(items) {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j], copy[i]];
+  }
+  return copy;
+}
+
+// The words due for review first, then the rest of the group.
+async function roundWords(groupId) {
+  const [due, all] = await Promise.all([dueWords(groupId, ROUND_SIZE, 0), groupWords(groupId)]);
+  const dueIds = new Set(due.words.map((word) => word.id));
+  return [...due.words, ...shuffled(all.filter((word) => !dueIds.has(word.id)))].slice(0, ROUND_SIZE);
+}
+
+function partState(partIndex, progress) {
+  const lastUnit = state.units.findLastIndex((unit) => unit.part === partIndex);
+  if (state.phase === "right" || lastUnit < progress.done) return "done";
+  if (state.phase === "wrong") return partIndex < state.revealed ? "revealed" : "hidden";
+  return state.units[progress.done]?.part === partIndex ? "current" : "todo";
+}
+
+function renderWord(word, progress) {
+  const template = $("part-template");
+  $("word").replaceChildren(...word.parts.map((part, partIndex) => {
+    const span = template.content.firstElementChild.cloneNode(true);
+    const status = partState(partIndex, progress);
+    span.classList.add(status);
+    span.querySelector(".part-kanji").textContent = part.kanji;
+    const reading = span.querySelector(".part-reading");
+    reading.textContent = status === "done" || status === "revealed"
+      ? `${part.romaji.join("")} ${part.romaji.map(toKana).join("")}` : "";
+    return span;
+  }));
+}
+
+function render() {
+  const word = current();
+  const progress = follow(state.units, state.typed);
+  setText("where", `${state.session.group_name} · session ${state.session.id}`);
+  setText("progress", `Word ${state.index + 1} of ${state.words.length}`);
+  renderWord(word, progress);
+  setText("english", word.english);
+  const input = $("answer");
+  input.readOnly = state.phase !== "typing";
+  input.setAttribute("aria-invalid", String(state.phase === "wrong" || !progress.valid));
+  input.classList.toggle("right", state.phase === "right");
+  const feedback = {
+    typing: progress.valid ? "" : "That does not fit the reading: look at the highlighted part.",
+    right: "Right!",
+    wrong: state.revealed < word.parts.length ? "Not quite. The reading is…"
+      : `Not quite. The reading is ${word.parts.map((part) => part.romaji.join("")).join("·")}.`,
+  }[state.phase];
+  setText("feedback", feedback);
+  $("feedback").className = `feedback ${state.phase}`;
+  $("check").hidden = state.phase !== "typing";
+  $("next").hidden = !(state.phase === "wrong" && state.revealed >= word.parts.length);
+}
+
+function showWord() {
+  state.units = readingUnits(current());
+  state.typed = "";
+  state.phase = "typing";
+  state.revealed = 0;
+  $("answer").value = "";
+  render();
+  showScreen("study");
+}
+
+function record(pending) {
+  pending.done = recordReview(state.session.id, pending.review, pending.key);
+  pending.done.catch(() => {}); // reported when the learner moves on
+}
+
+async function next() {
+  const pending = state.pending;
+  if (pending) {
+    try {
+      await pending.done;
+    } catch (error) {
+      showError(error, () => {
+        showScreen("study");
+        record(pending); // the same key: a post that did arrive is not stored twice
+        next();
+      });
+      return;
+    }
+    state.pending = null;
+  }
+  state.index += 1;
+  if (state.index < state.words.length) showWord();
+  else showEnd();
+}
+
+async function answer() {
+  const word = current();
+  const correct = isRight(word, state.units, state.typed);
+  state.phase = correct ? "right" : "wrong";
+  state.results.push({ word, correct });
+  state.pending = { review: { word_id: word.id, is_correct: correct }, key: newIdempotencyKey() };
+  record(state.pending);
+  render();
+  if (correct) {
+    await sleep(RIGHT_PAUSE_MS);
+    next();
+    return;
+  }
+  // The right reading, one part after another, then on to the next word.
+  for (let part = 1; part <= word.parts.length; part += 1) {
+    await sleep(REVEAL_STEP_MS);
+    state.revealed = part;
+    render();
+  }
+  $("next").focus();
+}
+
+function showEnd() {
+  const right = state.results.filter((result) => result.correct).length;
+  setText("score", `${right} of ${state.results.length} right`);
+  const template = $("result-template");
+  $("results").replaceChildren(...state.results.map(({ word, correct }) => {
+    const item = template.content.firstElementChild.cloneNode(true);
+    item.classList.add(correct ? "right" : "wrong");
+    item.querySelector(".result-mark").textContent = correct ? "✓ right" : "✗ wrong";
+    item.querySelector(".result-kanji").textContent = word.kanji;
+    item.querySelector(".result-reading").textContent = word.romaji;
+    item.querySelector(".result-english").textContent = word.english;
+    return item;
+  }));
+  showScreen("end");
+}
+
+async function startRound() {
+  showScreen("loading");
+  try {
+    state.words = await roundWords(state.session.group_id);
+  } catch (error) {
+    showError(error, startRound);
+    return;
+  }
+  if (state.words.length === 0) {
+    showError(new Error(`The group ${state.session.group_name} has no words yet.`), startRound);
+    return;
+  }
+  state.index = 0;
+  state.results = [];
+  showWord();
+}
+
+$("answer").addEventListener("input", (event) => {
+  if (state.phase !== "typing") return;
+  state.typed = event.target.value;
+  render();
+});
+
+$("answer-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  if (state.phase === "typing" && state.typed.trim() !== "") answer();
+  else if (!$("next").hidden) next();
+});
+
+$("next").addEventListener("click", () => next());
+$("another").addEventListener("click", () => startRound());
+
+launch("typing-tutor", (session) => {
+  state.session = session;
+  startRound();
+});

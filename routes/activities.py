@@ -1,0 +1,47 @@
+"""The built-in study activities' pages: static files under activities/,
+each folder one activity (its slug), plus shared/ for what they share."""
+import os
+from pathlib import PurePosixPath
+
+from flask import Blueprint, redirect, send_from_directory
+from werkzeug.security import safe_join
+
+from lib.errors import not_found
+from lib.seed import ACTIVITIES_DIR
+
+bp = Blueprint("activities", __name__)
+
+# Only these kinds of file are served: nothing else in the folder leaks out.
+MIME_TYPES = {
+    ".html": "text/html",
+    ".js": "text/javascript",
+    ".css": "text/css",
+    ".png": "image/png",
+}
+# The pages show user data (word text): no inline script or style may run,
+# and nothing is loaded from another host.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self'",
+    "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+
+@bp.get("/<path:filename>")
+def page(filename):
+    path = safe_join(str(ACTIVITIES_DIR), filename)
+    if path is None:
+        raise not_found("There is nothing at this URL.")
+    if os.path.isdir(path) and not filename.endswith("/"):
+        # Relative links in the page resolve against the folder, so it ends in a slash.
+        return redirect(f"/activities/{filename}/", code=308)
+    if filename.endswith("/"):
+        filename += "index.html"
+    mimetype = MIME_TYPES.get(PurePosixPath(filename).suffix)
+    if mimetype is None:
+        raise not_found("There is nothing at this URL.")
+    response = send_from_directory(ACTIVITIES_DIR, filename, mimetype=mimetype)
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
