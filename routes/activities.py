@@ -30,7 +30,7 @@ CONTENT_SECURITY_POLICY = "; ".join([
 @bp.get("/<path:filename>")
 def page(filename):
     path = safe_join(str(ACTIVITIES_DIR), filename)
-    if path is None:
+    if path is None or "\0" in path:
         raise not_found("There is nothing at this URL.")
     if os.path.isdir(path) and not filename.endswith("/"):
         # Relative links in the page resolve against the folder, so it ends in a slash.

@@ -46,7 +46,8 @@ SESSION = {"id": integer, "group_id": integer, "group_name": text, "activity_id"
            "review_items_count": integer}
 PAGED_ITEMS = {"items": array, "total": integer, "page": integer, "per_page": integer,
                "total_pages": integer}
-ACTIVITY = {"id": integer, "title": text, "description": text, "launch_url": text, "preview_url": text}
+ACTIVITY = {"id": integer, "title": text, "slug": text, "description": text, "launch_url": text, "preview_url": text,
+            "retired": lambda value: isinstance(value, bool)}
 
 BAD_PAGING = ([("page", value) for value in ("0", "-1", "abc", "1.5", "")]
               + [("per_page", value) for value in ("0", "-1", "101", "abc", "1.5", "")])

@@ -62,7 +62,7 @@ def test_recent_session_is_the_newest_with_its_results(client, db, monkeypatch, 
     review_words(client, newest, words[3:5], correct=0, wrong=1)
     body = get_ok(client, path)
     assert_fields(body, RECENT_SESSION)
-    assert body == {"id": newest, "group_id": 3, "activity_name": "Writing Practice",
+    assert body == {"id": newest, "group_id": 3, "activity_name": "Flashcards",
                     "created_at": "2026-03-10T09:00:00Z", "correct_count": 3, "wrong_count": 2}
 
 

@@ -56,8 +56,10 @@ def test_seed_is_real_beginner_vocabulary():
     words = {(w["kanji"], w["romaji"], w["english"]) for ws in groups.values() for w in ws}
     assert len(groups) >= 6
     assert len(words) >= 300
-    assert len(activities) >= 2
-    assert all(a["url"].startswith("http") for a in activities)
+    assert [(a["name"], a["slug"], a["url"], a["preview_url"]) for a in activities] == [
+        ("Typing Tutor", "typing-tutor", "/activities/typing-tutor/", "/activities/typing-tutor/preview.png"),
+        ("Flashcards", "flashcards", "/activities/flashcards/", "/activities/flashcards/preview.png"),
+    ]
 
 
 def test_loading_twice_leaves_the_same_rows(empty_db):
@@ -102,12 +104,26 @@ def test_a_bad_entry_is_named_and_nothing_is_loaded(empty_db, seed_copy, changes
     assert all(rows == [] for rows in contents(empty_db).values())
 
 
-def test_an_activity_without_an_absolute_url_is_refused(empty_db, seed_copy):
+@pytest.mark.parametrize("field, value, message", [
+    ("url", "/typing", "must be /activities/typing-tutor/ or an absolute http"),
+    ("url", "ftp://typing.example/", "must be /activities/typing-tutor/ or an absolute http"),
+    ("slug", "Typing Tutor", "slug must be lowercase letters"),
+    ("slug", "writing-practice", "url must be /activities/writing-practice/ or an absolute"),
+    ("preview_url", "/activities/typing-tutor/missing.png", "names no file under activities/"),
+])
+def test_an_activity_that_would_point_nowhere_is_refused(empty_db, seed_copy, field, value, message):
     path = seed_copy / "study_activities.json"
     activities = json.loads(path.read_text(encoding="utf-8"))
-    activities[0]["url"] = "/typing"
+    activities[0][field] = value
     path.write_text(json.dumps(activities), encoding="utf-8")
-    with pytest.raises(seed.SeedError, match="study_activities.json, activity 1"):
+    with pytest.raises(seed.SeedError, match="study_activities.json, activity 1") as error:
+        load(empty_db, seed_copy)
+    assert message in str(error.value)
+
+
+def test_an_activity_of_the_app_must_have_its_page(empty_db, seed_copy, monkeypatch, tmp_path):
+    monkeypatch.setattr(seed, "ACTIVITIES_DIR", tmp_path / "no-activities")
+    with pytest.raises(seed.SeedError, match="/activities/typing-tutor/ names no file under activities/"):
         load(empty_db, seed_copy)
 
 
