@@ -6,8 +6,8 @@ import { dueWords, groupWords, launch, recordReview, setText, showError, showScr
 import { follow, isRight, readingUnits, toKana } from "../shared/reading.js";
 
 const ROUND_SIZE = 10;
-const RIGHT_PAUSE_MS = 700;
-const REVEAL_STEP_MS = 450;
+const RIGHT_PAUSE_MS = 600;
+const REVEAL_STEP_MS = 400;
 
 // Everything the screens show; render() draws the study screen from it.
 const state = {

@@ -1,0 +1,49 @@
+"""Take the activities' preview pictures (activities/<slug>/preview.png), the
+ones the portal shows on its launchpad and the README shows: a real screenshot
+of each activity against the real server, Japanese text rendered.
+
+    .venv/bin/python tests/make_previews.py    # needs chromium and fonts-noto-cjk
+"""
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+from app import init_database  # noqa: E402
+from lib import seed  # noqa: E402
+from tests.live_server import LiveServer  # noqa: E402
+from tests.test_activities_browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
+VIEWPORT = {"width": 640, "height": 440}
+
+
+def main():
+    folder = Path(tempfile.mkdtemp())
+    init_database(str(folder / "preview.db"), str(seed.SEED_DIR))
+    server = LiveServer(folder / "preview.db", workers=1).start()
+    base = f"http://127.0.0.1:{server.port}"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport=VIEWPORT)
+            page.goto(f"{base}/activities/typing-tutor/?group_id=3")
+            expect(page.locator("#answer")).to_be_focused()
+            words = {word["kanji"]: word for word in server.request("GET", "/api/groups/3/words/raw")[1]["words"]}
+            word = words["".join(page.locator("#word .part-kanji").all_text_contents())]
+            page.keyboard.type("".join(word["parts"][0]["romaji"]))  # the first part turns green
+            page.screenshot(path=seed.ACTIVITIES_DIR / "typing-tutor" / "preview.png")
+            page.goto(f"{base}/activities/flashcards/?group_id=3")
+            page.locator("#show").click()
+            page.screenshot(path=seed.ACTIVITIES_DIR / "flashcards" / "preview.png")
+            browser.close()
+    finally:
+        server.stop()
+        shutil.rmtree(folder)
+
+
+if __name__ == "__main__":
+    main()
