@@ -1,7 +1,8 @@
 """One error shape everywhere: {"error": "<sentence>"} with the HTTP status."""
 import sqlite3
 
-from flask import jsonify
+import click
+from flask import jsonify, request
 from werkzeug.exceptions import HTTPException, SecurityError
 
 
@@ -36,6 +37,36 @@ HTTP_MESSAGES = {
 }
 
 
+class StartupError(click.ClickException, RuntimeError):
+    """The app cannot start, said in one line: ``flask`` prints it as
+    "Error: ..." and gunicorn, for a RuntimeError, as "Error: ..." too, both
+    without a traceback, and both exit non-zero."""
+
+
+# What the database itself reports, by SQLite's primary result code, as
+# (status, sentence). The full error goes to the log.
+DATABASE_FAULTS = {
+    sqlite3.SQLITE_FULL: (507, "The disk holding the database is full; nothing was stored."),
+    sqlite3.SQLITE_READONLY: (503, "The database cannot be written: its file or folder is read-only;"
+                                   " nothing was stored."),
+    sqlite3.SQLITE_IOERR: (503, "The database file could not be read or written (an I/O error)."),
+    sqlite3.SQLITE_CORRUPT: (503, "The database file is damaged."),
+    sqlite3.SQLITE_NOTADB: (503, "The database file is damaged."),
+    sqlite3.SQLITE_CANTOPEN: (503, "The database file cannot be opened."),
+}
+BUSY = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+# A body over the size limit is read this far (and thrown away) before the
+# 413 is sent: a client still sending then reads the answer instead of
+# having its connection reset under it.
+DISCARD_AT_MOST = 16 * 1024 * 1024
+
+
+def primary_code(error):
+    """SQLite's primary result code of ``error`` (extended codes carry it in the low byte)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code & 0xFF if code is not None else None
+
+
 def error_response(status, message):
     response = jsonify(error=message)
     response.status_code = status
@@ -56,17 +87,24 @@ def init_app(app):
         response = error_response(status, message)
         if status == 405 and error.valid_methods:
             response.headers["Allow"] = ", ".join(error.valid_methods)
+        if status == 413:
+            discard_body()
         return response
 
-    @app.errorhandler(sqlite3.OperationalError)
+    @app.errorhandler(sqlite3.Error)
     def database_error(error):
+        code = primary_code(error)
         # Another writer held the lock past the busy timeout: a moment's
         # wait, not a fault, so the client is told to retry.
-        if "locked" in str(error) or "busy" in str(error):
+        if code in BUSY:
             response = error_response(503, "The database is busy; retry in a moment.")
             response.headers["Retry-After"] = "1"
             return response
-        return unexpected_error(error)
+        if code not in DATABASE_FAULTS:
+            return unexpected_error(error)
+        app.logger.error("database error on %s %s: %s (%s)", request.method, request.path,
+                         error, getattr(error, "sqlite_errorname", "?"))
+        return error_response(*DATABASE_FAULTS[code])
 
     @app.errorhandler(Exception)
     def unexpected_error(error):
@@ -75,3 +113,22 @@ def init_app(app):
             from lib.db import mark_broken  # lib.db raises our errors: imported here, not above
             mark_broken()
         return error_response(500, "Internal server error.")
+
+
+def discard_body():
+    """Read what is left of the request body, up to DISCARD_AT_MOST bytes."""
+    stream = request.environ.get("wsgi.input")
+    length = request.content_length
+    # Without a length only a server that marks the end of the body
+    # (chunked, dechunked for us) can be read to its end without blocking.
+    if stream is None or (length is None and not request.environ.get("wsgi.input_terminated")):
+        return
+    left = min(length if length is not None else DISCARD_AT_MOST, DISCARD_AT_MOST)
+    try:
+        while left > 0:
+            chunk = stream.read(min(left, 64 * 1024))
+            if not chunk:
+                break
+            left -= len(chunk)
+    except Exception:  # the client went away, or sent a broken chunk: each server says so its own way
+        pass
