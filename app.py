@@ -15,7 +15,7 @@ from werkzeug.routing import IntegerConverter
 
 import migrate
 from lib import backup, db, errors, security, seed
-from lib.validation import MAX_ID
+from lib.validation import MAX_ID, unique_keys
 
 OPENAPI_PATH = Path(__file__).resolve().parent / "lib" / "openapi.json"
 # The portal web app calls some routes without /api and with underscores
@@ -26,12 +26,14 @@ CLIENT_SPELLINGS = {"study_sessions": "study-sessions", "study_activities": "stu
 
 class JSONProvider(DefaultJSONProvider):
     """UTF-8 out, keys in the order the views build them; and a body nested
-    too deeply to parse is invalid JSON (a 400), not a RecursionError (500)."""
+    too deeply to parse is invalid JSON (a 400), not a RecursionError (500),
+    as is an object that names a key twice."""
 
     ensure_ascii = False
     sort_keys = False
 
     def loads(self, s, **kwargs):
+        kwargs.setdefault("object_pairs_hook", unique_keys)
         try:
             return super().loads(s, **kwargs)
         except RecursionError:
@@ -39,8 +41,11 @@ class JSONProvider(DefaultJSONProvider):
 
 
 class IdConverter(IntegerConverter):
-    """``<int:...>`` in our routes: an id from 1 to SQLite's largest integer.
+    """``<int:...>`` in our routes: an id from 1 to SQLite's largest integer,
+    in ASCII digits without a leading zero, so that one id has one URL.
     Anything else names no row, so it is a 404 before any SQL runs."""
+
+    regex = r"[1-9][0-9]*"
 
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("min", 1)
@@ -50,12 +55,15 @@ class IdConverter(IntegerConverter):
 
 class ClientPathAliases:
     """Every path outside /api is the same path under /api, except the
-    study activities' own pages."""
+    study activities' own pages. And host names are case-insensitive, so the
+    Host header is read in lower case (the trusted-host check compares it as sent)."""
 
     def __init__(self, wsgi_app):
         self.wsgi_app = wsgi_app
 
     def __call__(self, environ, start_response):
+        if "HTTP_HOST" in environ:
+            environ["HTTP_HOST"] = environ["HTTP_HOST"].lower()
         segments = environ.get("PATH_INFO", "").split("/")
         if len(segments) > 1 and segments[1] == "activities":
             return self.wsgi_app(environ, start_response)
@@ -97,6 +105,8 @@ def create_app(test_config=None):
     security.init_app(app, activity_urls(app.config["DATABASE"]))
 
     app.url_map.converters["int"] = IdConverter
+    # /api//words names nothing: a 404 in JSON, not a redirect with an HTML body.
+    app.url_map.merge_slashes = False
     from routes import activities, dashboard, groups, study_activities, study_sessions, words
     for module in (words, groups, study_activities, study_sessions, dashboard):
         app.register_blueprint(module.bp, url_prefix="/api")

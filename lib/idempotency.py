@@ -15,6 +15,7 @@ from flask import make_response, request
 from lib import clock
 from lib.db import transaction
 from lib.errors import ApiError, bad_request
+from lib.validation import request_body
 
 HEADER = "Idempotency-Key"
 KEY = re.compile(r"[\x21-\x7e]{1,200}")
@@ -23,9 +24,11 @@ KEEP_FOR = timedelta(hours=48)
 
 
 def fingerprint():
+    data = request_body()
     body = request.get_json(silent=True)
     # The same JSON sent with other spacing or key order is the same request.
-    data = json.dumps(body, sort_keys=True).encode() if body is not None else request.get_data()
+    if body is not None:
+        data = json.dumps(body, sort_keys=True).encode()
     return hashlib.sha256(f"{request.method} {request.path}\n".encode() + data).hexdigest()
 
 

@@ -1,7 +1,8 @@
 """Checks of what a client sends; each failure raises one ApiError."""
 import re
 
-from flask import request
+from flask import current_app, request
+from werkzeug.exceptions import HTTPException
 
 from lib.errors import HTTP_MESSAGES, ApiError, bad_request
 
@@ -14,25 +15,62 @@ INTEGER = re.compile(r"[+-]?[0-9]{1,12}")
 MAX_ID = 2**63 - 1
 
 
+def request_body():
+    """The raw request body, read once. A body the server cannot read to its
+    end as sent (a broken chunk size, say) is a 400."""
+    try:
+        data = request.get_data(cache=True)
+        if request.content_length is None:
+            # A chunked body announces no size: one is cut at MAX_CONTENT_LENGTH,
+            # and reading past the cut raises the 413 it deserves.
+            request.stream.read(1)
+    except HTTPException:
+        raise
+    except Exception as error:  # each server raises its own kind: Werkzeug OSError, gunicorn a ParseException
+        current_app.logger.info("unreadable request body: %r", error)
+        raise bad_request("The request body is malformed: it could not be read as sent.") from None
+    return data
+
+
 def json_body(required=True):
     """The request's JSON object. A body that is not JSON is a 415, a body
     that is JSON but not an object is a 400. With ``required=False`` an empty
     body (nothing sent, with no Content-Type or a JSON one) reads as {}."""
-    data = request.get_data(cache=True)
-    if request.content_length is None:
-        # A chunked body announces no size: one is cut at MAX_CONTENT_LENGTH,
-        # and reading past the cut raises the 413 it deserves.
-        request.stream.read(1)
+    data = request_body()
     if not required and not data and (not request.content_type or request.is_json):
         return {}
     if not request.is_json:
         raise ApiError(415, HTTP_MESSAGES[415])
-    body = request.get_json(silent=True)
-    if body is None:
-        raise bad_request("The request body is not valid JSON.")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise bad_request("The request body is not UTF-8: this API reads JSON in UTF-8 only.") from None
+    try:
+        body = current_app.json.loads(text)
+    except DuplicateKey as error:
+        raise bad_request(f"The request body names {error.key!r} twice in one object.") from None
+    except ValueError:
+        raise bad_request("The request body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise bad_request("The request body must be a JSON object.")
     return body
+
+
+class DuplicateKey(ValueError):
+    def __init__(self, key):
+        super().__init__(f"duplicate key {key!r}")
+        self.key = key
+
+
+def unique_keys(pairs):
+    """A JSON object's pairs as a dict; a key given twice is refused, since
+    which of its values counts is not said by JSON."""
+    found = {}
+    for key, value in pairs:
+        if key in found:
+            raise DuplicateKey(key)
+        found[key] = value
+    return found
 
 
 def is_id(value):
