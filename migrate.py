@@ -64,6 +64,26 @@ def statements(sql):
         raise MigrationError("the script ends with an incomplete statement")
 
 
+# Statements that end, open or nest transactions (or cannot run inside one):
+# in a migration they would commit part of it, so they are refused.
+TRANSACTION_CONTROL = re.compile(r"(BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE|VACUUM)\b", re.IGNORECASE)
+LEADING_COMMENTS = re.compile(r"(\s+|--[^\n]*(\n|$)|/\*.*?(\*/|$))*", re.DOTALL)
+
+
+def check_script(path):
+    """The file's statements, refused before any runs if one of them would
+    take over the transaction the file runs in."""
+    found = list(statements(path.read_text(encoding="utf-8")))
+    for statement in found:
+        code = statement[LEADING_COMMENTS.match(statement).end():]
+        if TRANSACTION_CONTROL.match(code):
+            raise MigrationError(
+                f"{path.name}: {' '.join(code.split())[:60]!r} controls the transaction; each file runs"
+                " in a transaction of its own, so BEGIN, COMMIT, END, ROLLBACK, SAVEPOINT, RELEASE"
+                " and VACUUM are not allowed in it")
+    return found
+
+
 def applied(conn):
     conn.execute(TRACKING_TABLE)
     rows = conn.execute("SELECT version, name, checksum FROM schema_migrations ORDER BY version")
@@ -109,16 +129,19 @@ def migrate(db_path, directory=None):
     conn = connect(str(db_path))
     try:
         use_wal(conn)
-        check_unchanged(applied(conn), files)
+        done = applied(conn)
+        check_unchanged(done, files)
+        pending = [(version, name, path, checksum, check_script(path))
+                   for version, name, path, checksum in files if version not in done]
         done_now = []
-        for version, name, path, checksum in files:
+        for version, name, path, checksum, script in pending:
             with immediate(conn):
                 # Checked again under the write lock: another process may have
                 # applied it since we looked.
                 if version in applied(conn):
                     continue
                 try:
-                    for statement in statements(path.read_text(encoding="utf-8")):
+                    for statement in script:
                         conn.execute(statement)
                 except sqlite3.Error as error:
                     raise MigrationError(f"{path.name} failed: {error}") from error

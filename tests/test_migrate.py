@@ -140,3 +140,34 @@ def test_two_processes_migrating_at_once_apply_each_file_once(tmp_path):
     applied_lines = [line for out, _ in outcomes for line in out.splitlines() if line.startswith("applied")]
     assert sorted(applied_lines) == sorted(f"applied {path.name}" for _, _, path, _ in migrate.available())
     assert applied_versions(db) == [version for version, *_ in migrate.available()]
+
+
+@pytest.mark.parametrize("script, statement", [
+    ("CREATE TABLE notes (x);\nCOMMIT;\nCREATE TABLE more (x);\nINSERT INTO nope VALUES (1);\n", "COMMIT"),
+    ("CREATE TABLE notes (x);\nCOMMIT;\n", "COMMIT"),
+    ("BEGIN;\nCREATE TABLE notes (x);\n", "BEGIN"),
+    ("CREATE TABLE notes (x);\n-- undo it\nrollback transaction;\n", "rollback transaction"),
+    ("SAVEPOINT s;\nCREATE TABLE notes (x);\nRELEASE s;\n", "SAVEPOINT s"),
+    ("CREATE TABLE notes (x);\n/* tidy up */ VACUUM;\n", "VACUUM"),
+    ("CREATE TABLE notes (x);\nEND;\n", "END"),
+])
+def test_a_file_that_controls_the_transaction_is_refused_before_anything_runs(
+        tmp_path, migrations, script, statement):
+    db = tmp_path / "lang.db"
+    migrate.migrate(db, migrations)
+    (migrations / "0900_notes.sql").write_text(script)
+    (migrations / "0901_later.sql").write_text("CREATE TABLE later (x);\n")
+
+    with pytest.raises(migrate.MigrationError, match=f"0900_notes.sql: '{statement}"):
+        migrate.migrate(db, migrations)
+
+    assert not {"notes", "more", "later"} & tables(db)
+    assert 900 not in applied_versions(db)
+
+
+def test_a_trigger_body_with_begin_and_end_is_not_transaction_control(tmp_path, migrations):
+    db = tmp_path / "lang.db"
+    (migrations / "0900_trigger.sql").write_text(
+        "CREATE TABLE t (x);\n-- counted\nCREATE TRIGGER t_counted AFTER INSERT ON t\nBEGIN\n"
+        "    UPDATE learning_totals SET words_count = words_count WHERE id = 1;\nEND;\n")
+    assert "0900_trigger.sql" in migrate.migrate(db, migrations)
