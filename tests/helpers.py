@@ -5,7 +5,7 @@ import re
 import sqlite3
 from datetime import datetime
 
-from lib import clock
+from lib import clock, integrity
 
 TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
@@ -182,50 +182,10 @@ SELECT * FROM (
 WORD_SORT_KEYS = ["kanji", "romaji", "english", "correct_count", "wrong_count"]
 
 
-# Every counter the schema keeps, as a query that finds the rows where it
-# differs from a recount of what it counts.
-RECOUNTS = {
-    "words.correct_count/wrong_count": """
-        SELECT id FROM words w
-        WHERE correct_count != (SELECT count(*) FROM word_review_items WHERE word_id = w.id AND correct = 1)
-           OR wrong_count != (SELECT count(*) FROM word_review_items WHERE word_id = w.id AND correct = 0)""",
-    "study_sessions counts and ended_at": """
-        SELECT id FROM study_sessions s
-        WHERE review_items_count != (SELECT count(*) FROM word_review_items WHERE study_session_id = s.id)
-           OR correct_count != (SELECT count(*) FROM word_review_items WHERE study_session_id = s.id AND correct = 1)
-           OR ended_at != max(created_at, coalesce(
-                (SELECT max(created_at) FROM word_review_items WHERE study_session_id = s.id), ''))""",
-    "groups.word_count/sessions_count/last_session_at": """
-        SELECT id FROM groups g
-        WHERE word_count != (SELECT count(*) FROM word_groups WHERE group_id = g.id)
-           OR sessions_count != (SELECT count(*) FROM study_sessions WHERE group_id = g.id)
-           OR last_session_at IS NOT (SELECT max(created_at) FROM study_sessions WHERE group_id = g.id)""",
-    "study_activities.sessions_count": """
-        SELECT id FROM study_activities a
-        WHERE sessions_count != (SELECT count(*) FROM study_sessions WHERE study_activity_id = a.id)""",
-    "study_days": """
-        SELECT day FROM (SELECT day, sessions_count FROM study_days
-                         EXCEPT SELECT substr(created_at, 1, 10), count(*) FROM study_sessions GROUP BY 1)
-        UNION ALL
-        SELECT day FROM (SELECT substr(created_at, 1, 10) AS day, count(*) FROM study_sessions GROUP BY 1
-                         EXCEPT SELECT day, sessions_count FROM study_days)""",
-    "learning_totals": """
-        SELECT id FROM learning_totals
-        WHERE words_count != (SELECT count(*) FROM words)
-           OR words_studied != (SELECT count(*) FROM words WHERE correct_count + wrong_count > 0)
-           OR words_mastered != (SELECT count(*) FROM words WHERE correct_count + wrong_count >= 5
-                                 AND correct_count * 5 >= (correct_count + wrong_count) * 4)
-           OR sessions_count != (SELECT count(*) FROM study_sessions)
-           OR review_items_count != (SELECT count(*) FROM word_review_items)
-           OR correct_count != (SELECT count(*) FROM word_review_items WHERE correct = 1)""",
-}
-
-
 def counters_that_differ_from_a_recount(db_path):
     """[(counter, rows where it is wrong)]: empty when every counter holds."""
     conn = sqlite3.connect(db_path)
     try:
-        found = [(name, conn.execute(sql).fetchall()) for name, sql in RECOUNTS.items()]
+        return integrity.counter_problems(conn)
     finally:
         conn.close()
-    return [(name, rows) for name, rows in found if rows]
