@@ -6,6 +6,7 @@
 import json
 import os
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -14,7 +15,8 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter
 
 import migrate
-from lib import backup, db, errors, security, seed
+from lib import backup, db, errors, integrity, security, seed, settings
+from lib.errors import StartupError
 from lib.validation import MAX_ID, unique_keys
 
 OPENAPI_PATH = Path(__file__).resolve().parent / "lib" / "openapi.json"
@@ -79,7 +81,7 @@ def create_app(test_config=None):
     app.config.from_mapping(
         DATABASE=os.path.join(app.instance_path, "lang_portal.db"),
         SEED_DIR=str(seed.SEED_DIR),
-        # Migrate, and seed an empty database, when the app is created.
+        # Before serving: migrate, check the file, and seed an empty database.
         INIT_DATABASE=True,
         MAX_CONTENT_LENGTH=1024 * 1024,
         # Full resets back the database up first; older backups beyond these go.
@@ -90,15 +92,16 @@ def create_app(test_config=None):
         # else activity URLs are answered from each request's own host.
         PUBLIC_URL=None,
     )
+    known = set(app.config) | {"BACKUP_DIR"}
     app.config.from_prefixed_env("LANG_PORTAL")
     if test_config is not None:
         app.config.from_mapping(test_config)
     app.json = JSONProvider(app)
     app.config.setdefault("BACKUP_DIR", os.path.join(os.path.dirname(app.config["DATABASE"]), "backups"))
+    settings.check(app.config, known)
 
-    created = False
-    if app.config["INIT_DATABASE"]:
-        created = init_database(app.config["DATABASE"], app.config["SEED_DIR"])
+    if app.config["INIT_DATABASE"] and not building_for_a_command():
+        prepare_database(app)
 
     db.init_app(app)
     errors.init_app(app)
@@ -121,53 +124,156 @@ def create_app(test_config=None):
         """The OpenAPI 3 description of every canonical route."""
         return jsonify(openapi_document)
 
+    register_commands(app)
+    return app
+
+
+def building_for_a_command():
+    """True while a ``flask`` command other than ``run`` builds the app:
+    ``flask --help`` or ``flask routes`` must not create a database. The
+    commands that need one prepare it themselves."""
+    context = click.get_current_context(silent=True)
+    return context is not None and context.info_name != "run"
+
+
+def prepare_database(app):
+    """Make the database ready to serve, or stop with one line saying why:
+    a damaged file is refused, a missing one created, pending migrations
+    applied, an empty one seeded. A read-only one is served for reading."""
+    path, backup_dir = app.config["DATABASE"], app.config["BACKUP_DIR"]
+    with one_line_errors(path):
+        refuse_damaged(path, backup_dir)
+        init_database(path, app.config["SEED_DIR"])
+        if not writable(path):
+            app.logger.warning("the database %s is read-only: serving reads; every write answers 503", path)
+
+
+def refuse_damaged(path, backup_dir):
+    if os.path.exists(path):
+        found = integrity.problems_in(path)
+        if found:
+            raise StartupError(
+                f"the database {path} is damaged ({found[0]}); restore a backup with"
+                f" flask --app app restore BACKUP_FILE (full resets keep theirs in {backup_dir})")
+
+
+def writable(path):
+    """Whether SQLite can write the file (root ignores file modes, so ask it)."""
+    conn = db.connect(path)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        conn.execute(f"PRAGMA user_version = {int(version)}")
+        return True
+    except sqlite3.OperationalError as error:
+        if errors.primary_code(error) == sqlite3.SQLITE_READONLY:
+            return False
+        raise
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")  # nothing is changed by asking
+        conn.close()
+
+
+@contextmanager
+def one_line_errors(path):
+    """Turn what commonly goes wrong with the database at ``path`` into a
+    StartupError: one line, no traceback, a non-zero exit."""
+    try:
+        yield
+    except (migrate.MigrationError, seed.SeedError, backup.BackupError) as error:
+        raise StartupError(str(error)) from None
+    except (sqlite3.Error, OSError) as error:
+        raise errors.cannot_use(path, error) from None
+
+
+def register_commands(app):
     @app.cli.command("seed")
     @click.option("--if-empty", is_flag=True, help="only when the database holds no words yet")
     def seed_command(if_empty):
-        """Load the seed vocabulary and activities (idempotent)."""
-        conn = db.connect(app.config["DATABASE"])
-        try:
-            with db.immediate(conn):
-                if if_empty and not seed.is_empty(conn):
-                    print("the database already holds words: nothing loaded")
-                    return
-                seed.load(conn, app.config["SEED_DIR"])
-                words, groups, activities = conn.execute(
-                    "SELECT (SELECT count(*) FROM words), (SELECT count(*) FROM groups),"
-                    " (SELECT count(*) FROM study_activities)").fetchone()
-        finally:
-            conn.close()
+        """Create and migrate the database if need be, and load the seed
+        vocabulary and activities (idempotent)."""
+        database = app.config["DATABASE"]
+        with one_line_errors(database):
+            migrate.migrate(database)
+            conn = db.connect(database)
+            try:
+                with db.immediate(conn):
+                    if if_empty and not seed.is_empty(conn):
+                        print("the database already holds words: nothing loaded")
+                        return
+                    seed.load(conn, app.config["SEED_DIR"])
+                    words, groups, activities = conn.execute(
+                        "SELECT (SELECT count(*) FROM words), (SELECT count(*) FROM groups),"
+                        " (SELECT count(*) FROM study_activities)").fetchone()
+            finally:
+                conn.close()
         print(f"seed loaded: {words} words in {groups} groups, {activities} study activities")
 
     @app.cli.command("backup")
     @click.argument("path", type=click.Path(dir_okay=False))
     def backup_command(path):
         """Write a consistent copy of the database to PATH (safe while serving)."""
-        database = app.config["DATABASE"]
-        if created:  # by this very app, at a mistyped path say: not what is meant
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{database}{suffix}").unlink(missing_ok=True)
-        if not os.path.exists(database):
-            raise click.ClickException(
-                f"there is no database at {database} (is LANG_PORTAL_DATABASE right?): nothing backed up")
-        print(f"backed up to {backup.backup(database, path)}")
+        database = existing_database(app)
+        with one_line_errors(database):
+            try:
+                saved = backup.backup(database, path)
+            except (sqlite3.Error, OSError) as error:
+                raise StartupError(f"could not write the backup {path}: {error}") from None
+        print(f"backed up to {saved}")
 
-    return app
+    @app.cli.command("check")
+    def check_command():
+        """Check the whole database file (integrity_check) and recount every counter."""
+        database = existing_database(app)
+        with one_line_errors(database):
+            found = integrity.problems_in(database, full=True)
+            conn = db.connect(database, read_only=True)
+            try:
+                counters = [] if found else integrity.counter_problems(conn)
+            finally:
+                conn.close()
+        for problem in found:
+            print(f"damaged: {problem}")
+        for counter, rows in counters:
+            print(f"counter {counter} differs from a recount in {len(rows)} rows, e.g. {rows[0][0]}")
+        if found or counters:
+            raise click.ClickException(f"{database} has problems; restore a backup with"
+                                       " flask --app app restore BACKUP_FILE")
+        print(f"{database}: the file is whole and every counter matches a recount")
+
+    @app.cli.command("restore")
+    @click.argument("backup_file", type=click.Path(dir_okay=False))
+    def restore_command(backup_file):
+        """Replace the database with BACKUP_FILE, after backing the database up.
+        The server must be stopped."""
+        database = app.config["DATABASE"]
+        with one_line_errors(database):
+            saved = backup.restore(backup_file, database, app.config["BACKUP_DIR"])
+        if saved is not None:
+            print(f"the database as it was is backed up to {saved}")
+        print(f"restored {database} from {backup_file}")
+
+
+def existing_database(app):
+    database = app.config["DATABASE"]
+    if not os.path.exists(database):
+        raise click.ClickException(
+            f"there is no database at {database} (is LANG_PORTAL_DATABASE right?)")
+    return database
 
 
 def init_database(path, seed_dir):
-    """Create and migrate the database file; seed it if it holds no words.
-    True if there was no file before."""
-    created = not os.path.exists(path)
+    """Create and migrate the database file; seed it if it holds no words."""
     migrate.migrate(path)
     conn = db.connect(path)
     try:
-        with db.immediate(conn):
-            if seed.is_empty(conn):
-                seed.load(conn, seed_dir)
+        if seed.is_empty(conn):  # asked first without the write lock: a read-only file with words is fine
+            with db.immediate(conn):
+                if seed.is_empty(conn):
+                    seed.load(conn, seed_dir)
     finally:
         conn.close()
-    return created
 
 
 def activity_urls(path):
@@ -177,7 +283,7 @@ def activity_urls(path):
             return [row["url"] for row in conn.execute("SELECT url FROM study_activities")]
         finally:
             conn.close()
-    except sqlite3.OperationalError:  # not there or not migrated yet: no activities to allow
+    except sqlite3.Error:  # not there or not migrated yet: no activities to allow
         return []
 
 

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from lib.db import BUSY_TIMEOUT_SECONDS, connect, immediate
+from lib.errors import cannot_use
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "sql" / "migrations"
 FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -182,6 +183,9 @@ def main(argv=None):
         names = migrate(args.db)
     except MigrationError as error:
         print(f"migrate: {error}", file=sys.stderr)
+        return 1
+    except (sqlite3.Error, OSError) as error:
+        print(f"migrate: {cannot_use(args.db, error).message}", file=sys.stderr)
         return 1
     print("\n".join(f"applied {name}" for name in names) or "nothing to apply")
     return 0

@@ -1,4 +1,5 @@
 """One error shape everywhere: {"error": "<sentence>"} with the HTTP status."""
+import os
 import sqlite3
 
 import click
@@ -65,6 +66,39 @@ def primary_code(error):
     """SQLite's primary result code of ``error`` (extended codes carry it in the low byte)."""
     code = getattr(error, "sqlite_errorcode", None)
     return code & 0xFF if code is not None else None
+
+
+def cannot_use(path, error):
+    """A StartupError saying in one line why the database at ``path`` cannot
+    be used, for ``error`` raised while opening, checking or preparing it."""
+    path = os.path.abspath(path)
+    folder = os.path.dirname(path)
+    code = primary_code(error)
+    if getattr(error, "sqlite_errorname", "") == "SQLITE_READONLY_DIRECTORY":
+        reason = (f"its folder {folder} is read-only, and SQLite must create the database's -wal and -shm"
+                  " files beside it")
+    elif code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        reason = (f"the file is damaged or is not a database ({error}); restore a backup with"
+                  " flask --app app restore BACKUP_FILE")
+    elif code == sqlite3.SQLITE_CANTOPEN or isinstance(error, OSError):
+        reason = why_not_openable(path, folder, error)
+    elif code in DATABASE_FAULTS:
+        reason = DATABASE_FAULTS[code][1].split(";")[0].rstrip(".").lower()
+    else:
+        reason = str(error)
+    return StartupError(f"cannot use the database {path}: {reason}")
+
+
+def why_not_openable(path, folder, error):
+    if os.path.isdir(path):
+        return "it is a folder"
+    if not os.path.isdir(folder):
+        return f"its folder {folder} does not exist and could not be created"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"its folder {folder} is not writable"
+    if os.path.exists(path) and not os.access(path, os.R_OK | os.W_OK):
+        return "the file may not be read or written by this user"
+    return getattr(error, "strerror", None) or str(error)
 
 
 def error_response(status, message):

@@ -8,6 +8,8 @@ the triggers keep.
 """
 import sqlite3
 
+from lib.errors import primary_code
+
 # SQLite 3.40.0 to 3.41.0 (Debian 12 ships 3.40.1): quick_check reports
 # "NULL value in T.c" on every intact WITHOUT ROWID table whose primary key is
 # not its leading columns in order. Migration 0008 puts word_groups right;
@@ -42,7 +44,9 @@ def problems_in(path, full=False):
     try:
         return problems(conn, full)
     except sqlite3.DatabaseError as error:
-        return [str(error)]
+        if primary_code(error) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+            return [str(error)]
+        raise
     finally:
         conn.close()
 

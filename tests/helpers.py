@@ -1,9 +1,13 @@
 """Helpers shared by the read-side tests: one shape checker, one error
 checker, paging walkers and small ways to make history."""
 import math
+import os
 import re
 import sqlite3
+import subprocess
+import sys
 from datetime import datetime
+from pathlib import Path
 
 from lib import clock, integrity
 
@@ -189,3 +193,26 @@ def counters_that_differ_from_a_recount(db_path):
         return integrity.counter_problems(conn)
     finally:
         conn.close()
+
+
+def run_flask(*args, database, cwd=None, **env):
+    """``flask --app app ARGS`` as a user runs it, in a process of its own,
+    with LANG_PORTAL_DATABASE=database and any other LANG_PORTAL_ settings
+    given as keyword arguments: the finished process."""
+    root = Path(__file__).resolve().parent.parent
+    settings = {f"LANG_PORTAL_{name}": str(value) for name, value in env.items()}
+    environ = {key: value for key, value in os.environ.items() if not key.startswith("LANG_PORTAL_")}
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "flask"), "--app", str(root / "app"), *map(str, args)],
+        cwd=cwd or root, capture_output=True, text=True, timeout=120,
+        env={**environ, "LANG_PORTAL_DATABASE": str(database), **settings})
+
+
+def assert_one_line_error(result, *mentions):
+    """A command that failed as a user should see it: a non-zero exit and one
+    line on stderr saying why, with no traceback."""
+    assert result.returncode != 0, result.stdout
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    for mention in mentions:
+        assert mention in lines[0], lines[0]

@@ -1,0 +1,104 @@
+"""Every LANG_PORTAL_* setting, checked when the app is created.
+
+A bad value stops start-up with one line naming the variable, the value and
+what is allowed, rather than surfacing later as a 500 on some request. A
+LANG_PORTAL_* variable that names no setting is refused the same way: it is
+most likely a misspelt one.
+"""
+import json
+import os
+import re
+from urllib.parse import urlsplit
+
+from lib.errors import StartupError
+from lib.security import as_list
+
+PREFIX = "LANG_PORTAL_"
+HOST_NAME = re.compile(r"\.?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?")
+
+
+class Invalid(ValueError):
+    pass
+
+
+def whole_number(low):
+    def check(value):
+        # from_prefixed_env reads "5" as 5; a test config may give "5" as text.
+        if isinstance(value, str) and re.fullmatch(r"[0-9]+", value.strip()):
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise Invalid(f"a whole number, at least {low}")
+        return value
+    return check
+
+
+def boolean(value):
+    if not isinstance(value, bool):
+        raise Invalid("true or false (in lower case)")
+    return value
+
+
+def path(value):
+    if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
+        raise Invalid("a file or folder path")
+    return str(value)
+
+
+def origins(value):
+    found = names(value, "origins such as http://portal.lan:8080")
+    for origin in found:
+        parts = urlsplit(origin.rstrip("/"))
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
+            raise Invalid(f"origins such as http://portal.lan:8080, comma separated (not {origin!r})")
+    return found
+
+
+def host_names(value):
+    found = names(value, "host names such as portal.lan")
+    for name in found:
+        if not HOST_NAME.fullmatch(name):
+            raise Invalid(f"host names such as portal.lan, comma separated (not {name!r})")
+    return found
+
+
+def names(value, what):
+    if not isinstance(value, (str, list)) or (isinstance(value, list)
+                                               and not all(isinstance(item, str) for item in value)):
+        raise Invalid(f"{what}, comma separated or a JSON list of strings")
+    return as_list(value)
+
+
+# The setting, how its value is checked (and brought to its type), and what it is.
+CHECKS = {
+    "DATABASE": path,
+    "SEED_DIR": path,
+    "BACKUP_DIR": path,
+    "INIT_DATABASE": boolean,
+    "MAX_CONTENT_LENGTH": whole_number(1),
+    "BACKUPS_KEPT": whole_number(1),
+    "CORS_ORIGINS": origins,
+    "ALLOWED_HOSTS": host_names,
+}
+
+
+def check(config, known, environ=os.environ):
+    """Check and normalise every setting in ``config``; raise StartupError
+    for the first bad one, or for a LANG_PORTAL_ variable that names none of
+    the ``known`` ones."""
+    for variable in sorted(environ):
+        key = variable[len(PREFIX):].split("__")[0]
+        if variable.startswith(PREFIX) and key not in known:
+            known = ", ".join(PREFIX + name for name in CHECKS)
+            raise StartupError(f"{variable} is not a setting of this app (the settings are {known})")
+    for key, check_value in CHECKS.items():
+        if key not in config:
+            continue
+        try:
+            config[key] = check_value(config[key])
+        except Invalid as error:
+            raise StartupError(f"{PREFIX}{key}={shown(config[key])} is not allowed: it must be {error}") from None
+
+
+def shown(value):
+    """The value as it was written in the environment (read there as JSON)."""
+    return value if isinstance(value, str) else json.dumps(value, default=str)
