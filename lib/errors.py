@@ -136,6 +136,8 @@ def init_app(app):
             return response
         if code not in DATABASE_FAULTS:
             return unexpected_error(error)
+        from lib.db import mark_broken  # lib.db raises our errors: imported here, not above
+        mark_broken()  # a file made writable or mended again is opened afresh
         app.logger.error("database error on %s %s: %s (%s)", request.method, request.path,
                          error, getattr(error, "sqlite_errorname", "?"))
         return error_response(*DATABASE_FAULTS[code])

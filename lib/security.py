@@ -37,15 +37,10 @@ def as_list(value):
 
 
 def public_url(app):
-    """LANG_PORTAL_PUBLIC_URL, checked at start-up: where browsers reach the
-    API when a proxy stands in front of it."""
+    """LANG_PORTAL_PUBLIC_URL (checked with every setting, in lib/settings.py):
+    where browsers reach the API when a proxy stands in front of it."""
     url = app.config.get("PUBLIC_URL")
-    if not url:
-        return None
-    parts = urlsplit(str(url))
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        raise ValueError(f"LANG_PORTAL_PUBLIC_URL must be an absolute http(s) URL, got {url!r}")
-    return str(url).rstrip("/")
+    return str(url).rstrip("/") if url else None
 
 
 def allowed_origins(app, activity_urls):

@@ -53,6 +53,15 @@ def origins(value):
     return found
 
 
+def absolute_url(value):
+    if value in (None, ""):
+        return None
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise Invalid("an absolute http(s) URL such as https://portal.example")
+    return value
+
+
 def host_names(value):
     found = names(value, "host names such as portal.lan")
     for name in found:
@@ -78,6 +87,7 @@ CHECKS = {
     "BACKUPS_KEPT": whole_number(1),
     "CORS_ORIGINS": origins,
     "ALLOWED_HOSTS": host_names,
+    "PUBLIC_URL": absolute_url,
 }
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from lib.db import connect
+from lib.db import close_all, connect
 from tests.helpers import assert_error, assert_one_line_error, count, rows_in, run_flask
 from tests.test_integrity import damage
 
@@ -149,6 +149,7 @@ def test_a_full_reset_then_a_restore_brings_everything_back(app, client, runner,
     before = everything(db_path)
     saved = Path(app.config["BACKUP_DIR"]) / client.post("/api/full-reset").get_json()["backup"]
     assert everything(db_path) != before
+    close_all(app)  # the server stops
 
     result = runner.invoke(args=["restore", str(saved)])
 
@@ -171,6 +172,7 @@ def test_restore_is_refused_while_the_database_is_held_open(app, client, runner,
     record_a_session(client)
     server = connect(str(db_path), read_only=True)
     server.execute("SELECT count(*) FROM words").fetchone()
+    close_all(app)
     try:
         result = runner.invoke(args=["restore", str(saved)])
     finally:

@@ -103,7 +103,7 @@ def test_a_damaged_page_answers_503_not_500(db_path):
     assert_error(app.test_client().get("/api/damaged"), 503, "damaged")
 
 
-def test_acknowledged_writes_are_kept_when_the_disk_fills_after_them(client, db, db_path, monkeypatch):
+def test_acknowledged_writes_are_kept_when_the_disk_fills_after_them(app, client, db, monkeypatch):
     session_id = start_session(client, 2)
     words = group_word_ids(db, 2)[:3]
     assert client.post(f"/api/study-sessions/{session_id}/review", json={
@@ -116,6 +116,7 @@ def test_acknowledged_writes_are_kept_when_the_disk_fills_after_them(client, db,
         return conn
 
     monkeypatch.setattr(db_module, "connect", full)
+    db_module.close_all(app)  # the kept connections are opened again, on the full disk
     assert client.post(f"/api/study-sessions/{session_id}/review", json=many_reviews(db)).status_code == 507
     monkeypatch.setattr(db_module, "connect", connect)  # space freed again
 

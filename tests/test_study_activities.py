@@ -8,6 +8,7 @@ import pytest
 import migrate
 from app import create_app
 from lib import seed
+from lib.errors import StartupError
 from tests.helpers import (
     ACTIVITY, ALLOWED_PAGING, BAD_PAGING, GROUP_REF, PAGED_ITEMS, SESSION, assert_each, assert_error,
     assert_fields, assert_pages_match, freeze_clock, get_ok, rows, spellings, start_session, walk_pages,
@@ -74,7 +75,7 @@ def test_the_public_url_names_where_the_activities_are_reached(db_path):
 
 @pytest.mark.parametrize("public_url", ["lang.example", "/portal", "ftp://lang.example", "https://lang.example/?x=1"])
 def test_a_public_url_that_is_no_absolute_http_url_stops_the_start(db_path, public_url):
-    with pytest.raises(ValueError, match="LANG_PORTAL_PUBLIC_URL must be an absolute http"):
+    with pytest.raises(StartupError, match="LANG_PORTAL_PUBLIC_URL=.* is not allowed: it must be an absolute http"):
         create_app({"TESTING": True, "DATABASE": str(db_path), "PUBLIC_URL": public_url})
 
 
