@@ -6,37 +6,45 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: run test fuzz bench migrate seed install clean
+.PHONY: run test fuzz bench migrate seed install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
+# What serving needs (requirements.txt); the test tools come on top of it
+# (requirements-dev.txt) only for make test, fuzz and bench.
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
 install: $(VENV)/.installed
 
+install-dev: $(VENV)/.installed-dev
+
 migrate: install
 	$(BIN)/python migrate.py
 
 seed: migrate
-	LANG_PORTAL_INIT_DATABASE=false $(BIN)/flask --app app seed
+	$(BIN)/flask --app app seed
 
 # Migrate, seed an empty database, then serve with the settings in
 # lib/gunicorn_conf.py (threaded workers; the app built once, before the fork).
 run: migrate
-	LANG_PORTAL_INIT_DATABASE=false $(BIN)/flask --app app seed --if-empty
+	$(BIN)/flask --app app seed --if-empty
 	$(BIN)/gunicorn --config python:lib.gunicorn_conf --workers $(WORKERS) --bind $(HOST):$(PORT) 'app:create_app()'
 
-test: install
+test: install-dev
 	$(BIN)/python -m pytest -q
 
-fuzz: install
+fuzz: install-dev
 	FUZZ_EXAMPLES=500 $(BIN)/python -m pytest -q tests/test_openapi_fuzz.py
 
 # make bench BENCH_ARGS=--quick for a short run
-bench: install
+bench: install-dev
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/writes.py
 

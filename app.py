@@ -195,6 +195,7 @@ def register_commands(app):
         vocabulary and activities (idempotent)."""
         database = app.config["DATABASE"]
         with one_line_errors(database):
+            refuse_damaged(database, app.config["BACKUP_DIR"])
             migrate.migrate(database)
             conn = db.connect(database)
             try:

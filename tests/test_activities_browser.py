@@ -24,7 +24,7 @@ MARKUP = '<img src=x onerror="window.pwned=1">'
 IN_CI = os.environ.get("CI") == "true"
 
 if (sync_playwright is None or not os.path.exists(CHROMIUM)) and not IN_CI:
-    pytest.skip("browser tests need Chromium and playwright: apt-get install chromium fonts-noto-cjk; make install",
+    pytest.skip("browser tests need Chromium and playwright: apt-get install chromium fonts-noto-cjk; make install-dev",
                 allow_module_level=True)
 
 
