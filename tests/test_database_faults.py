@@ -13,19 +13,20 @@ FULL = "The disk holding the database is full"
 READ_ONLY = "read-only"
 
 
-@pytest.fixture
-def full_disk(monkeypatch):
-    """Every connection the app opens can grow its file by no page: SQLite's
+def on_a_full_disk(connect):
+    """``connect``, but its connections can grow the file by no page: SQLite's
     own "database or disk is full" (SQLITE_FULL), as on a full disk."""
-    connect = db_module.connect
-
     def connect_on_a_full_disk(*args, **kwargs):
         conn = connect(*args, **kwargs)
         pages = conn.execute("PRAGMA page_count").fetchone()[0]
         conn.execute(f"PRAGMA max_page_count = {pages}")
         return conn
+    return connect_on_a_full_disk
 
-    monkeypatch.setattr(db_module, "connect", connect_on_a_full_disk)
+
+@pytest.fixture
+def full_disk(monkeypatch):
+    monkeypatch.setattr(db_module, "connect", on_a_full_disk(db_module.connect))
 
 
 @pytest.fixture
@@ -109,13 +110,7 @@ def test_acknowledged_writes_are_kept_when_the_disk_fills_after_them(app, client
     assert client.post(f"/api/study-sessions/{session_id}/review", json={
         "reviews": [{"word_id": word_id, "is_correct": True} for word_id in words]}).status_code == 201
     connect = db_module.connect
-
-    def full(*args, **kwargs):
-        conn = connect(*args, **kwargs)
-        conn.execute(f"PRAGMA max_page_count = {conn.execute('PRAGMA page_count').fetchone()[0]}")
-        return conn
-
-    monkeypatch.setattr(db_module, "connect", full)
+    monkeypatch.setattr(db_module, "connect", on_a_full_disk(connect))
     db_module.close_all(app)  # the kept connections are opened again, on the full disk
     assert client.post(f"/api/study-sessions/{session_id}/review", json=many_reviews(db)).status_code == 507
     monkeypatch.setattr(db_module, "connect", connect)  # space freed again
