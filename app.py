@@ -91,6 +91,8 @@ def create_app(test_config=None):
         # Where browsers reach the API, when a proxy stands in front of it;
         # else activity URLs are answered from each request's own host.
         PUBLIC_URL=None,
+        # The learner's days (streaks, history, forecast) unless a request names a zone.
+        TIMEZONE="UTC",
     )
     known = set(app.config) | {"BACKUP_DIR"}
     app.config.from_prefixed_env("LANG_PORTAL")

@@ -4,8 +4,9 @@
         --sessions 100000 --reviews 1000000 --seed 1
 
 The schema and its triggers come from ``migrate.migrate``; every row goes in
-with a plain INSERT, so the counters (per word, per session, per group, per
-activity, per day, totals) are kept by the triggers exactly as in production.
+with a plain INSERT, in time order, so the counters (per word, per session,
+per group, per activity, per day, per quarter hour, totals) are kept by the
+triggers exactly as in production.
 At the end a recount from word_review_items checks them, and the check is
 printed. The same seed and end date give the same database.
 
@@ -191,21 +192,23 @@ def stamp(day, second):
     return f"{day.isoformat()}T{second // 3600:02d}:{second % 3600 // 60:02d}:{second % 60:02d}Z"
 
 
-def review_rows(rng, plan, session_ids, sizes, words_by_group, skill):
-    """(word_id, session_id, correct, created_at) for every review, session by session."""
+def session_reviews(rng, plan, sizes, words_by_group, skill):
+    """For each session in turn, its reviews [(word_id, correct, created_at)]."""
     clock = [f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}" for s in range(86400)]
     random_ = rng.random
-    for (group_id, _, day, second), session_id, size in zip(plan, session_ids, sizes):
+    for (group_id, _, day, second), size in zip(plan, sizes):
         if not size:
+            yield []
             continue
         words = words_by_group[group_id]
         picked = rng.sample(words, size) if size <= len(words) else rng.choices(words, k=size)
         prefix = day.isoformat() + "T"
         moment = second
+        reviews = []
         for word_id in picked:
             moment = min(moment + 4 + int(random_() * 12), 86399)
-            yield (word_id, session_id, 1 if random_() < skill[word_id] else 0,
-                   prefix + clock[moment] + "Z")
+            reviews.append((word_id, 1 if random_() < skill[word_id] else 0, prefix + clock[moment] + "Z"))
+        yield reviews
 
 
 def insert_history(conn, rng, sessions, reviews, days, end):
@@ -221,17 +224,17 @@ def insert_history(conn, rng, sessions, reviews, days, end):
              for word_id in sorted({w for ws in words_by_group.values() for w in ws})}
 
     plan = plan_sessions(rng, sessions, group_ids, activity_ids, days, end)
-    before = conn.execute("SELECT coalesce(max(id), 0) FROM study_sessions").fetchone()[0]
-    conn.executemany(
-        "INSERT INTO study_sessions (group_id, study_activity_id, created_at, ended_at) VALUES (?, ?, ?, ?)",
-        [(group, activity, stamp(day, second), stamp(day, second)) for group, activity, day, second in plan])
-    # The ids the schema gave them, in the order they were inserted: the plan's.
-    session_ids = [row[0] for row in conn.execute("SELECT id FROM study_sessions WHERE id > ? ORDER BY id", (before,))]
     sizes = session_sizes(rng, sessions, reviews)
-    conn.executemany(
-        "INSERT INTO word_review_items (word_id, study_session_id, correct, created_at) VALUES (?, ?, ?, ?)",
-        review_rows(rng, plan, session_ids, sizes, words_by_group, skill),
-    )
+    # Each session, then its reviews, in time order as the app records them:
+    # the running totals per quarter hour then grow at their end.
+    for (group, activity, day, second), reviews_of_session in zip(
+            plan, session_reviews(rng, plan, sizes, words_by_group, skill)):
+        session_id = conn.execute(
+            "INSERT INTO study_sessions (group_id, study_activity_id, created_at, ended_at) VALUES (?, ?, ?, ?)",
+            (group, activity, stamp(day, second), stamp(day, second))).lastrowid
+        conn.executemany(
+            "INSERT INTO word_review_items (word_id, study_session_id, correct, created_at) VALUES (?, ?, ?, ?)",
+            [(word_id, session_id, correct, created_at) for word_id, correct, created_at in reviews_of_session])
 
 
 RECOUNTS = {
@@ -264,6 +267,20 @@ RECOUNTS = {
                 LEFT JOIN study_days sd USING (day) WHERE sd.sessions_count IS NOT d.n)
              + (SELECT count(*) FROM study_days) - (SELECT count(DISTINCT substr(created_at, 1, 10))
                                                     FROM study_sessions)""",
+    "quarters whose running totals differ from a recount": """
+        WITH quartered (quarter, sessions, review_items, correct) AS (
+            SELECT substr(created_at, 1, 14) || printf('%02d:00Z', substr(created_at, 15, 2) / 15 * 15), 1, 0, 0
+            FROM study_sessions
+            UNION ALL
+            SELECT substr(created_at, 1, 14) || printf('%02d:00Z', substr(created_at, 15, 2) / 15 * 15), 0, 1, correct
+            FROM word_review_items
+        ), recounted (quarter, sessions_total, review_items_total, correct_total) AS (
+            SELECT quarter, sum(sum(sessions)) OVER running, sum(sum(review_items)) OVER running,
+                   sum(sum(correct)) OVER running
+            FROM quartered GROUP BY quarter WINDOW running AS (ORDER BY quarter)
+        )
+        SELECT (SELECT count(*) FROM (SELECT * FROM study_quarters EXCEPT SELECT * FROM recounted))
+             + (SELECT count(*) FROM (SELECT * FROM recounted EXCEPT SELECT * FROM study_quarters))""",
     "totals that differ from a recount": """
         SELECT (t.words_count <> (SELECT count(*) FROM words))
              + (t.words_studied <> (SELECT count(*) FROM words WHERE correct_count + wrong_count > 0))

@@ -1,5 +1,11 @@
-"""The current time, in one place so that tests can move it."""
-from datetime import datetime, timezone
+"""The current time, in one place so that tests can move it; and the
+learner's days, which begin at midnight in their time zone."""
+from datetime import datetime, time, timedelta, timezone
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+ONE_DAY = timedelta(days=1)
+ONE_SECOND = timedelta(seconds=1)
+SECONDS_PER_DAY = 86400
 
 
 def utcnow():
@@ -13,3 +19,36 @@ def iso(moment):
 
 def now_iso():
     return iso(utcnow())
+
+
+def midnight(day, tz):
+    """The UTC datetime at which the date ``day`` begins in the zone ``tz``."""
+    # Where the clocks skip midnight, fold 0 reads it with the offset from
+    # before the jump: the day begins at the jump.
+    return datetime.combine(day, time(), tzinfo=tz).astimezone(timezone.utc)
+
+
+def local_date(now, tz):
+    """The learner's date at the moment ``now`` in the zone ``tz``."""
+    return now.astimezone(tz).date()
+
+
+def day_start(now, tz):
+    """The UTC datetime at which the learner's day containing ``now`` began."""
+    return midnight(local_date(now, tz), tz)
+
+
+def day_starts(first, last, tz):
+    """The Unix times (whole seconds) at which the dates ``first`` to ``last``
+    begin in the zone ``tz``, and the one at which the day after ``last``
+    begins: a day is 23 or 25 hours long where the clocks change. Integers,
+    as many a year of days needs quickly (SQL turns them into ISO times)."""
+    local_midnight = datetime.combine(first, time())
+    epoch_midnight = (first - EPOCH.date()).days * SECONDS_PER_DAY
+    starts = []
+    for _ in range((last - first).days + 2):
+        # the offset of a naive local time is read as midnight() reads it
+        starts.append(epoch_midnight - tz.utcoffset(local_midnight) // ONE_SECOND)
+        local_midnight += ONE_DAY
+        epoch_midnight += SECONDS_PER_DAY
+    return starts

@@ -9,6 +9,7 @@ CLEAR = (
     "DELETE FROM word_review_items",
     "DELETE FROM study_sessions",
     "DELETE FROM study_days",
+    "DELETE FROM study_quarters",
     # A retry from before the reset must not be answered with a deleted session.
     "DELETE FROM idempotency_keys",
     # The words_recounted trigger brings words_studied and words_mastered to zero.

@@ -78,6 +78,25 @@ RECOUNTS = {
         UNION ALL
         SELECT day FROM (SELECT substr(created_at, 1, 10) AS day, count(*) FROM study_sessions GROUP BY 1
                          EXCEPT SELECT day, sessions_count FROM study_days)""",
+    # Running totals per 15-minute UTC quarter, recounted with a quarter
+    # computed another way than the triggers compute it.
+    "study_quarters": """
+        WITH quartered (quarter, sessions, review_items, correct) AS (
+            SELECT strftime('%Y-%m-%dT%H:%M:00Z', created_at,
+                            printf('-%d minutes', strftime('%M', created_at) % 15)), 1, 0, 0
+            FROM study_sessions
+            UNION ALL
+            SELECT strftime('%Y-%m-%dT%H:%M:00Z', created_at,
+                            printf('-%d minutes', strftime('%M', created_at) % 15)), 0, 1, correct
+            FROM word_review_items
+        ), recounted AS (
+            SELECT quarter, sum(sum(sessions)) OVER running, sum(sum(review_items)) OVER running,
+                   sum(sum(correct)) OVER running
+            FROM quartered GROUP BY quarter WINDOW running AS (ORDER BY quarter)
+        )
+        SELECT quarter FROM (SELECT * FROM study_quarters EXCEPT SELECT * FROM recounted)
+        UNION ALL
+        SELECT quarter FROM (SELECT * FROM recounted EXCEPT SELECT * FROM study_quarters)""",
     "learning_totals": """
         SELECT id FROM learning_totals
         WHERE words_count != (SELECT count(*) FROM words)

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from lib.errors import StartupError
 from lib.security import as_list
+from lib.validation import time_zone
 
 PREFIX = "LANG_PORTAL_"
 HOST_NAME = re.compile(r"\.?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?")
@@ -70,6 +71,12 @@ def host_names(value):
     return found
 
 
+def time_zone_name(value):
+    if time_zone(value) is None:
+        raise Invalid("an IANA time zone name such as UTC or Asia/Tokyo")
+    return value
+
+
 def names(value, what):
     if not isinstance(value, (str, list)) or (isinstance(value, list)
                                                and not all(isinstance(item, str) for item in value)):
@@ -88,6 +95,7 @@ CHECKS = {
     "CORS_ORIGINS": origins,
     "ALLOWED_HOSTS": host_names,
     "PUBLIC_URL": absolute_url,
+    "TIMEZONE": time_zone_name,
 }
 
 

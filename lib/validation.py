@@ -1,5 +1,7 @@
 """Checks of what a client sends; each failure raises one ApiError."""
 import re
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
 
 from flask import current_app, request
 from werkzeug.exceptions import HTTPException
@@ -98,6 +100,31 @@ def int_arg(name, default, low, high):
     if value is None or not low <= value <= high:
         raise bad_request(f"{name} must be an integer from {low} to {high}.")
     return value
+
+
+@cache
+def time_zone_names():
+    return frozenset(available_timezones())
+
+
+def time_zone(name):
+    """The ZoneInfo of the IANA time zone ``name``, or None if there is none
+    by that name (names are matched exactly, as the tz database spells them)."""
+    if not isinstance(name, str) or name not in time_zone_names():
+        return None
+    return ZoneInfo(name)
+
+
+def time_zone_arg():
+    """The zone named by ``tz``, or the configured one (checked at start-up)."""
+    name = request.args.get("tz")
+    if name is None:
+        return ZoneInfo(current_app.config["TIMEZONE"])
+    zone = time_zone(name)
+    if zone is None:
+        shown = name if len(name) <= 60 else name[:60] + "…"
+        raise bad_request(f"tz must be an IANA time zone name such as UTC or Asia/Tokyo; {shown!r} is not one.")
+    return zone
 
 
 def paging(default_per_page):

@@ -1,13 +1,19 @@
-from datetime import timedelta
+import json
+from datetime import datetime, timedelta, timezone
 
 from flask import Blueprint, jsonify
 
 from lib import clock
-from lib.db import query_one, snapshot
+from lib.db import query_all, query_one, snapshot
+from lib.validation import int_arg, time_zone_arg
 
 bp = Blueprint("dashboard", __name__)
 
 ACTIVE_GROUP_DAYS = 30
+# history and forecast: `days` from 1 to a year
+MAX_DAYS = 365
+# a streak in a time zone is looked for in these last days first
+RECENT_DAYS = 32
 
 
 @bp.get("/dashboard/recent-session")
@@ -23,7 +29,7 @@ def recent_session():
     ))
 
 
-# Consecutive UTC days, ending today or yesterday, with at least one session:
+# Consecutive UTC days (the default zone), ending today or yesterday, with at least one session:
 # one lookup per day of the streak, stopping at the first day without one.
 STREAK = """
 WITH RECURSIVE streak (day) AS (
@@ -37,6 +43,7 @@ SELECT count(day) AS days FROM streak
 
 @bp.get("/dashboard/stats")
 def stats():
+    tz = time_zone_arg()
     now = clock.utcnow()
     with snapshot():
         totals = query_one("SELECT * FROM learning_totals")
@@ -44,8 +51,11 @@ def stats():
             "SELECT count(*) AS n FROM groups WHERE last_session_at >= ?",
             (clock.iso(now - timedelta(days=ACTIVE_GROUP_DAYS)),),
         )["n"]
-        today = now.date()
-        streak = query_one(STREAK, (today.isoformat(), (today - timedelta(days=1)).isoformat()))["days"]
+        if tz.key == "UTC":
+            today = now.date()
+            streak = query_one(STREAK, (today.isoformat(), (today - timedelta(days=1)).isoformat()))["days"]
+        else:
+            streak = current_streak_in(tz, clock.local_date(now, tz))
     reviews = totals["review_items_count"]
     return jsonify(
         total_vocabulary=totals["words_count"],
@@ -55,4 +65,141 @@ def stats():
         total_sessions=totals["sessions_count"],
         active_groups=active_groups,
         current_streak=streak,
+    )
+
+
+# The running totals at each of the given Unix times (a JSON array): those of
+# the last quarter that began before it, one index seek per time.
+TOTALS_BEFORE = """
+SELECT coalesce(q.sessions_total, 0) AS sessions, coalesce(q.review_items_total, 0) AS reviews,
+       coalesce(q.correct_total, 0) AS correct
+FROM json_each(?) t
+LEFT JOIN study_quarters q ON q.quarter = (
+    SELECT quarter FROM study_quarters
+    WHERE quarter < strftime('%Y-%m-%dT%H:%M:%SZ', t.value, 'unixepoch')
+    ORDER BY quarter DESC LIMIT 1)
+ORDER BY t.key
+"""
+FIRST_QUARTER = "SELECT min(quarter) AS quarter FROM study_quarters"
+
+
+def days_of_study(first, last, tz):
+    """{"date", "sessions", "reviews", "correct"} for each date from ``first``
+    to ``last``, the learner's days in the zone ``tz``: the totals at the
+    day's end less those at its start."""
+    totals = query_all(TOTALS_BEFORE, (json.dumps(clock.day_starts(first, last, tz)),))
+    return [{"date": (first + timedelta(days=n)).isoformat(),
+             **{key: after[key] - before[key] for key in ("sessions", "reviews", "correct")}}
+            for n, (before, after) in enumerate(zip(totals, totals[1:]))]
+
+
+def first_day_of_study(tz):
+    """The learner's date of the first quarter with any study in it, or None."""
+    quarter = query_one(FIRST_QUARTER)["quarter"]
+    if quarter is None:
+        return None
+    return clock.local_date(datetime.fromisoformat(quarter.replace("Z", "+00:00")), tz)
+
+
+def current_run(studied):
+    """How many days in a row end the list of days studied (True) or not,
+    or end one before its end: a streak lasts until a whole day passes
+    without study."""
+    if studied and not studied[-1]:
+        studied = studied[:-1]
+    run = 0
+    for day in reversed(studied):
+        if not day:
+            break
+        run += 1
+    return run
+
+
+def longest_run(studied):
+    longest = run = 0
+    for day in studied:
+        run = run + 1 if day else 0
+        longest = max(longest, run)
+    return longest
+
+
+def sessions_started(days):
+    return [day["sessions"] > 0 for day in days]
+
+
+def current_streak_in(tz, today):
+    """The current streak in the zone ``tz``: the recent days, and the whole
+    history only when the streak goes back further than them."""
+    first = first_day_of_study(tz)
+    if first is None or first > today:
+        return 0
+    recent = max(first, today - timedelta(days=RECENT_DAYS - 1))
+    studied = sessions_started(days_of_study(recent, today, tz))
+    if studied[0] and recent > first:
+        studied = sessions_started(days_of_study(first, today, tz))
+    return current_run(studied)
+
+
+@bp.get("/dashboard/history")
+def history():
+    """Study per day in the learner's zone over the last ``days`` days, and the
+    streaks of the whole history."""
+    days = int_arg("days", 365, 1, MAX_DAYS)
+    tz = time_zone_arg()
+    today = clock.local_date(clock.utcnow(), tz)
+    first = today - timedelta(days=days - 1)
+    with snapshot():
+        first_studied = first_day_of_study(tz)
+        studied = days_of_study(min(first, first_studied or first), today, tz)
+    streak_days = sessions_started(studied)
+    return jsonify(
+        tz=tz.key,
+        days=[{**day, "accuracy": day["correct"] / day["reviews"] if day["reviews"] else None}
+              for day in studied[-days:] if day["sessions"] or day["reviews"]],
+        current_streak=current_run(streak_days),
+        longest_streak=longest_run(streak_days),
+    )
+
+
+# How many schedules fall due in each [start, end) of a JSON array of pairs of
+# Unix times: one range of the due index each.
+DUE_IN_RANGES = """
+SELECT (SELECT count(*) FROM word_schedules
+        WHERE due >= strftime('%Y-%m-%dT%H:%M:%SZ', json_extract(r.value, '$[0]'), 'unixepoch')
+          AND due < strftime('%Y-%m-%dT%H:%M:%SZ', json_extract(r.value, '$[1]'), 'unixepoch')) AS due
+FROM json_each(?) r
+ORDER BY r.key
+"""
+
+
+def due_in_ranges(ends):
+    """How many words fall due before the first of the Unix times ``ends``
+    (what is overdue too), then between each and the next."""
+    starts = [0] + ends[:-1]
+    return [row["due"] for row in query_all(DUE_IN_RANGES, (json.dumps(list(zip(starts, ends))),))]
+
+
+@bp.get("/dashboard/forecast")
+def forecast():
+    """How many words are due now, in each of the next 24 clock hours and on
+    each of the next ``days`` days, in the learner's zone; what is overdue
+    counts in the current hour and today."""
+    days = int_arg("days", 30, 1, MAX_DAYS)
+    tz = time_zone_arg()
+    now = clock.utcnow()
+    hour = now.astimezone(tz).replace(minute=0, second=0, microsecond=0)
+    hours = [int(hour.timestamp()) + n * 3600 for n in range(25)]
+    today = clock.local_date(now, tz)
+    day_starts = clock.day_starts(today, today + timedelta(days=days - 1), tz)
+    with snapshot():
+        due_now = query_one("SELECT count(*) AS n FROM word_schedules WHERE due <= ?", (clock.iso(now),))["n"]
+        due_per_hour = due_in_ranges(hours[1:])
+        due_per_day = due_in_ranges(day_starts[1:])
+    return jsonify(
+        tz=tz.key,
+        now=clock.iso(now),
+        due_now=due_now,
+        hours=[{"start": clock.iso(datetime.fromtimestamp(start, timezone.utc)), "due": due}
+               for start, due in zip(hours, due_per_hour)],
+        days=[{"date": (today + timedelta(days=n)).isoformat(), "due": due} for n, due in enumerate(due_per_day)],
     )

@@ -41,6 +41,27 @@ def test_the_recount_notices_a_counter_that_drifted(client, db, db_path, monkeyp
         "groups.word_count/sessions_count/last_session_at"]
 
 
+def test_the_recount_notices_a_quarter_that_drifted(client, db, db_path, monkeypatch):
+    make_history(client, db, monkeypatch)
+    db.execute("UPDATE study_quarters SET correct_total = correct_total - 1"
+               " WHERE quarter = (SELECT max(quarter) FROM study_quarters)")
+    assert [name for name, _ in counters_that_differ_from_a_recount(db_path)] == ["study_quarters"]
+
+
+def test_quarters_hold_when_the_clock_goes_back(client, db, db_path, monkeypatch):
+    """Time moves on, except when a clock is set back: a session or answer
+    stamped before the latest quarter counts in every later one too."""
+    word = group_words(db, 1)[0]
+    for when in ["2026-03-10T12:05:00Z", "2026-03-10T09:59:59Z", "2026-03-10T12:14:59Z", "2026-03-09T23:00:00Z"]:
+        freeze_clock(monkeypatch, when)
+        session_id = client.post("/api/study-sessions", json={"group_id": 1, "study_activity_id": 1}).get_json()["id"]
+        assert client.post(f"/api/study-sessions/{session_id}/words/{word}/review",
+                           json={"correct": when < "2026-03-10T10"}).status_code == 201
+    assert counters_that_differ_from_a_recount(db_path) == []
+    assert [tuple(row) for row in db.execute("SELECT * FROM study_quarters ORDER BY quarter")] == [
+        ("2026-03-09T23:00:00Z", 1, 1, 1), ("2026-03-10T09:45:00Z", 2, 2, 2), ("2026-03-10T12:00:00Z", 4, 4, 2)]
+
+
 @pytest.mark.parametrize("path", ["/api/study-sessions/reset", "/api/full-reset"])
 def test_counters_hold_after_a_reset(client, db, db_path, monkeypatch, path):
     make_history(client, db, monkeypatch)
@@ -50,6 +71,7 @@ def test_counters_hold_after_a_reset(client, db, db_path, monkeypatch, path):
                         " FROM learning_totals").fetchone()
     assert tuple(totals) == (0, 0, 0, 0, 0)
     assert count(db, "study_days") == 0
+    assert count(db, "study_quarters") == 0
 
 
 def test_history_after_a_reset_is_counted_from_zero(client, db, db_path, monkeypatch):

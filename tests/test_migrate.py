@@ -6,6 +6,7 @@ import pytest
 
 import migrate
 from tests.conftest import ROOT
+from tests.helpers import counters_that_differ_from_a_recount, rows_in
 
 
 def tables(path):
@@ -171,3 +172,31 @@ def test_a_trigger_body_with_begin_and_end_is_not_transaction_control(tmp_path, 
         "CREATE TABLE t (x);\n-- counted\nCREATE TRIGGER t_counted AFTER INSERT ON t\nBEGIN\n"
         "    UPDATE learning_totals SET words_count = words_count WHERE id = 1;\nEND;\n")
     assert "0900_trigger.sql" in migrate.migrate(db, migrations)
+
+
+def test_quarters_are_counted_from_the_history_recorded_before_them(tmp_path, migrations):
+    quarters = migrations / "0006_study_quarters.sql"
+    kept = quarters.read_bytes()
+    quarters.unlink()
+    path = tmp_path / "lang_portal.db"
+    migrate.migrate(path, migrations)
+    conn = sqlite3.connect(path)
+    try:
+        conn.executescript("""
+            INSERT INTO groups (name) VALUES ('g');
+            INSERT INTO study_activities (name, url, preview_url) VALUES ('a', 'http://localhost:8080', '/a.png');
+            INSERT INTO words (kanji, romaji, english) VALUES ('水', 'mizu', 'water');
+            INSERT INTO study_sessions (group_id, study_activity_id, created_at, ended_at) VALUES
+                (1, 1, '2026-03-09T23:37:12Z', '2026-03-09T23:37:12Z'),
+                (1, 1, '2026-03-10T08:00:00Z', '2026-03-10T08:00:00Z');
+            INSERT INTO word_review_items (word_id, study_session_id, correct, created_at) VALUES
+                (1, 1, 1, '2026-03-09T23:44:59Z'), (1, 1, 0, '2026-03-09T23:45:00Z'),
+                (1, 2, 1, '2026-03-10T08:14:00Z');
+        """)
+    finally:
+        conn.close()
+    quarters.write_bytes(kept)
+    migrate.migrate(path, migrations)
+    assert counters_that_differ_from_a_recount(path) == []
+    assert rows_in(path, "SELECT * FROM study_quarters ORDER BY quarter") == [
+        ("2026-03-09T23:30:00Z", 1, 1, 1), ("2026-03-09T23:45:00Z", 1, 2, 1), ("2026-03-10T08:00:00Z", 2, 3, 2)]

@@ -69,7 +69,7 @@ def query_schema(operation, name, document):
 
 def test_query_bounds_and_sort_keys_are_the_ones_the_routes_check():
     from lib.validation import MAX_PAGE, MAX_PER_PAGE
-    from routes import groups, study_sessions, words
+    from routes import dashboard, groups, study_sessions, words
 
     sort_keys = {
         "/api/words": words.SORT_COLUMNS,
@@ -92,3 +92,6 @@ def test_query_bounds_and_sort_keys_are_the_ones_the_routes_check():
         if page is not None:
             assert (page["minimum"], page["maximum"]) == (1, MAX_PAGE), path
             assert (per_page["minimum"], per_page["maximum"]) == (1, MAX_PER_PAGE), path
+        days = query_schema(operation, "days", document)
+        if days is not None:
+            assert (days["minimum"], days["maximum"]) == (1, dashboard.MAX_DAYS), path
