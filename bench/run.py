@@ -228,6 +228,12 @@ def read_cases(ctx):
         ("session", f"/api/study-sessions/{ctx['session']}"),
         ("dashboard recent-session", "/api/dashboard/recent-session"),
         ("dashboard stats", "/api/dashboard/stats"),
+        ("dashboard stats in Tokyo", "/api/dashboard/stats?tz=Asia/Tokyo"),
+        ("dashboard history", "/api/dashboard/history"),
+        ("dashboard history in New York", "/api/dashboard/history?tz=America/New_York"),
+        ("dashboard history 30 days", "/api/dashboard/history?days=30&tz=Asia/Tokyo"),
+        ("dashboard forecast", "/api/dashboard/forecast?tz=Asia/Tokyo"),
+        ("dashboard forecast 365 days", "/api/dashboard/forecast?days=365&tz=Asia/Tokyo"),
     ]
     return selected(cases)
 

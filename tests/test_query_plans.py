@@ -24,7 +24,7 @@ from app import create_app
 from bench.sql_trace import selects, trace_statements
 from lib import db as database
 
-BIG_TABLES = {"word_review_items", "study_sessions"}
+BIG_TABLES = {"word_review_items", "study_sessions", "study_quarters", "word_schedules"}
 
 # The contract's sort keys, per route.
 WORD_KEYS = ["kanji", "romaji", "english", "correct_count", "wrong_count"]
@@ -57,6 +57,11 @@ def route_urls(group_id, activity_id, session_id, word_id):
         f"/api/study-sessions/{session_id}", f"/api/study-sessions/{session_id}?page=2",
         "/api/dashboard/recent-session",
         "/api/dashboard/stats",
+        "/api/dashboard/stats?tz=Asia/Tokyo",
+        "/api/dashboard/history",
+        "/api/dashboard/history?tz=America/New_York&days=30",
+        "/api/dashboard/forecast",
+        "/api/dashboard/forecast?tz=Asia/Kathmandu&days=365",
     ]
 
 
@@ -161,3 +166,19 @@ def test_route_reads_one_page_not_the_history(route, planned):
             problems.append(f"{' '.join(sql.split())}\n  reads all of a big table: {offenders}\n  plan:\n    "
                             + "\n    ".join(plan))
     assert not problems, f"GET {url} scans the learning record:\n" + "\n\n".join(problems)
+
+
+def test_the_forecast_counts_ranges_of_the_due_index(planned):
+    """Each count reads a range of word_schedules_by_due and nothing of the
+    schedules' rows."""
+    client, conn, traced, _ = planned
+    traced.clear()
+    assert client.get("/api/dashboard/forecast?tz=Asia/Tokyo&days=365").status_code == 200
+    reads = [sql for sql in selects(traced) if "word_schedules" in sql]
+    assert len(reads) == 3
+    for sql in reads:
+        plan = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}")]
+        schedules = [detail for detail in plan if "word_schedules" in detail]
+        assert schedules and all(
+            detail.startswith("SEARCH word_schedules USING COVERING INDEX word_schedules_by_due (due")
+            for detail in schedules), plan
