@@ -15,26 +15,16 @@ CREATE TABLE study_quarters (
     correct_total      INTEGER NOT NULL
 ) WITHOUT ROWID;
 
+-- What one new session or review adds, counted by the trigger on this view
+-- (a view only ever written to, so that both tables' triggers share it).
+CREATE VIEW study_quarter_additions (created_at, sessions, review_items, correct) AS
+    SELECT NULL, 0, 0, 0 WHERE false;
+
 -- A stored time's quarter: 2026-03-08T23:37:12Z is in 2026-03-08T23:30:00Z.
 -- The row of a new quarter starts from the totals of the quarter before it;
--- the new row then counts in its quarter and in every later one (there are
+-- the addition then counts in its quarter and in every later one (there are
 -- none unless the clock went back).
-CREATE TRIGGER study_sessions_quartered AFTER INSERT ON study_sessions
-BEGIN
-    INSERT INTO study_quarters (quarter, sessions_total, review_items_total, correct_total)
-    SELECT this.quarter, coalesce(q.sessions_total, 0), coalesce(q.review_items_total, 0),
-           coalesce(q.correct_total, 0)
-    FROM (SELECT substr(NEW.created_at, 1, 14) || printf('%02d:00Z', substr(NEW.created_at, 15, 2) / 15 * 15)
-                 AS quarter) this
-    LEFT JOIN study_quarters q ON q.quarter = (
-        SELECT quarter FROM study_quarters WHERE quarter < this.quarter ORDER BY quarter DESC LIMIT 1)
-    WHERE true
-    ON CONFLICT (quarter) DO NOTHING;
-    UPDATE study_quarters SET sessions_total = sessions_total + 1
-    WHERE quarter >= substr(NEW.created_at, 1, 14) || printf('%02d:00Z', substr(NEW.created_at, 15, 2) / 15 * 15);
-END;
-
-CREATE TRIGGER word_review_items_quartered AFTER INSERT ON word_review_items
+CREATE TRIGGER study_quarters_added INSTEAD OF INSERT ON study_quarter_additions
 BEGIN
     INSERT INTO study_quarters (quarter, sessions_total, review_items_total, correct_total)
     SELECT this.quarter, coalesce(q.sessions_total, 0), coalesce(q.review_items_total, 0),
@@ -46,9 +36,20 @@ BEGIN
     WHERE true
     ON CONFLICT (quarter) DO NOTHING;
     UPDATE study_quarters SET
-        review_items_total = review_items_total + 1,
+        sessions_total = sessions_total + NEW.sessions,
+        review_items_total = review_items_total + NEW.review_items,
         correct_total = correct_total + NEW.correct
     WHERE quarter >= substr(NEW.created_at, 1, 14) || printf('%02d:00Z', substr(NEW.created_at, 15, 2) / 15 * 15);
+END;
+
+CREATE TRIGGER study_sessions_quartered AFTER INSERT ON study_sessions
+BEGIN
+    INSERT INTO study_quarter_additions VALUES (NEW.created_at, 1, 0, 0);
+END;
+
+CREATE TRIGGER word_review_items_quartered AFTER INSERT ON word_review_items
+BEGIN
+    INSERT INTO study_quarter_additions VALUES (NEW.created_at, 0, 1, NEW.correct);
 END;
 
 -- The history recorded so far, counted once.
