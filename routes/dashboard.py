@@ -68,29 +68,34 @@ def stats():
     )
 
 
-# The running totals at each of the given Unix times (a JSON array): those of
-# the last quarter that began before it, one index seek per time.
-TOTALS_BEFORE = """
-SELECT coalesce(q.sessions_total, 0) AS sessions, coalesce(q.review_items_total, 0) AS reviews,
-       coalesce(q.correct_total, 0) AS correct
-FROM json_each(?) t
-LEFT JOIN study_quarters q ON q.quarter = (
-    SELECT quarter FROM study_quarters
-    WHERE quarter < strftime('%Y-%m-%dT%H:%M:%SZ', t.value, 'unixepoch')
-    ORDER BY quarter DESC LIMIT 1)
-ORDER BY t.key
+# The learner's days, given as the Unix times at which they begin and the
+# one at which the last ends (a JSON array), and the date of the first: for
+# each day the running totals at its end less those at its start, each found
+# by one index seek (the last quarter that began before that time).
+DAYS_OF_STUDY = """
+WITH totals (day, sessions, reviews, correct) AS (
+    SELECT t.key, coalesce(q.sessions_total, 0), coalesce(q.review_items_total, 0), coalesce(q.correct_total, 0)
+    FROM json_each(?) t
+    LEFT JOIN study_quarters q ON q.quarter = (
+        SELECT quarter FROM study_quarters
+        WHERE quarter < strftime('%Y-%m-%dT%H:%M:%SZ', t.value, 'unixepoch')
+        ORDER BY quarter DESC LIMIT 1)
+)
+SELECT date(?, (day - 1) || ' days') AS date, sessions, reviews, correct FROM (
+    SELECT day, sessions - lag(sessions) OVER by_day AS sessions, reviews - lag(reviews) OVER by_day AS reviews,
+           correct - lag(correct) OVER by_day AS correct
+    FROM totals WINDOW by_day AS (ORDER BY day)
+)
+WHERE day > 0
+ORDER BY day
 """
 FIRST_QUARTER = "SELECT min(quarter) AS quarter FROM study_quarters"
 
 
 def days_of_study(first, last, tz):
     """{"date", "sessions", "reviews", "correct"} for each date from ``first``
-    to ``last``, the learner's days in the zone ``tz``: the totals at the
-    day's end less those at its start."""
-    totals = query_all(TOTALS_BEFORE, (json.dumps(clock.day_starts(first, last, tz)),))
-    return [{"date": (first + timedelta(days=n)).isoformat(),
-             **{key: after[key] - before[key] for key in ("sessions", "reviews", "correct")}}
-            for n, (before, after) in enumerate(zip(totals, totals[1:]))]
+    to ``last``, the learner's days in the zone ``tz``."""
+    return query_all(DAYS_OF_STUDY, (json.dumps(clock.day_starts(first, last, tz)), first.isoformat()))
 
 
 def first_day_of_study(tz):
