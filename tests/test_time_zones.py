@@ -9,7 +9,8 @@ from app import create_app
 from lib import clock
 from lib.errors import StartupError
 from tests.helpers import (
-    array, assert_error, assert_fields, freeze_clock, get_ok, group_word_ids, integer, post_reviews, start_session, text,
+    array, assert_error, assert_fields, freeze_clock, get_ok, group_word_ids, integer, post_reviews, start_session,
+    text,
 )
 
 HISTORY = {"tz": text, "days": array, "current_streak": integer, "longest_streak": integer}
