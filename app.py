@@ -15,7 +15,7 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter
 
 import migrate
-from lib import backup, db, errors, integrity, security, seed, settings
+from lib import backup, db, errors, integrity, scheduling, security, seed, settings
 from lib.errors import StartupError
 from lib.validation import MAX_ID, unique_keys
 
@@ -93,6 +93,9 @@ def create_app(test_config=None):
         PUBLIC_URL=None,
         # The learner's days (streaks, history, forecast) unless a request names a zone.
         TIMEZONE="UTC",
+        # Spaced repetition: FSRS's default retention, and Anki's new cards a day.
+        DESIRED_RETENTION=scheduling.DEFAULT_RETENTION,
+        NEW_PER_DAY=20,
     )
     known = set(app.config) | {"BACKUP_DIR"}
     app.config.from_prefixed_env("LANG_PORTAL")
@@ -102,8 +105,11 @@ def create_app(test_config=None):
     app.config.setdefault("BACKUP_DIR", os.path.join(os.path.dirname(app.config["DATABASE"]), "backups"))
     settings.check(app.config, known)
 
+    scheduling.init_app(app)
+
     if app.config["INIT_DATABASE"] and not building_for_a_command():
-        prepare_database(app)
+        with app.app_context():  # a history replayed by the migration uses the app's scheduler
+            prepare_database(app)
 
     db.init_app(app)
     errors.init_app(app)

@@ -1,8 +1,14 @@
-"""Apply the numbered SQL files in sql/migrations/ in order, each once.
+"""Apply the numbered SQL files in sql/migrations/ in order, each once, then
+the Python steps in STEPS, each once.
 
 Each file runs in one transaction together with its row in
 ``schema_migrations``; a failing file leaves nothing behind. An applied file
 that was edited afterwards is refused: write a new migration instead.
+
+A Python step does what SQL cannot (replaying the review history through
+FSRS, say). It is recorded in ``schema_migrations`` like a file, under a
+version from 10000 up, which no NNNN file name can take, and runs once the
+file it builds on is applied, under the write lock like a file.
 
     python migrate.py [--db PATH] [--status]
 """
@@ -16,7 +22,9 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from lib import scheduling
 from lib.db import BUSY_TIMEOUT_SECONDS, connect, immediate
+from lib.errors import StartupError
 from lib.errors import cannot_use
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "sql" / "migrations"
@@ -35,6 +43,19 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 
 class MigrationError(Exception):
     pass
+
+
+def schedules_from_history(conn):
+    """Every word's FSRS schedule, from the reviews recorded before schedules were kept."""
+    scheduling.replay(conn)
+
+
+# (version, name, the file version it needs, function of the connection)
+STEPS = [(10001, "schedules_from_history", 9, schedules_from_history)]
+
+
+def step_checksum(name):
+    return hashlib.sha256(f"python step {name}".encode()).hexdigest()
 
 
 def available(directory=None):
@@ -93,6 +114,8 @@ def applied(conn):
 
 def check_unchanged(done, files):
     by_version = {version: (name, path, checksum) for version, name, path, checksum in files}
+    by_version.update({version: (name, Path(f"{name} (Python step)"), step_checksum(name))
+                       for version, name, _, _ in STEPS})
     for version, (name, checksum) in done.items():
         if version not in by_version:
             raise MigrationError(f"migration {version:04d}_{name}.sql was applied but its file is gone")
@@ -123,6 +146,13 @@ def use_wal(conn):
         time.sleep(0.05)
 
 
+def record(conn, version, name, checksum):
+    conn.execute(
+        "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
+        (version, name, checksum, datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")),
+    )
+
+
 def migrate(db_path, directory=None):
     """Apply every pending migration; return the file names applied."""
     files = available(directory)
@@ -146,18 +176,26 @@ def migrate(db_path, directory=None):
                         conn.execute(statement)
                 except sqlite3.Error as error:
                     raise MigrationError(f"{path.name} failed: {error}") from error
-                conn.execute(
-                    "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
-                    (version, name, checksum, datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")),
-                )
+                record(conn, version, name, checksum)
             done_now.append(path.name)
+        for version, name, needs, step in STEPS:
+            with immediate(conn):
+                done = applied(conn)
+                if version in done or needs not in done:
+                    continue
+                try:
+                    step(conn)
+                except (sqlite3.Error, StartupError) as error:
+                    raise MigrationError(f"the Python step {name} failed: {error}") from error
+                record(conn, version, name, step_checksum(name))
+            done_now.append(f"{name} (Python step)")
         return done_now
     finally:
         conn.close()
 
 
 def status(db_path, directory=None):
-    """[(file name, applied_at or None)] for every migration file."""
+    """[(file or step name, applied_at or None)] for every migration file and Python step."""
     if not Path(db_path).exists():
         raise MigrationError(f"there is no database at {db_path}")
     conn = connect(str(db_path))
@@ -166,7 +204,8 @@ def status(db_path, directory=None):
         when = dict(conn.execute("SELECT version, applied_at FROM schema_migrations").fetchall())
     finally:
         conn.close()
-    return [(path.name, when.get(version)) for version, _, path, _ in available(directory)]
+    return ([(path.name, when.get(version)) for version, _, path, _ in available(directory)]
+            + [(f"{name} (Python step)", when.get(version)) for version, name, _, _ in STEPS])
 
 
 def main(argv=None):

@@ -7,6 +7,7 @@ migration 0004). Call inside ``db.bulk_transaction()``.
 
 CLEAR = (
     "DELETE FROM word_review_items",
+    "DELETE FROM word_schedules",
     "DELETE FROM study_sessions",
     "DELETE FROM study_days",
     "DELETE FROM study_quarters",

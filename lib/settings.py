@@ -33,6 +33,19 @@ def whole_number(low):
     return check
 
 
+def number_between(low, high):
+    def check(value):
+        if isinstance(value, str):  # a test config may give it as text
+            try:
+                value = json.loads(value)
+            except ValueError:
+                pass
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            raise Invalid(f"a number from {low} to {high}")
+        return float(value)
+    return check
+
+
 def boolean(value):
     if not isinstance(value, bool):
         raise Invalid("true or false (in lower case)")
@@ -96,6 +109,9 @@ CHECKS = {
     "ALLOWED_HOSTS": host_names,
     "PUBLIC_URL": absolute_url,
     "TIMEZONE": time_zone_name,
+    # FSRS's target chance of recalling a word when it comes back
+    "DESIRED_RETENTION": number_between(0.7, 0.99),
+    "NEW_PER_DAY": whole_number(0),
 }
 
 

@@ -7,6 +7,7 @@ from flask import current_app, request
 from werkzeug.exceptions import HTTPException
 
 from lib.errors import HTTP_MESSAGES, ApiError, bad_request
+from lib.scheduling import RATINGS
 
 MAX_PER_PAGE = 100
 # Far beyond any real page, and keeps OFFSET inside SQLite's 64-bit integers.
@@ -90,6 +91,28 @@ def check_answer(item, primary, prefix=""):
     if len(set(answers)) > 1:
         return None, f"{prefix}is_correct and correct disagree."
     return answers[0], None
+
+
+def check_review(item, primary, prefix=""):
+    """(answer, rating, problem) for a review: its answer as ``check_answer``
+    reads it and its fsrs rating, from ``rating`` ("again", "hard", "good",
+    "easy") or from the answer (good if correct, else again). With only a
+    rating the answer is whether it is not again; a rating and an answer
+    that contradict each other are a problem."""
+    if "rating" not in item:
+        answer, problem = check_answer(item, primary, prefix)
+        return answer, (RATINGS["good"] if answer else RATINGS["again"]), problem
+    rating = RATINGS.get(item["rating"]) if isinstance(item["rating"], str) else None
+    if rating is None:
+        return None, None, f"{prefix}rating must be one of: {', '.join(RATINGS)}."
+    graded = rating != RATINGS["again"]
+    if "is_correct" not in item and "correct" not in item:
+        return graded, rating, None
+    answer, problem = check_answer(item, primary, prefix)
+    if problem is None and answer != graded:
+        problem = (f"{prefix}rating {item['rating']} contradicts {primary} {str(answer).lower()}:"
+                   " again is a wrong answer, hard, good and easy are right ones.")
+    return answer, rating, problem
 
 
 def int_arg(name, default, low, high):

@@ -6,7 +6,7 @@ from lib.db import query_all, query_one, query_one_or_404, snapshot
 from lib.errors import not_found
 from lib.validation import paging, sorting, total_pages
 from routes.study_sessions import sessions_page
-from routes.words import page_of_words
+from routes.words import due_words, page_of_words
 
 bp = Blueprint("groups", __name__)
 
@@ -47,6 +47,14 @@ def list_group_words(group_id):
             " WHERE wg.group_id = ? ORDER BY {order} LIMIT ? OFFSET ?",
             (group_id,), default_per_page=10,
         ))
+
+
+@bp.get("/groups/<int:group_id>/words/due")
+def list_group_due_words(group_id):
+    """The group's due queue: its words due now, then new ones."""
+    with snapshot():
+        get_group_or_404(group_id)
+        return jsonify(due_words(group_id))
 
 
 # The words an activity app studies, as /groups/<id>/words/raw answers them:

@@ -2,12 +2,12 @@ from contextlib import closing
 
 from flask import Blueprint, current_app, jsonify, url_for
 
-from lib import backup, clock, history, seed
+from lib import backup, clock, history, scheduling, seed
 from lib.db import bulk_transaction, get_db, query_all, query_one, query_one_or_404, snapshot, transaction
 from lib.errors import bad_request, unprocessable
 from lib.idempotency import idempotent
 from lib.pages import fetch_page
-from lib.validation import check_answer, is_id, json_body, paging, sorting, total_pages
+from lib.validation import check_review, is_id, json_body, paging, sorting, total_pages
 
 bp = Blueprint("study_sessions", __name__)
 
@@ -145,8 +145,8 @@ def get_session(session_id):
 
 
 def check_reviews(body):
-    """The batch's well-formed items as (index, word_id, correct), and
-    (index, sentence) for each problem of the others."""
+    """The batch's well-formed items as (index, word_id, correct, rating),
+    and (index, sentence) for each problem of the others."""
     reviews = body.get("reviews")
     if not isinstance(reviews, list) or not reviews:
         raise bad_request("reviews must be a non-empty list of {word_id, is_correct}.")
@@ -158,19 +158,19 @@ def check_reviews(body):
         if not isinstance(item, dict):
             problems.append((index, f"{where} must be an object."))
             continue
-        correct, answer_problem = check_answer(item, "is_correct", f"{where}.")
+        correct, rating, answer_problem = check_review(item, "is_correct", f"{where}.")
         found = [f"{where}.word_id must be a positive integer."] if not is_id(item.get("word_id")) else []
         found += [answer_problem] if answer_problem else []
         problems += [(index, problem) for problem in found]
         if not found:
-            items.append((index, item["word_id"], correct))
+            items.append((index, item["word_id"], correct, rating))
     return items, problems
 
 
 def misfits(session, items):
     """(index, sentence) for each item whose word does not exist or is not in
     the session's group."""
-    word_ids = sorted({word_id for _, word_id, _ in items})
+    word_ids = sorted({word_id for _, word_id, _, _ in items})
     if not word_ids:
         return []
     marks = ",".join("?" * len(word_ids))
@@ -182,11 +182,11 @@ def misfits(session, items):
     existing = {row["id"] for row in query_all(f"SELECT id FROM words WHERE id IN ({marks})", word_ids)}
     return [(index, f"reviews[{index}]: word {word_id} does not exist." if word_id not in existing
              else f"reviews[{index}]: word {word_id} is not in group {session['group_name']}.")
-            for index, word_id, _ in items if word_id not in in_group]
+            for index, word_id, _, _ in items if word_id not in in_group]
 
 
 INSERT_REVIEW = """
-INSERT INTO word_review_items (word_id, study_session_id, correct, created_at) VALUES (?, ?, ?, ?)
+INSERT INTO word_review_items (word_id, study_session_id, correct, rating, created_at) VALUES (?, ?, ?, ?, ?)
 """
 
 
@@ -203,7 +203,11 @@ def record_reviews(session_id):
         if unfit:
             raise unprocessable(" ".join(problem for _, problem in unfit))
         now = clock.now_iso()
-        db.executemany(INSERT_REVIEW, [(word_id, session_id, int(correct), now) for _, word_id, correct in items])
+        db.executemany(INSERT_REVIEW, [(word_id, session_id, int(correct), rating, now)
+                                       for _, word_id, correct, rating in items])
+        # In the order given: a batch may review one word several times.
+        for _, word_id, _, rating in items:
+            scheduling.apply_review(db, word_id, rating, now)
         count = query_one("SELECT review_items_count FROM study_sessions WHERE id = ?", (session_id,))
     return jsonify(session_id=session_id, recorded=len(items),
                    review_items_count=count["review_items_count"]), 201
@@ -212,7 +216,7 @@ def record_reviews(session_id):
 @bp.post("/study-sessions/<int:session_id>/words/<int:word_id>/review")
 @idempotent
 def record_review(session_id, word_id):
-    correct, problem = check_answer(json_body(), "correct")
+    correct, rating, problem = check_review(json_body(), "correct")
     if problem:
         raise bad_request(problem)
     with transaction() as db:
@@ -222,7 +226,8 @@ def record_review(session_id, word_id):
                      (session["group_id"], word_id)) is None:
             raise unprocessable(f"Word {word_id} is not in group {session['group_name']}.")
         item = dict(db.execute(f"{INSERT_REVIEW} RETURNING id, study_session_id, word_id, correct, created_at",
-                               (word_id, session_id, int(correct), clock.now_iso())).fetchone())
+                               (word_id, session_id, int(correct), rating, clock.now_iso())).fetchone())
+        scheduling.apply_review(db, word_id, rating, item["created_at"])
     item["correct"] = bool(item["correct"])
     return jsonify(item), 201
 

@@ -41,7 +41,12 @@ def mapping(value):
 
 WORD = {"id": integer, "kanji": text, "romaji": text, "english": text,
         "correct_count": integer, "wrong_count": integer}
-WORD_DETAIL = {**WORD, "parts": array, "groups": array}
+def schedule_or_null(value):
+    return value is None or (isinstance(value, dict) and set(value) == {
+        "state", "due", "stability", "difficulty", "retrievability", "reps", "lapses"})
+
+
+WORD_DETAIL = {**WORD, "parts": array, "groups": array, "schedule": schedule_or_null}
 WORD_PAGE = {"words": array, "total_pages": integer, "current_page": integer, "total_words": integer}
 GROUP = {"id": integer, "group_name": text, "word_count": integer}
 GROUP_REF = {"id": integer, "name": text}

@@ -25,6 +25,16 @@ def applied_versions(path):
         conn.close()
 
 
+def every_name():
+    """What a first run applies: every file, then every Python step."""
+    return ([path.name for _, _, path, _ in migrate.available()]
+            + [f"{name} (Python step)" for _, name, _, _ in migrate.STEPS])
+
+
+def every_version():
+    return [version for version, *_ in migrate.available()] + [version for version, *_ in migrate.STEPS]
+
+
 @pytest.fixture
 def migrations(tmp_path):
     """A migrations folder of the test's own, starting with a copy of the real ones."""
@@ -38,10 +48,10 @@ def migrations(tmp_path):
 def test_first_run_creates_the_schema_and_records_it(tmp_path):
     db = tmp_path / "new" / "lang.db"
     names = migrate.migrate(db)
-    assert names == [path.name for _, _, path, _ in migrate.available()]
+    assert names == every_name()
     assert {"words", "groups", "word_groups", "study_activities", "study_sessions",
             "word_review_items", "schema_migrations"} <= tables(db)
-    assert applied_versions(db) == [version for version, *_ in migrate.available()]
+    assert applied_versions(db) == every_version()
 
 
 def test_running_twice_applies_nothing(tmp_path):
@@ -139,8 +149,8 @@ def test_two_processes_migrating_at_once_apply_each_file_once(tmp_path):
     outcomes = [racer.communicate(timeout=30) for racer in racers]
     assert [racer.returncode for racer in racers] == [0, 0], outcomes
     applied_lines = [line for out, _ in outcomes for line in out.splitlines() if line.startswith("applied")]
-    assert sorted(applied_lines) == sorted(f"applied {path.name}" for _, _, path, _ in migrate.available())
-    assert applied_versions(db) == [version for version, *_ in migrate.available()]
+    assert sorted(applied_lines) == sorted(f"applied {name}" for name in every_name())
+    assert applied_versions(db) == every_version()
 
 
 @pytest.mark.parametrize("script, statement", [

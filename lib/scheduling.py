@@ -1,0 +1,229 @@
+"""Spaced repetition: every word's FSRS schedule, the one place FSRS is used.
+
+A word's schedule is a row of ``word_schedules`` (no row: a new word). Each
+recorded review moves it on by one ``review_card`` of the ``fsrs`` package,
+in the transaction that stores the review; ``replay`` rebuilds schedules
+from the stored reviews and gives exactly what reviewing them live gave:
+the review times are the stored ones (whole seconds, UTC) and the fuzz of
+each due date is drawn from a generator seeded by the word and its review
+count, not from the module-wide ``random``.
+"""
+import os
+import random
+import threading
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+
+import click
+from flask import current_app, has_app_context
+from fsrs import Card, Rating, Scheduler, State
+from fsrs.scheduler import FUZZ_RANGES
+
+from lib import clock, settings
+from lib.db import connect, immediate
+
+RATINGS = {"again": Rating.Again, "hard": Rating.Hard, "good": Rating.Good, "easy": Rating.Easy}
+RATING_BY_VALUE = {rating.value: rating for rating in Rating}
+STATES = {State.Learning: "learning", State.Review: "review", State.Relearning: "relearning"}
+STATE_BY_VALUE = {state.value: state for state in State}
+
+RETENTION_VARIABLE = "LANG_PORTAL_DESIRED_RETENTION"
+DEFAULT_RETENTION = 0.9
+
+# A schedule's columns as the read queries select them (``s`` is word_schedules).
+COLUMNS = ("state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses")
+SELECT_COLUMNS = ", ".join(f"s.{column}" for column in COLUMNS)
+
+LOAD = f"SELECT {SELECT_COLUMNS} FROM word_schedules s WHERE s.word_id = ?"
+SAVE = """
+INSERT INTO word_schedules (word_id, state, step, stability, difficulty, due, last_review, reps, lapses,
+                            first_reviewed_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (word_id) DO UPDATE SET
+    state = excluded.state, step = excluded.step, stability = excluded.stability,
+    difficulty = excluded.difficulty, due = excluded.due, last_review = excluded.last_review,
+    reps = excluded.reps, lapses = excluded.lapses
+"""
+# Each word's reviews in the order they were given, read from the index on
+# (word_id, created_at), whose rowid breaks ties: nothing is sorted.
+REVIEWS = """
+SELECT word_id, coalesce(rating, CASE correct WHEN 1 THEN 3 ELSE 1 END), created_at
+FROM word_review_items {where} ORDER BY word_id, created_at, id
+"""
+PROGRESS_EVERY = 10000
+
+
+class SeededScheduler(Scheduler):
+    """fsrs's Scheduler with repeatable fuzz: a review's fuzz is drawn from a
+    ``random.Random`` seeded by the word and the reviews it had before, so
+    the same review always gets the same due date, live or replayed."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._seed = threading.local()  # one scheduler serves every thread
+
+    def review(self, card, rating, reviewed_at, reps):
+        """``card`` after one review at ``reviewed_at`` (aware UTC, whole
+        seconds); ``reps``: how many reviews the word had before this one."""
+        self._seed.value = (card.card_id << 32) + reps
+        return self.review_card(card, rating, reviewed_at)[0]
+
+    def _get_fuzzed_interval(self, *, interval):
+        # fsrs 6.3.2's fuzz, drawn from the seeded generator.
+        days = interval.days
+        if days < 2.5:
+            return interval
+        delta = 1.0 + sum(fuzz["factor"] * max(min(float(days), fuzz["end"]) - fuzz["start"], 0.0)
+                          for fuzz in FUZZ_RANGES)
+        high = min(round(days + delta), self.maximum_interval)
+        low = min(max(2, round(days - delta)), high)
+        drawn = random.Random(self._seed.value).random() * (high - low + 1) + low
+        return timedelta(days=min(round(drawn), self.maximum_interval))
+
+
+# --- configuration ------------------------------------------------------------
+
+@lru_cache(maxsize=8)
+def build_scheduler(desired_retention):
+    return SeededScheduler(desired_retention=desired_retention)
+
+
+def scheduler():
+    """The app's scheduler; outside the app (migrate.py), the one the
+    environment configures, checked as the app checks it."""
+    if has_app_context():
+        return current_app.extensions["scheduler"]
+    config = {"DESIRED_RETENTION": os.environ.get(RETENTION_VARIABLE, DEFAULT_RETENTION)}
+    settings.check(config, set(), environ={})
+    return build_scheduler(config["DESIRED_RETENTION"])
+
+
+def new_per_day():
+    return current_app.config["NEW_PER_DAY"]
+
+
+# --- one review, and a history replayed -----------------------------------------
+
+def parse_time(text):
+    return datetime.fromisoformat(text) if text is not None else None
+
+
+def card_from(word_id, row):
+    """The fsrs card of a schedule row, or a new card for ``row`` None."""
+    if row is None or row["state"] is None:
+        return Card(card_id=word_id)  # an id, or fsrs sleeps a millisecond to make one
+    return Card(card_id=word_id, state=STATE_BY_VALUE[row["state"]], step=row["step"],
+                stability=row["stability"], difficulty=row["difficulty"],
+                due=parse_time(row["due"]),
+                last_review=parse_time(row["last_review"]))
+
+
+def lapse(card, rating):
+    """1 for a lapse (Again while in the Review state, as Anki counts one)."""
+    return int(rating == Rating.Again and card.state == State.Review)
+
+
+def schedule_row(word_id, card, reps, lapses, first_reviewed_at):
+    return (word_id, card.state.value, card.step, card.stability, card.difficulty, clock.iso(card.due),
+            clock.iso(card.last_review), reps, lapses, first_reviewed_at)
+
+
+def apply_review(db, word_id, rating, reviewed_at):
+    """Move the word's schedule on by one review given ``rating`` at
+    ``reviewed_at`` (the ISO time stored with the review). Call inside the
+    write transaction that stores the review."""
+    row = db.execute(LOAD, (word_id,)).fetchone()
+    card = card_from(word_id, row)
+    reps, lapses = (row["reps"], row["lapses"]) if row is not None else (0, 0)
+    reviewed = scheduler().review(card, rating, parse_time(reviewed_at), reps)
+    db.execute(SAVE, schedule_row(word_id, reviewed, reps + 1, lapses + lapse(card, rating), reviewed_at))
+
+
+def replay(db, word_ids=None, progress=None):
+    """Rebuild the schedules of ``word_ids`` (every word's if None) from
+    their stored reviews, in the order they were given; return how many
+    schedules there are now. ``progress(n)`` is told of every n reviews
+    done. Call inside a write transaction."""
+    if word_ids is None:
+        db.execute("DELETE FROM word_schedules")
+        batches = [("", ())]
+    else:
+        word_ids = sorted(set(word_ids))
+        db.executemany("DELETE FROM word_schedules WHERE word_id = ?", [(word_id,) for word_id in word_ids])
+        batches = [("WHERE word_id = ?", (word_id,)) for word_id in word_ids]
+    review = scheduler().review
+    again, in_review = Rating.Again, State.Review
+    rows, done = [], 0
+    for where, params in batches:
+        reviews = db.cursor()
+        reviews.row_factory = None  # plain tuples: a million of them
+        word_id = card = None
+        for reviewed_word, rating, created_at in reviews.execute(REVIEWS.format(where=where), params):
+            if reviewed_word != word_id:
+                if card is not None:
+                    rows.append(schedule_row(word_id, card, reps, lapses, first))
+                word_id, card, reps, lapses, first = reviewed_word, Card(card_id=reviewed_word), 0, 0, created_at
+            rating = RATING_BY_VALUE[rating]
+            lapses += rating == again and card.state == in_review
+            card = review(card, rating, datetime.fromisoformat(created_at), reps)
+            reps += 1
+            done += 1
+            if progress is not None and done % PROGRESS_EVERY == 0:
+                progress(PROGRESS_EVERY)
+        if card is not None:
+            rows.append(schedule_row(word_id, card, reps, lapses, first))
+    db.executemany(SAVE, rows)
+    if progress is not None:
+        progress(done % PROGRESS_EVERY)
+    return len(rows)
+
+
+# --- what a client is shown -------------------------------------------------------
+
+def now_whole_seconds():
+    """Now, to the second, as a review recorded now would be stored."""
+    return clock.utcnow().astimezone(timezone.utc).replace(microsecond=0)
+
+
+def schedule_view(row, now):
+    """The ``schedule`` object of a word: None for a new word. ``row`` has
+    ``word_id`` and the schedule's COLUMNS (None for a word never reviewed)."""
+    if row is None or row["state"] is None:
+        return None
+    card = card_from(row["word_id"], row)
+    return {"state": STATES[card.state], "due": row["due"], "stability": row["stability"],
+            "difficulty": row["difficulty"], "retrievability": scheduler().get_card_retrievability(card, now),
+            "reps": row["reps"], "lapses": row["lapses"]}
+
+
+def next_due(row, now):
+    """When the word would come back after each rating given ``now``:
+    {"again": iso, "hard": iso, "good": iso, "easy": iso}. ``row`` as for
+    ``schedule_view``."""
+    card = card_from(row["word_id"], row)
+    reps = row["reps"] or 0
+    review = scheduler().review
+    return {name: clock.iso(review(card, rating, now, reps).due) for name, rating in RATINGS.items()}
+
+
+# --- the app's side -------------------------------------------------------------------
+
+def init_app(app):
+    """Build the app's scheduler (its settings are checked by lib/settings.py);
+    add ``flask reschedule``."""
+    app.extensions["scheduler"] = build_scheduler(app.config["DESIRED_RETENTION"])
+    app.cli.add_command(reschedule_command)
+
+
+@click.command("reschedule")
+def reschedule_command():
+    """Rebuild every word's schedule from the review history (idempotent)."""
+    conn = connect(current_app.config["DATABASE"])
+    try:
+        with immediate(conn):
+            total = conn.execute("SELECT review_items_count FROM learning_totals").fetchone()[0]
+            with click.progressbar(length=total, label="replaying reviews") as bar:
+                words = replay(conn, progress=bar.update)
+    finally:
+        conn.close()
+    click.echo(f"rescheduled {words} words from {total} reviews")
