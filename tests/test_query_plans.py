@@ -38,6 +38,11 @@ def sorted_pages(path, keys):
             for key in keys for order in ("asc", "desc") for page in (1, 2)]
 
 
+DUE_ROUTES = ["/api/words/due", "/api/words/due?limit=1&new=0", "/api/words/due?limit=100&new=100"]
+GROUP_DUE_ROUTES = ["/api/groups/G/words/due", "/api/groups/G/words/due?limit=1&new=0"]
+LEECH_ROUTES = ["/api/words/leeches?lapses=1", "/api/words/leeches?lapses=1&per_page=1&page=2"]
+
+
 def route_urls(group_id, activity_id, session_id, word_id):
     return [
         "/api/words", *sorted_pages("/api/words", WORD_KEYS),
@@ -62,6 +67,8 @@ def route_urls(group_id, activity_id, session_id, word_id):
         "/api/dashboard/history?tz=America/New_York&days=30",
         "/api/dashboard/forecast",
         "/api/dashboard/forecast?tz=Asia/Kathmandu&days=365",
+        *DUE_ROUTES, *(url.replace("/api/groups/G", f"/api/groups/{group_id}") for url in GROUP_DUE_ROUTES),
+        *LEECH_ROUTES,
     ]
 
 
@@ -126,6 +133,10 @@ def planned(tmp_path_factory, seeded_template):
         response = client.post(f"/api/study-sessions/{ids['S']}/review", json={"reviews": [
             {"word_id": word, "is_correct": n % 3 > 0} for n, word in enumerate(words)]})
         assert response.status_code == 201, response.get_json()
+        # Forgotten in the review state: leeches to page through.
+        response = client.post(f"/api/study-sessions/{ids['S']}/review", json={"reviews": [
+            {"word_id": word, "rating": rating} for word in words[:3] for rating in ("easy", "again")]})
+        assert response.status_code == 201, response.get_json()
         yield client, conn, statements, ids
     finally:
         conn.close()
@@ -182,3 +193,27 @@ def test_the_forecast_counts_ranges_of_the_due_index(planned):
         assert schedules and all(
             detail.startswith("SEARCH word_schedules USING COVERING INDEX word_schedules_by_due (due")
             for detail in schedules), plan
+
+
+def plans_of(client, conn, traced, url):
+    traced.clear()
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.get_json())
+    return {" ".join(sql.split()): [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}")]
+            for sql in selects(traced)}
+
+
+@pytest.mark.parametrize("route, ordered_by, index", [
+    *[(route, "ORDER BY s.due", "word_schedules_by_due") for route in DUE_ROUTES + GROUP_DUE_ROUTES],
+    *[(route, "ORDER BY s.lapses", "word_schedules_by_lapses") for route in LEECH_ROUTES],
+])
+def test_schedule_lists_read_their_page_from_an_index(route, ordered_by, index, planned):
+    """The due queue walks the index on due from the most overdue word, and
+    the leeches the index on lapses: no sort of all the schedules."""
+    client, conn, traced, ids = planned
+    plans = plans_of(client, conn, traced, route.replace("/G/", f"/{ids['G']}/"))
+    pages = {sql: plan for sql, plan in plans.items() if ordered_by in sql}
+    assert pages, f"no page query ordered {ordered_by}: {list(plans)}"
+    for sql, plan in pages.items():
+        assert any(f"INDEX {index}" in step for step in plan), (sql, plan)
+        assert not any("TEMP B-TREE" in step for step in plan), (sql, plan)
