@@ -16,6 +16,7 @@ from functools import lru_cache
 
 import click
 from flask import current_app, has_app_context
+from flask.cli import with_appcontext
 from fsrs import Card, Rating, Scheduler, State
 from fsrs.scheduler import FUZZ_RANGES
 
@@ -216,6 +217,7 @@ def init_app(app):
 
 
 @click.command("reschedule")
+@with_appcontext
 def reschedule_command():
     """Rebuild every word's schedule from the review history (idempotent)."""
     conn = connect(current_app.config["DATABASE"])

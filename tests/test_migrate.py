@@ -210,3 +210,54 @@ def test_quarters_are_counted_from_the_history_recorded_before_them(tmp_path, mi
     assert counters_that_differ_from_a_recount(path) == []
     assert rows_in(path, "SELECT * FROM study_quarters ORDER BY quarter") == [
         ("2026-03-09T23:30:00Z", 1, 1, 1), ("2026-03-09T23:45:00Z", 1, 2, 1), ("2026-03-10T08:00:00Z", 2, 3, 2)]
+
+
+def test_a_history_from_before_schedules_is_scheduled_once_by_the_python_step(tmp_path, migrations):
+    """A database upgraded with reviews in it gets the schedules that reviewing
+    them live would have given, and the step is recorded so it never runs again."""
+    from lib import scheduling, seed
+    from lib.db import connect, immediate
+    from tests.helpers import rows, rows_in
+    later = sorted(path for path in migrations.glob("*.sql") if int(path.name[:4]) >= 5)
+    parked = tmp_path / "parked"
+    parked.mkdir()
+    for path in later:
+        path.rename(parked / path.name)
+    db = tmp_path / "old.db"
+    migrate.migrate(db, migrations)
+    assert [name for name, when in migrate.status(db, migrations) if when is None] == [
+        "schedules_from_history (Python step)"]  # waits for the files it builds on
+    conn = connect(str(db))
+    try:
+        with immediate(conn):
+            seed.load(conn)
+            word_ids = [row[0] for row in conn.execute("SELECT word_id FROM word_groups WHERE group_id = 1"
+                                                       " ORDER BY word_id LIMIT 5")]
+            session = conn.execute("INSERT INTO study_sessions (group_id, study_activity_id, created_at, ended_at)"
+                                   " VALUES (1, 1, '2026-01-01T08:00:00Z', '2026-01-01T08:00:00Z')").lastrowid
+            history = [(word, session, (word + day) % 3 > 0, f"2026-01-{day:02d}T08:{word % 60:02d}:00Z")
+                       for day in range(1, 29, 2) for word in word_ids]
+            conn.executemany("INSERT INTO word_review_items (word_id, study_session_id, correct, created_at)"
+                             " VALUES (?, ?, ?, ?)", history)
+    finally:
+        conn.close()
+    for path in later:
+        (parked / path.name).rename(path)
+
+    applied_now = migrate.migrate(db, migrations)
+    assert applied_now == [path.name for path in later] + ["schedules_from_history (Python step)"]
+    conn = connect(str(db))
+    try:
+        stored = rows(conn, "SELECT * FROM word_schedules ORDER BY word_id")
+        assert [row["word_id"] for row in stored] == word_ids
+        assert all(row["reps"] == 14 and row["first_reviewed_at"].startswith("2026-01-01") for row in stored)
+        with immediate(conn):  # what the live path computes for the same reviews
+            conn.execute("DELETE FROM word_schedules")
+            for word, _, correct, when in sorted(history, key=lambda review: (review[0], review[3])):
+                scheduling.apply_review(conn, word, scheduling.RATINGS["good" if correct else "again"], when)
+        assert rows(conn, "SELECT * FROM word_schedules ORDER BY word_id") == stored
+        conn.execute("UPDATE word_schedules SET reps = 99")
+    finally:
+        conn.close()
+    assert migrate.migrate(db, migrations) == []  # recorded: never runs again
+    assert rows_in(db, "SELECT DISTINCT reps FROM word_schedules") == [(99,)]
