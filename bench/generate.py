@@ -6,8 +6,9 @@
 The schema and its triggers come from ``migrate.migrate``; every row goes in
 with a plain INSERT, in time order, so the counters (per word, per session,
 per group, per activity, per day, per quarter hour, totals) are kept by the
-triggers exactly as in production.
-At the end a recount from word_review_items checks them, and the check is
+triggers exactly as in production. Every word's FSRS schedule then comes
+from replaying its reviews (``lib.scheduling.replay``), as ``flask
+reschedule`` does. At the end a recount from word_review_items checks them, and the check is
 printed. The same seed and end date give the same database.
 
 ``--words 0 --groups 0`` keeps the vocabulary already in the file (e.g. the
@@ -26,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import migrate  # noqa: E402
+from lib import scheduling  # noqa: E402
 from lib import seed as seed_files  # noqa: E402
 from lib.db import connect  # noqa: E402
 
@@ -281,6 +283,9 @@ RECOUNTS = {
         )
         SELECT (SELECT count(*) FROM (SELECT * FROM study_quarters EXCEPT SELECT * FROM recounted))
              + (SELECT count(*) FROM (SELECT * FROM recounted EXCEPT SELECT * FROM study_quarters))""",
+    "words whose schedule does not count their reviews": """
+        SELECT count(*) FROM words w LEFT JOIN word_schedules s ON s.word_id = w.id
+        WHERE coalesce(s.reps, 0) <> w.correct_count + w.wrong_count""",
     "totals that differ from a recount": """
         SELECT (t.words_count <> (SELECT count(*) FROM words))
              + (t.words_studied <> (SELECT count(*) FROM words WHERE correct_count + wrong_count > 0))
@@ -326,6 +331,9 @@ def build(path, *, words, groups, sessions, reviews, seed=1, days=365, end=None,
             timings["vocabulary_s"] = time.perf_counter() - started
             insert_history(conn, rng, sessions, reviews, days, end)
             timings["history_s"] = time.perf_counter() - started - timings["vocabulary_s"]
+            scheduled = time.perf_counter()
+            scheduling.replay(conn)
+            timings["schedules_s"] = time.perf_counter() - scheduled
         except BaseException:
             conn.execute("ROLLBACK")
             raise
@@ -333,7 +341,8 @@ def build(path, *, words, groups, sessions, reviews, seed=1, days=365, end=None,
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         timings["build_s"] = time.perf_counter() - started
         log(f"built {path} in {timings['build_s']:.1f} s "
-            f"(vocabulary {timings['vocabulary_s']:.1f} s, history {timings['history_s']:.1f} s)")
+            f"(vocabulary {timings['vocabulary_s']:.1f} s, history {timings['history_s']:.1f} s,"
+            f" schedules {timings['schedules_s']:.1f} s)")
         checked = time.perf_counter()
         problems = recount(conn)
         timings["check_s"] = time.perf_counter() - checked

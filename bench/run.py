@@ -84,7 +84,7 @@ MAX_STATS_OVER_CHEAPEST = 3.0
 
 def fingerprint():
     """What a built database depends on besides its parameters."""
-    digest = hashlib.sha256((BENCH / "generate.py").read_bytes())
+    digest = hashlib.sha256((BENCH / "generate.py").read_bytes() + (ROOT / "lib" / "scheduling.py").read_bytes())
     for path in sorted((ROOT / "sql" / "migrations").glob("*.sql")):
         digest.update(path.name.encode() + path.read_bytes())
     for path in sorted(Path(seed_files.SEED_DIR).rglob("*.json")):
