@@ -21,14 +21,15 @@ def free_port():
 
 
 class LiveServer:
-    def __init__(self, db_path, workers=4):
+    def __init__(self, db_path, workers=4, env=None):
         self.db_path = db_path
         self.workers = workers
+        self.env = env or {}
         self.port = free_port()
         self.process = None
 
     def start(self, timeout=20):
-        env = {**os.environ, "LANG_PORTAL_DATABASE": str(self.db_path)}
+        env = {**os.environ, **self.env, "LANG_PORTAL_DATABASE": str(self.db_path)}
         self.process = subprocess.Popen(
             [str(GUNICORN), "--config", "python:lib.gunicorn_conf", "--workers", str(self.workers),
              "--bind", f"127.0.0.1:{self.port}", "--graceful-timeout", "5", "app:create_app()"],

@@ -39,7 +39,9 @@ def server(tmp_path_factory, seeded_template):
                                ("猫", "neko", MARKUP, '[{"kanji": "猫", "romaji": ["ne", "ko"]}]')).lastrowid
         conn.execute("INSERT INTO word_groups (word_id, group_id) VALUES (?, ?)", (word_id, group_id))
     conn.close()
-    live = LiveServer(path, workers=2).start()
+    # The tests start far more words in one day than a learner's daily
+    # allowance of new words, after which the due queue offers no new ones.
+    live = LiveServer(path, workers=2, env={"LANG_PORTAL_NEW_PER_DAY": "10000"}).start()
     live.base = f"http://127.0.0.1:{live.port}"
     live.markup_group = group_id
     yield live

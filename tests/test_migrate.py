@@ -215,7 +215,7 @@ def test_quarters_are_counted_from_the_history_recorded_before_them(tmp_path, mi
 def test_a_history_from_before_schedules_is_scheduled_once_by_the_python_step(tmp_path, migrations):
     """A database upgraded with reviews in it gets the schedules that reviewing
     them live would have given, and the step is recorded so it never runs again."""
-    from lib import scheduling, seed
+    from lib import scheduling
     from lib.db import connect, immediate
     from tests.helpers import rows, rows_in
     later = sorted(path for path in migrations.glob("*.sql") if int(path.name[:4]) >= 5)
@@ -229,10 +229,14 @@ def test_a_history_from_before_schedules_is_scheduled_once_by_the_python_step(tm
         "schedules_from_history (Python step)"]  # waits for the files it builds on
     conn = connect(str(db))
     try:
-        with immediate(conn):
-            seed.load(conn)
-            word_ids = [row[0] for row in conn.execute("SELECT word_id FROM word_groups WHERE group_id = 1"
-                                                       " ORDER BY word_id LIMIT 5")]
+        with immediate(conn):  # the vocabulary as the schema of then holds it
+            conn.execute("INSERT INTO groups (name) VALUES ('Verbs')")
+            conn.executemany("INSERT INTO words (kanji, romaji, english) VALUES (?, ?, ?)",
+                             [(f"語{n}", f"go{'o' * n}", f"word {n}") for n in range(5)])
+            conn.execute("INSERT INTO word_groups (word_id, group_id) SELECT id, 1 FROM words")
+            conn.execute("INSERT INTO study_activities (name, url, preview_url) VALUES ('Typing Tutor',"
+                         " 'http://localhost:8080', '/typing-tutor.png')")
+            word_ids = [row[0] for row in conn.execute("SELECT id FROM words ORDER BY id")]
             session = conn.execute("INSERT INTO study_sessions (group_id, study_activity_id, created_at, ended_at)"
                                    " VALUES (1, 1, '2026-01-01T08:00:00Z', '2026-01-01T08:00:00Z')").lastrowid
             history = [(word, session, (word + day) % 3 > 0, f"2026-01-{day:02d}T08:{word % 60:02d}:00Z")
