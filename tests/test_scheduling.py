@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo
 import fsrs
 import pytest
 
+import migrate
 from app import create_app
 from lib import clock, scheduling
+from lib.errors import StartupError
 from lib.db import immediate
 from tests.conftest import ROOT
 from tests.helpers import assert_error, count, freeze_clock, group_word_ids, rows, rows_in, start_session
@@ -347,11 +349,13 @@ def test_bad_lapses_is_a_400_saying_what_is_allowed(client, query):
 
 # --- configuration -------------------------------------------------------------------
 
-@pytest.mark.parametrize("value", [0.5, 1, "high", True, 0.995])
-def test_a_desired_retention_out_of_range_stops_start_up_naming_it(db_path, value):
-    with pytest.raises(SystemExit) as stopped:
+@pytest.mark.parametrize("value, shown", [(0.5, "0.5"), (1, "1"), ("high", "high"), (True, "true"),
+                                          (0.995, "0.995")])
+def test_a_desired_retention_out_of_range_stops_start_up_naming_it(db_path, value, shown):
+    with pytest.raises(StartupError) as stopped:
         create_app({"TESTING": True, "DATABASE": str(db_path), "DESIRED_RETENTION": value})
-    assert str(stopped.value) == f"LANG_PORTAL_DESIRED_RETENTION must be a number from 0.7 to 0.99, not {value!r}."
+    assert str(stopped.value) == (f"LANG_PORTAL_DESIRED_RETENTION={shown} is not allowed:"
+                                  " it must be a number from 0.7 to 0.99")
 
 
 def test_a_bad_retention_in_the_environment_stops_start_up_in_one_line(db_path):
@@ -359,8 +363,14 @@ def test_a_bad_retention_in_the_environment_stops_start_up_in_one_line(db_path):
     result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "routes"], cwd=ROOT, env=env,
                             capture_output=True, text=True)
     assert result.returncode != 0
-    assert result.stderr.strip().splitlines()[-1] == (
-        "LANG_PORTAL_DESIRED_RETENTION must be a number from 0.7 to 0.99, not 1.5.")
+    assert result.stderr.strip().splitlines() == [
+        "Error: LANG_PORTAL_DESIRED_RETENTION=1.5 is not allowed: it must be a number from 0.7 to 0.99"]
+
+
+def test_a_bad_retention_in_the_environment_stops_a_migration_replaying_the_history(tmp_path, monkeypatch):
+    monkeypatch.setenv("LANG_PORTAL_DESIRED_RETENTION", "0.2")
+    with pytest.raises(migrate.MigrationError, match="LANG_PORTAL_DESIRED_RETENTION=0.2 is not allowed"):
+        migrate.migrate(tmp_path / "new.db")
 
 
 def test_a_lower_desired_retention_brings_words_back_later(db_path, monkeypatch):
@@ -373,7 +383,7 @@ def test_a_lower_desired_retention_brings_words_back_later(db_path, monkeypatch)
 
 
 def test_a_bad_new_words_a_day_stops_start_up(db_path):
-    with pytest.raises(SystemExit, match="LANG_PORTAL_NEW_PER_DAY must be an integer from 0 to 10000"):
+    with pytest.raises(StartupError, match="LANG_PORTAL_NEW_PER_DAY=-1 is not allowed: it must be a whole number"):
         create_app({"TESTING": True, "DATABASE": str(db_path), "NEW_PER_DAY": -1})
 
 
