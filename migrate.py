@@ -73,6 +73,11 @@ def available(directory=None):
     return [found[v] for v in sorted(found)]
 
 
+def known_versions(directory=None):
+    """Every version this code can have applied: its files' and its Python steps'."""
+    return {version for version, *_ in available(directory)} | {version for version, *_ in STEPS}
+
+
 def statements(sql):
     """Split a script into whole statements (trigger bodies stay together)."""
     pending = ""

@@ -91,7 +91,7 @@ def check_restorable(backup_path, migrations_dir=None):
         raise BackupError(f"{backup_path} is not a database of this app (it has no schema_migrations)") from None
     finally:
         conn.close()
-    unknown = sorted(versions - {version for version, *_ in migrate.available(migrations_dir)})
+    unknown = sorted(versions - migrate.known_versions(migrations_dir))
     if unknown:
         raise BackupError(f"{backup_path} holds migration {unknown[0]:04d}, which this version of the app does"
                           " not have: restore it with the version that made it")
