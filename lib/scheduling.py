@@ -20,7 +20,7 @@ from flask.cli import with_appcontext
 from fsrs import Card, Rating, Scheduler, State
 from fsrs.scheduler import FUZZ_RANGES
 
-from lib import clock, settings
+from lib import clock
 from lib.db import connect, immediate
 
 RATINGS = {"again": Rating.Again, "hard": Rating.Hard, "good": Rating.Good, "easy": Rating.Easy}
@@ -94,6 +94,7 @@ def scheduler():
     environment configures, checked as the app checks it."""
     if has_app_context():
         return current_app.extensions["scheduler"]
+    from lib import settings  # not at the top: it reads lib.validation, which reads RATINGS here
     config = {"DESIRED_RETENTION": os.environ.get(RETENTION_VARIABLE, DEFAULT_RETENTION)}
     settings.check(config, set(), environ={})
     return build_scheduler(config["DESIRED_RETENTION"])
