@@ -47,6 +47,7 @@ fuzz: install-dev
 bench: install-dev
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/writes.py
+	$(BIN)/python bench/reschedule.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -199,6 +199,9 @@ def read_cases(ctx):
         ("words by correct_count desc", "/api/words?sort_by=correct_count&order=desc"),
         ("words by wrong_count desc", "/api/words?sort_by=wrong_count&order=desc"),
         ("word", f"/api/words/{ctx['word']}"),
+        ("words due", "/api/words/due"),
+        ("words due, 100", "/api/words/due?limit=100&new=100"),
+        ("leeches", "/api/words/leeches?lapses=3"),
         ("groups p1", "/api/groups"),
         ("groups last page", f"/api/groups?page={last['groups']}"),
         ("groups by word_count desc", "/api/groups?sort_by=word_count&order=desc"),
@@ -210,6 +213,8 @@ def read_cases(ctx):
         ("group words by correct_count desc", f"/api/groups/{g}/words?sort_by=correct_count&order=desc"),
         ("group words by wrong_count desc", f"/api/groups/{g}/words?sort_by=wrong_count&order=desc"),
         ("group words raw", f"/api/groups/{g}/words/raw"),
+        ("group words due", f"/api/groups/{g}/words/due"),
+        ("group words due, 100", f"/api/groups/{g}/words/due?limit=100&new=100"),
         ("group sessions p1", f"/api/groups/{g}/study-sessions"),
         ("group sessions last page", f"/api/groups/{g}/study-sessions?page={last['group_sessions']}"),
     ]
