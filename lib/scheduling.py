@@ -35,7 +35,6 @@ DEFAULT_RETENTION = 0.9
 COLUMNS = ("state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses")
 SELECT_COLUMNS = ", ".join(f"s.{column}" for column in COLUMNS)
 
-LOAD = f"SELECT {SELECT_COLUMNS} FROM word_schedules s WHERE s.word_id = ?"
 SAVE = """
 INSERT INTO word_schedules (word_id, state, step, stability, difficulty, due, last_review, reps, lapses,
                             first_reviewed_at)
@@ -134,11 +133,24 @@ def apply_review(db, word_id, rating, reviewed_at):
     """Move the word's schedule on by one review given ``rating`` at
     ``reviewed_at`` (the ISO time stored with the review). Call inside the
     write transaction that stores the review."""
-    row = db.execute(LOAD, (word_id,)).fetchone()
-    card = card_from(word_id, row)
-    reps, lapses = (row["reps"], row["lapses"]) if row is not None else (0, 0)
-    reviewed = scheduler().review(card, rating, parse_time(reviewed_at), reps)
-    db.execute(SAVE, schedule_row(word_id, reviewed, reps + 1, lapses + lapse(card, rating), reviewed_at))
+    apply_reviews(db, [(word_id, rating)], reviewed_at)
+
+
+def apply_reviews(db, reviews, reviewed_at):
+    """``apply_review`` for each (word_id, rating) of ``reviews``, in order
+    (a word may come more than once): one read of the schedules, one write."""
+    word_ids = sorted({word_id for word_id, _ in reviews})
+    found = {row["word_id"]: row for row in db.execute(
+        f"SELECT s.word_id, {SELECT_COLUMNS} FROM word_schedules s"
+        f" WHERE s.word_id IN ({','.join('?' * len(word_ids))})", word_ids)}
+    cards = {word_id: (card_from(word_id, row), row["reps"], row["lapses"]) for word_id, row in found.items()}
+    review = scheduler().review
+    moment = parse_time(reviewed_at)
+    for word_id, rating in reviews:
+        card, reps, lapses = cards.get(word_id) or (card_from(word_id, None), 0, 0)
+        cards[word_id] = (review(card, rating, moment, reps), reps + 1, lapses + lapse(card, rating))
+    db.executemany(SAVE, [schedule_row(word_id, card, reps, lapses, reviewed_at)
+                          for word_id, (card, reps, lapses) in cards.items()])
 
 
 def replay(db, word_ids=None, progress=None):

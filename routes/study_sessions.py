@@ -206,8 +206,7 @@ def record_reviews(session_id):
         db.executemany(INSERT_REVIEW, [(word_id, session_id, int(correct), rating, now)
                                        for _, word_id, correct, rating in items])
         # In the order given: a batch may review one word several times.
-        for _, word_id, _, rating in items:
-            scheduling.apply_review(db, word_id, rating, now)
+        scheduling.apply_reviews(db, [(word_id, rating) for _, word_id, _, rating in items], now)
         count = query_one("SELECT review_items_count FROM study_sessions WHERE id = ?", (session_id,))
     return jsonify(session_id=session_id, recorded=len(items),
                    review_items_count=count["review_items_count"]), 201
