@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import migrate  # noqa: E402
+from lib import kana as kana_lib  # noqa: E402
 from lib import scheduling  # noqa: E402
 from lib import seed as seed_files  # noqa: E402
 from lib.db import connect  # noqa: E402
@@ -81,7 +82,7 @@ def part(entry):
 
 
 def synthetic_words(rng, count):
-    """``count`` distinct words [(kanji, romaji, english, parts_json)] whose
+    """``count`` distinct words [(kanji, kana, romaji, english, parts_json)] whose
     parts' kanji and romaji join to the word's."""
     words, seen = [], set()
     attempts = 0
@@ -111,7 +112,9 @@ def synthetic_words(rng, count):
             english += f" #{len(words)}"
         seen.add(kanji)
         romaji = "".join(s for p in parts for s in p["romaji"])
-        words.append((kanji, romaji, english, json.dumps(parts, ensure_ascii=False)))
+        kana = "".join(p["kanji"] if kana_lib.is_kana(p["kanji"]) else kana_lib.kana_from_syllables(p["romaji"])
+                       for p in parts)
+        words.append((kanji, kana, romaji, english, json.dumps(parts, ensure_ascii=False)))
     return words
 
 
@@ -122,7 +125,7 @@ def group_names(count):
 def insert_vocabulary(conn, rng, words, groups):
     conn.executemany("INSERT INTO groups (name) VALUES (?)", [(name,) for name in group_names(groups)])
     group_ids = [row[0] for row in conn.execute("SELECT id FROM groups ORDER BY id DESC LIMIT ?", (groups,))]
-    conn.executemany("INSERT INTO words (kanji, romaji, english, parts) VALUES (?, ?, ?, ?)",
+    conn.executemany("INSERT INTO words (kanji, kana, romaji, english, parts) VALUES (?, ?, ?, ?, ?)",
                      synthetic_words(rng, words))
     word_ids = [row[0] for row in conn.execute("SELECT id FROM words ORDER BY id DESC LIMIT ?", (words,))]
     rng.shuffle(word_ids)

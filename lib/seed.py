@@ -9,10 +9,9 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from lib import history
+from lib import history, vocabulary
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
-ROMAJI = re.compile(r"[a-z]+")
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 # The activities the app serves itself: /activities/<slug>/ is this folder's <slug>/.
 ACTIVITIES_DIR = Path(__file__).resolve().parent.parent / "activities"
@@ -30,27 +29,12 @@ def _text(entry, field, where):
 
 
 def check_word(word, where):
-    kanji = _text(word, "kanji", where)
-    romaji = _text(word, "romaji", where)
-    english = _text(word, "english", where)
-    where = f"{where} ({kanji})"
-    if not ROMAJI.fullmatch(romaji):
-        raise SeedError(f"{where}: romaji must be lowercase letters a-z only, got {romaji!r}")
-    parts = word.get("parts")
-    if not isinstance(parts, list) or not parts:
-        raise SeedError(f"{where}: parts must be a non-empty list")
-    for number, part in enumerate(parts, 1):
-        _text(part, "kanji", f"{where}, part {number}")
-        syllables = part.get("romaji")
-        if (not isinstance(syllables, list) or not syllables
-                or not all(isinstance(s, str) and s for s in syllables)):
-            raise SeedError(f"{where}, part {number}: romaji must be a non-empty list of syllables")
-    if "".join(part["kanji"] for part in parts) != kanji:
-        raise SeedError(f"{where}: the parts' kanji do not join to {kanji!r}")
-    if "".join(s for part in parts for s in part["romaji"]) != romaji:
-        raise SeedError(f"{where}: the parts' romaji do not join to {romaji!r}")
-    return {"kanji": kanji, "romaji": romaji, "english": english,
-            "parts": [{"kanji": p["kanji"], "romaji": p["romaji"]} for p in parts]}
+    if isinstance(word, dict) and isinstance(word.get("kanji"), str):
+        where = f"{where} ({word['kanji']})"
+    checked, problems = vocabulary.check_word(word)
+    if problems:
+        raise SeedError(f"{where}: {problems[0][1]}")
+    return checked
 
 
 def check_activity(activity, where):
@@ -119,16 +103,7 @@ def load(conn, seed_dir=SEED_DIR):
         conn.execute("INSERT INTO groups (name) VALUES (?) ON CONFLICT (name) DO NOTHING", (name,))
         (group_id,) = conn.execute("SELECT id FROM groups WHERE name = ?", (name,)).fetchone()
         for word in words:
-            conn.execute(
-                "INSERT INTO words (kanji, romaji, english, parts) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (kanji, romaji, english) DO NOTHING",
-                (word["kanji"], word["romaji"], word["english"],
-                 json.dumps(word["parts"], ensure_ascii=False)),
-            )
-            (word_id,) = conn.execute(
-                "SELECT id FROM words WHERE kanji = ? AND romaji = ? AND english = ?",
-                (word["kanji"], word["romaji"], word["english"]),
-            ).fetchone()
+            word_id = upsert_word(conn, word)
             conn.execute(
                 "INSERT INTO word_groups (word_id, group_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
                 (word_id, group_id),
@@ -140,6 +115,24 @@ def load(conn, seed_dir=SEED_DIR):
             (activity["name"], activity["slug"], activity["url"], activity["preview_url"],
              activity["description"]),
         )
+
+
+# A word already there (same kanji and kana) takes the seed's romaji,
+# English and parts: editing a seed file and reseeding corrects the word.
+UPSERT_WORD = """
+INSERT INTO words (kanji, kana, romaji, english, parts) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (kanji, kana) DO UPDATE SET
+    romaji = excluded.romaji, english = excluded.english, parts = excluded.parts
+    WHERE (romaji, english, parts) IS NOT (excluded.romaji, excluded.english, excluded.parts)
+"""
+
+
+def upsert_word(conn, word):
+    """Insert the word or update the one with its kanji and kana; its id."""
+    conn.execute(UPSERT_WORD, (word["kanji"], word["kana"], word["romaji"], word["english"],
+                               vocabulary.parts_json(word)))
+    return conn.execute("SELECT id FROM words WHERE kanji = ? AND kana = ?",
+                        (word["kanji"], word["kana"])).fetchone()[0]
 
 
 def is_empty(conn):

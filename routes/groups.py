@@ -68,6 +68,7 @@ def list_group_due_words(group_id):
 RAW_WORD_FIELDS = (
     ("id", "w.id"),
     ("kanji", "w.kanji"),
+    ("kana", "w.kana"),
     ("romaji", "w.romaji"),
     ("english", "w.english"),
     ("parts", "json(w.parts)"),

@@ -132,7 +132,7 @@ def get_session(session_id):
         )["total"]
         words = query_all(
             """
-            SELECT w.id, w.kanji, w.romaji, w.english,
+            SELECT w.id, w.kanji, w.kana, w.romaji, w.english,
                    sum(r.correct) AS correct_count, sum(1 - r.correct) AS wrong_count
             FROM word_review_items r JOIN words w ON w.id = r.word_id
             WHERE r.study_session_id = ?

@@ -10,7 +10,7 @@ from lib.validation import MAX_PAGE, int_arg, paging, sorting, total_pages
 
 bp = Blueprint("words", __name__)
 
-WORD_COLUMNS = "w.id, w.kanji, w.romaji, w.english, w.correct_count, w.wrong_count"
+WORD_COLUMNS = "w.id, w.kanji, w.kana, w.romaji, w.english, w.correct_count, w.wrong_count"
 
 SORT_COLUMNS = {
     "kanji": "w.kanji",

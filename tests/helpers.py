@@ -39,7 +39,7 @@ def mapping(value):
     return isinstance(value, dict)
 
 
-WORD = {"id": integer, "kanji": text, "romaji": text, "english": text,
+WORD = {"id": integer, "kanji": text, "kana": text, "romaji": text, "english": text,
         "correct_count": integer, "wrong_count": integer}
 def schedule_or_null(value):
     return value is None or (isinstance(value, dict) and set(value) == {
@@ -181,7 +181,7 @@ def record_review_history(client, db):
 # Counts recomputed from the review history itself, not from stored counters.
 WORDS_RECOUNTED = """
 SELECT * FROM (
-    SELECT w.id, w.kanji, w.romaji, w.english,
+    SELECT w.id, w.kanji, w.kana, w.romaji, w.english,
            coalesce(sum(r.correct), 0) AS correct_count,
            coalesce(sum(1 - r.correct), 0) AS wrong_count
     FROM words w LEFT JOIN word_review_items r ON r.word_id = w.id

@@ -17,7 +17,7 @@ from tests.helpers import (
 GROUP_PAGE = {"groups": array, "total_pages": integer, "current_page": integer}
 GROUP_SESSIONS_PAGE = {"study_sessions": array, "total_pages": integer, "current_page": integer}
 RAW_WORDS = {"group_id": integer, "group_name": text, "words": array}
-RAW_WORD = {"id": integer, "kanji": text, "romaji": text, "english": text, "parts": array}
+RAW_WORD = {"id": integer, "kanji": text, "kana": text, "romaji": text, "english": text, "parts": array}
 
 # The group's word count recomputed from its words, not read from a counter.
 GROUPS_RECOUNTED = """

@@ -90,8 +90,11 @@ def test_flask_seed_command_is_idempotent(app, runner, db_path):
 
 @pytest.mark.parametrize("changes, message", [
     ({"parts": [{"kanji": "X", "romaji": ["x"]}]}, "kanji do not join"),
-    ({"romaji": "nope"}, "romaji do not join"),
-    ({"romaji": "Taberu"}, "lowercase"),
+    ({"romaji": "nope"}, "romaji nope does not match the kana, which reads ookii"),
+    ({"romaji": "Ookii"}, "does not match the kana"),
+    ({"kana": "ookii"}, "kana must be written in hiragana or katakana"),
+    ({"kana": ""}, "kana must be a non-empty string"),
+    ({"kana": "おおきな"}, "romaji ookii does not match the kana, which reads ookina"),
     ({"english": ""}, "english must be a non-empty string"),
     ({"parts": []}, "parts must be a non-empty list"),
     ({"parts": [{"kanji": "x", "romaji": []}]}, "non-empty list of syllables"),
@@ -157,3 +160,42 @@ def test_seed_if_empty_leaves_a_database_with_words_alone(runner, db_path, db):
     result = runner.invoke(args=["seed", "--if-empty"])
     assert result.exit_code == 0 and "nothing loaded" in result.output
     assert contents(db_path) == before
+
+
+def test_reseeding_an_edited_word_updates_it_in_place(empty_db, seed_copy):
+    load(empty_db, seed_copy)
+    rewrite_first_word(seed_copy, english="large, grand")
+    load(empty_db, seed_copy)
+    conn = connect(str(empty_db))
+    try:
+        found = conn.execute("SELECT english FROM words WHERE kanji = '大きい'").fetchall()
+        total = conn.execute("SELECT count(*) FROM words").fetchone()[0]
+    finally:
+        conn.close()
+    assert [row[0] for row in found] == ["large, grand"]
+    assert total == 444
+
+
+def test_the_migration_gives_every_existing_word_its_kana(tmp_path):
+    """A database from before words had kana: each word's kana is written
+    back from its parts, and is the seed's."""
+    before = tmp_path / "before"
+    before.mkdir()
+    for path in migrate.MIGRATIONS_DIR.glob("*.sql"):
+        if path.name < "0006":
+            (before / path.name).write_bytes(path.read_bytes())
+    db_path = tmp_path / "old.db"
+    migrate.migrate(db_path, before)
+    groups, _ = seed.read_seed()
+    words = {(w["kanji"], w["romaji"], w["english"]): w for group in groups.values() for w in group}
+    conn = connect(str(db_path))
+    try:
+        with immediate(conn):
+            conn.executemany("INSERT INTO words (kanji, romaji, english, parts) VALUES (?, ?, ?, ?)",
+                             [(*key, json.dumps(w["parts"], ensure_ascii=False)) for key, w in words.items()])
+        migrate.migrate(db_path)
+        stored = {(row[0], row[1], row[2]): row[3]
+                  for row in conn.execute("SELECT kanji, romaji, english, kana FROM words")}
+    finally:
+        conn.close()
+    assert stored == {key: w["kana"] for key, w in words.items()}

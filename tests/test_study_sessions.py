@@ -149,7 +149,7 @@ def test_get_session_shows_the_words_reviewed_with_this_sessions_counts(client, 
     assert body["session"]["id"] == session_id and body["session"]["review_items_count"] == 3
     assert [(w["id"], w["correct_count"], w["wrong_count"]) for w in body["words"]] == [
         (first, 1, 1), (second, 0, 1)]
-    assert set(body["words"][0]) == {"id", "kanji", "romaji", "english", "correct_count", "wrong_count"}
+    assert set(body["words"][0]) == {"id", "kanji", "kana", "romaji", "english", "correct_count", "wrong_count"}
     assert (body["total"], body["page"], body["per_page"], body["total_pages"]) == (2, 1, 10, 1)
     assert [w["id"] for w in client.get(f"/api/study-sessions/{session_id}?per_page=1&page=2")
             .get_json()["words"]] == [second]

@@ -1,0 +1,96 @@
+"""What a word is made of, checked the same way wherever one comes from:
+the seed files, the API, an imported file.
+
+A word has ``kanji`` (as written: kanji, kana or both), ``kana`` (its
+reading), ``english``, and the ``romaji`` and ``parts`` derived from the
+kana (lib/kana.py) unless they are given, in which case they must agree
+with it. Two words are the same word when their kanji and kana match.
+"""
+import json
+
+from lib import kana as kana_lib
+
+MAX_TEXT = {"kanji": 100, "kana": 100, "english": 500}
+WORD_FIELDS = ("kanji", "kana", "english", "romaji", "parts")
+
+
+def _text(value, field, problems):
+    if not isinstance(value, str) or not value.strip():
+        problems.append((field, f"{field} must be a non-empty string."))
+        return None
+    value = value.strip()
+    if len(value) > MAX_TEXT.get(field, 500):
+        problems.append((field, f"{field} may be at most {MAX_TEXT.get(field, 500)} characters."))
+        return None
+    return value
+
+
+def _parts_problem(parts, kanji, romaji):
+    if not isinstance(parts, list) or not parts:
+        return "parts must be a non-empty list of {kanji, romaji}."
+    for number, part in enumerate(parts, 1):
+        if not isinstance(part, dict) or not isinstance(part.get("kanji"), str) or not part["kanji"]:
+            return f"parts[{number - 1}].kanji must be a non-empty string."
+        syllables = part.get("romaji")
+        if (not isinstance(syllables, list) or not syllables
+                or not all(isinstance(s, str) and s for s in syllables)):
+            return f"parts[{number - 1}].romaji must be a non-empty list of syllables."
+    if "".join(part["kanji"] for part in parts) != kanji:
+        return f"the parts' kanji do not join to {kanji}."
+    if "".join(s for part in parts for s in part["romaji"]) != romaji:
+        return f"the parts' romaji do not join to {romaji}."
+    return None
+
+
+def check_word(data, current=None):
+    """(word, problems): the word's five fields, complete, and
+    [(field, sentence)] for whatever is wrong with them.
+
+    ``current`` is the stored word a change applies to: fields not in
+    ``data`` are kept from it, except that a new kana re-derives romaji and
+    parts (unless those are sent too)."""
+    problems = []
+    if not isinstance(data, dict):
+        return None, [("word", "a word must be an object.")]
+    unknown = sorted(set(data) - set(WORD_FIELDS))
+    problems += [(field, f"{field} is not a field of a word.") for field in unknown]
+    word = dict(current or {})
+    if current is not None and ("kana" in data or "kanji" in data):
+        # a new reading or spelling: derived fields follow it unless sent
+        word.pop("romaji", None)
+        word.pop("parts", None)
+    for field in ("kanji", "kana", "english"):
+        if field in data or current is None:
+            word[field] = _text(data.get(field), field, problems)
+    if word.get("kana") and not kana_lib.is_kana(word["kana"]):
+        problems.append(("kana", "kana must be written in hiragana or katakana only."))
+        word["kana"] = None
+    derived_romaji = None
+    if word.get("kana"):
+        try:
+            derived_romaji = kana_lib.romaji(word["kana"])
+        except ValueError as error:
+            problems.append(("kana", f"kana {error}."))
+    if "romaji" in data:
+        word["romaji"] = _text(data["romaji"], "romaji", problems)
+        if word["romaji"] and derived_romaji and word["romaji"] != derived_romaji:
+            problems.append(("romaji", f"romaji {word['romaji']} does not match the kana, which reads {derived_romaji}."))
+    elif derived_romaji:
+        word["romaji"] = derived_romaji
+    if "parts" in data:
+        word["parts"] = data["parts"]
+    if problems or not (word.get("kanji") and word.get("kana") and word.get("romaji")):
+        return None, problems
+    if word.get("parts") is None:
+        word["parts"] = kana_lib.parts(word["kanji"], word["kana"])
+        if word["parts"] is None:
+            return None, [("kana", f"kana {word['kana']} does not fit the kana written in {word['kanji']}.")]
+    problem = _parts_problem(word["parts"], word["kanji"], word["romaji"])
+    if problem:
+        return None, [("parts", problem)]
+    word["parts"] = [{"kanji": p["kanji"], "romaji": list(p["romaji"])} for p in word["parts"]]
+    return {field: word[field] for field in WORD_FIELDS}, []
+
+
+def parts_json(word):
+    return json.dumps(word["parts"], ensure_ascii=False)
