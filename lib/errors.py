@@ -168,3 +168,11 @@ def discard_body():
             left -= len(chunk)
     except Exception:  # the client went away, or sent a broken chunk: each server says so its own way
         pass
+
+
+def none_such(what, ids, shown=20):
+    """A 422 naming the ids of ``what`` (singular) that do not exist."""
+    named = ", ".join(str(i) for i in ids[:shown]) + (f" and {len(ids) - shown} more" if len(ids) > shown else "")
+    if len(ids) == 1:
+        return unprocessable(f"{what} {named} does not exist.")
+    return unprocessable(f"{what}s {named} do not exist.")

@@ -1,8 +1,9 @@
-"""Removing the whole learning record, as both resets do.
+"""Removing the learning record: all of it, as both resets do, or a word's
+or a group's part of it, as deleting those with their history does.
 
-Sessions and review items leave only all at once, so their counters are
-zeroed here, set-based, rather than by a trigger per deleted row (see
-migration 0004). Call inside ``db.bulk_transaction()``.
+No trigger counts a deleted review item or session (see migration 0004):
+the counters are zeroed or recounted here, set-based, in the caller's write
+transaction (``db.bulk_transaction()`` for ``clear``).
 """
 
 CLEAR = (
@@ -24,3 +25,94 @@ CLEAR = (
 def clear(conn):
     for statement in CLEAR:
         conn.execute(statement)
+
+
+# Removing part of the record: a word's reviews, or a group's sessions. The
+# counters of what is removed are recounted from what is left, set-based and
+# only for the rows it touched, in the caller's write transaction.
+
+def _marks(values):
+    return ",".join("?" * len(values))
+
+
+def remove_reviews(conn, where, params):
+    """Delete the review items matching ``where`` and recount the words,
+    sessions and totals they counted in. The ids of the words whose history
+    changed, for their schedules to be replayed."""
+    removed = conn.execute(f"SELECT count(*), coalesce(sum(correct), 0) FROM word_review_items WHERE {where}",
+                           params).fetchone()
+    if removed[0] == 0:
+        return []
+    word_ids = [row[0] for row in conn.execute(
+        f"SELECT DISTINCT word_id FROM word_review_items WHERE {where}", params)]
+    session_ids = [row[0] for row in conn.execute(
+        f"SELECT DISTINCT study_session_id FROM word_review_items WHERE {where}", params)]
+    conn.execute(f"DELETE FROM word_review_items WHERE {where}", params)
+    conn.execute("UPDATE learning_totals SET review_items_count = review_items_count - ?,"
+                 " correct_count = correct_count - ?", tuple(removed))
+    for chunk in _chunks(word_ids):
+        # the words_recounted trigger moves words_studied and words_mastered
+        conn.execute(f"""
+            UPDATE words SET
+                correct_count = (SELECT count(*) FROM word_review_items WHERE word_id = words.id AND correct = 1),
+                wrong_count = (SELECT count(*) FROM word_review_items WHERE word_id = words.id AND correct = 0)
+            WHERE id IN ({_marks(chunk)})""", chunk)
+    for chunk in _chunks(session_ids):
+        conn.execute(f"""
+            UPDATE study_sessions SET
+                review_items_count = (SELECT count(*) FROM word_review_items WHERE study_session_id = study_sessions.id),
+                correct_count = (SELECT count(*) FROM word_review_items
+                                 WHERE study_session_id = study_sessions.id AND correct = 1),
+                ended_at = max(created_at, coalesce((SELECT max(created_at) FROM word_review_items
+                                                     WHERE study_session_id = study_sessions.id), ''))
+            WHERE id IN ({_marks(chunk)})""", chunk)
+    return word_ids
+
+
+def remove_sessions(conn, where, params):
+    """Delete the study sessions matching ``where`` with their review items,
+    recounting totals, groups, activities and days. The ids of the words
+    whose history changed."""
+    sessions = conn.execute(f"SELECT id, group_id, study_activity_id, substr(created_at, 1, 10)"
+                            f" FROM study_sessions WHERE {where}", params).fetchall()
+    if not sessions:
+        return []
+    word_ids = []
+    for chunk in _chunks([row[0] for row in sessions]):
+        word_ids += remove_reviews(conn, f"study_session_id IN ({_marks(chunk)})", chunk)
+        conn.execute(f"DELETE FROM study_sessions WHERE id IN ({_marks(chunk)})", chunk)
+    conn.execute("UPDATE learning_totals SET sessions_count = sessions_count - ?", (len(sessions),))
+    groups = sorted({row[1] for row in sessions})
+    conn.execute(f"""
+        UPDATE groups SET
+            sessions_count = (SELECT count(*) FROM study_sessions WHERE group_id = groups.id),
+            last_session_at = (SELECT max(created_at) FROM study_sessions WHERE group_id = groups.id)
+        WHERE id IN ({_marks(groups)})""", groups)
+    activities = sorted({row[2] for row in sessions})
+    conn.execute(f"""
+        UPDATE study_activities SET
+            sessions_count = (SELECT count(*) FROM study_sessions WHERE study_activity_id = study_activities.id)
+        WHERE id IN ({_marks(activities)})""", activities)
+    for day in sorted({row[3] for row in sessions}):
+        conn.execute("UPDATE study_days SET sessions_count = (SELECT count(*) FROM study_sessions"
+                     " WHERE created_at >= ? AND created_at < date(?, '+1 day')) WHERE day = ?", (day, day, day))
+    conn.execute("DELETE FROM study_days WHERE sessions_count = 0")
+    return sorted(set(word_ids))
+
+
+def _chunks(values, size=500):
+    """Lists short enough for one statement's parameters."""
+    values = list(values)
+    return [values[i:i + size] for i in range(0, len(values), size)]
+
+
+def replay_schedules(conn, word_ids):
+    """Rebuild the spaced-repetition schedules of words whose history changed
+    from what is left of it."""
+    if not word_ids:
+        return
+    try:
+        from lib import scheduling
+    except ImportError:  # no scheduling in this build: no schedules to keep
+        return
+    scheduling.replay(conn, word_ids)

@@ -59,7 +59,7 @@ def init_app(app, activity_urls):
     app.config["TRUSTED_HOSTS"] = LOCAL_HOSTS + as_list(app.config.get("ALLOWED_HOSTS")) + public_host
     CORS(app, resources={r"/api/*": {"origins": origins}},
          allow_headers=["Content-Type", "Idempotency-Key"],
-         expose_headers=["Location", "Idempotent-Replayed"], methods=["GET", "POST", "OPTIONS"])
+         expose_headers=["Location", "Idempotent-Replayed"], methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"])
 
     @app.before_request
     def refuse_foreign_writes():

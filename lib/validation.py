@@ -171,3 +171,36 @@ def sorting(columns, default_key, default_order):
 
 def total_pages(total, per_page):
     return (total + per_page - 1) // per_page
+
+
+MAX_IDS = 10_000
+
+
+def flag_arg(name):
+    """A query flag: ``true`` or ``false`` (default false)."""
+    raw = request.args.get(name, "false")
+    if raw not in ("true", "false"):
+        raise bad_request(f"{name} must be true or false.")
+    return raw == "true"
+
+
+def id_list(body, field, required=True):
+    """``body[field]`` as a list of distinct ids, in the order sent; None if
+    it is absent and not required."""
+    if field not in body and not required:
+        return None
+    values = body.get(field)
+    if not isinstance(values, list) or (required and not values) or len(values) > MAX_IDS:
+        raise bad_request(f"{field} must be a {'non-empty ' if required else ''}list of at most"
+                          f" {MAX_IDS} positive integers.")
+    bad = [index for index, value in enumerate(values) if not is_id(value)]
+    if bad:
+        raise bad_request(f"{field}[{bad[0]}] must be a positive integer.")
+    return list(dict.fromkeys(values))
+
+
+def only_fields(body, allowed, what):
+    """A 400 naming the first field of ``body`` that ``what`` does not have."""
+    unknown = sorted(set(body) - set(allowed))
+    if unknown:
+        raise bad_request(f"{unknown[0]} is not a field of {what}.")

@@ -1,10 +1,12 @@
 import json
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, url_for
 
-from lib.db import query_all, query_one, query_one_or_404, snapshot
-from lib.errors import not_found
-from lib.validation import paging, sorting, total_pages
+from lib import history
+from lib.db import query_all, query_one, query_one_or_404, snapshot, transaction
+from lib.errors import ApiError, bad_request, none_such, not_found, unprocessable
+from lib.idempotency import idempotent
+from lib.validation import flag_arg, id_list, json_body, only_fields, paging, sorting, total_pages
 from routes.study_sessions import sessions_page
 from routes.words import due_words, page_of_words
 
@@ -42,10 +44,8 @@ def list_group_words(group_id):
     with snapshot():
         get_group_or_404(group_id)
         return jsonify(page_of_words(
-            "SELECT word_count AS total FROM groups WHERE id = ?",
-            "SELECT w.id FROM word_groups wg JOIN words w ON w.id = wg.word_id"
-            " WHERE wg.group_id = ? ORDER BY {order} LIMIT ? OFFSET ?",
-            (group_id,), default_per_page=10,
+            "word_groups wg JOIN words w ON w.id = wg.word_id", "wg.group_id = ?", (group_id,),
+            "SELECT word_count AS total FROM groups WHERE id = ?", default_per_page=10,
         ))
 
 
@@ -111,3 +111,101 @@ def list_group_sessions(group_id):
             "s.group_id = ?", (group_id,),
             "SELECT sessions_count AS total FROM groups WHERE id = ?", sortable=True)
     return jsonify(study_sessions=items, total_pages=total_pages(total, per_page), current_page=page)
+
+
+MAX_NAME = 100
+
+
+def group_name(body):
+    only_fields(body, ["name"], "a group")
+    name = body.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise bad_request("name must be a non-empty string.")
+    if len(name.strip()) > MAX_NAME:
+        raise bad_request(f"name may be at most {MAX_NAME} characters.")
+    return name.strip()
+
+
+def check_name_free(db, name, group_id=None):
+    same = db.execute("SELECT id FROM groups WHERE name = ? AND id IS NOT ?", (name, group_id)).fetchone()
+    if same is not None:
+        raise ApiError(409, f"Group {same['id']} is already named {name}.")
+
+
+@bp.post("/groups")
+@idempotent
+def create_group():
+    name = group_name(json_body())
+    with transaction() as db:
+        check_name_free(db, name)
+        group_id = db.execute("INSERT INTO groups (name) VALUES (?)", (name,)).lastrowid
+        group = get_group_or_404(group_id)
+    response = jsonify(group)
+    response.status_code = 201
+    response.headers["Location"] = url_for(".get_group", group_id=group_id)
+    return response
+
+
+@bp.patch("/groups/<int:group_id>")
+def rename_group(group_id):
+    name = group_name(json_body())
+    with transaction() as db:
+        get_group_or_404(group_id)
+        check_name_free(db, name, group_id)
+        db.execute("UPDATE groups SET name = ? WHERE id = ?", (name, group_id))
+        group = get_group_or_404(group_id)
+    return jsonify(group)
+
+
+@bp.delete("/groups/<int:group_id>")
+def delete_group(group_id):
+    """Its words stay; its sessions and their reviews go only with_history."""
+    with_history = flag_arg("with_history")
+    with transaction() as db:
+        group = get_group_or_404(group_id)
+        sessions = db.execute("SELECT sessions_count FROM groups WHERE id = ?", (group_id,)).fetchone()[0]
+        if sessions and not with_history:
+            raise ApiError(409, f"Group {group_id} has {sessions} study session{'s' if sessions != 1 else ''};"
+                                " delete it with ?with_history=true to delete them and their reviews too.")
+        reviews = db.execute("SELECT coalesce(sum(review_items_count), 0) FROM study_sessions WHERE group_id = ?",
+                             (group_id,)).fetchone()[0]
+        changed = history.remove_sessions(db, "group_id = ?", (group_id,))
+        history.replay_schedules(db, changed)
+        db.execute("DELETE FROM groups WHERE id = ?", (group_id,))
+    return jsonify(message=f"Group {group['group_name']} was deleted; its words were kept.",
+                   deleted_sessions=sessions, deleted_reviews=reviews)
+
+
+@bp.post("/groups/<int:group_id>/words")
+def add_group_words(group_id):
+    """Add words to the group: all of them, or none if any does not exist."""
+    body = json_body()
+    only_fields(body, ["word_ids"], "this request")
+    word_ids = id_list(body, "word_ids")
+    with transaction() as db:
+        get_group_or_404(group_id)
+        found = set()
+        for start in range(0, len(word_ids), 500):
+            chunk = word_ids[start:start + 500]
+            found.update(row["id"] for row in db.execute(
+                f"SELECT id FROM words WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+        missing = [word_id for word_id in word_ids if word_id not in found]
+        if missing:
+            raise none_such("Word", missing)
+        added = db.executemany(
+            "INSERT INTO word_groups (word_id, group_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            [(word_id, group_id) for word_id in word_ids]).rowcount
+        group = get_group_or_404(group_id)
+    return jsonify(group_id=group_id, added=added, word_count=group["word_count"])
+
+
+@bp.delete("/groups/<int:group_id>/words/<int:word_id>")
+def remove_group_word(group_id, word_id):
+    with transaction() as db:
+        group = get_group_or_404(group_id)
+        removed = db.execute("DELETE FROM word_groups WHERE group_id = ? AND word_id = ?",
+                             (group_id, word_id)).rowcount
+        if not removed:
+            raise unprocessable(f"Word {word_id} is not in group {group['group_name']}.")
+        group = get_group_or_404(group_id)
+    return jsonify(group_id=group_id, removed=1, word_count=group["word_count"])

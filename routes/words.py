@@ -1,12 +1,15 @@
 import json
+import sqlite3
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, request, url_for
 
-from lib import clock, scheduling
-from lib.db import query_all, query_one, query_one_or_404, snapshot
+from lib import clock, history, scheduling, vocabulary
+from lib.db import query_all, query_one, query_one_or_404, snapshot, transaction
+from lib.errors import ApiError, bad_request, none_such
+from lib.idempotency import idempotent
 from lib.pages import fetch_page
-from lib.validation import MAX_PAGE, int_arg, paging, sorting, total_pages
+from lib.validation import MAX_PAGE, flag_arg, id_list, int_arg, json_body, paging, sorting, total_pages
 
 bp = Blueprint("words", __name__)
 
@@ -19,18 +22,42 @@ SORT_COLUMNS = {
     "correct_count": "w.correct_count",
     "wrong_count": "w.wrong_count",
 }
+MAX_QUERY = 100
 
 
 WORDS_BY_ID = f"SELECT {WORD_COLUMNS} FROM words w WHERE w.id IN ({{ids}})"
+# Kanji and kana as written; romaji and English whatever their case (LIKE
+# ignores the case of ASCII letters).
+SEARCH = ("(w.kanji LIKE ? ESCAPE '\\' OR w.kana LIKE ? ESCAPE '\\'"
+          " OR w.romaji LIKE ? ESCAPE '\\' OR w.english LIKE ? ESCAPE '\\')")
 
 
-def page_of_words(count_sql, ids_sql, params, default_per_page):
+def search():
+    """(condition, params) for ``q``: words whose kanji, kana, romaji or
+    English contain it; None without one."""
+    text = request.args.get("q", "").strip()
+    if not text:
+        return None
+    if len(text) > MAX_QUERY:
+        raise bad_request(f"q may be at most {MAX_QUERY} characters.")
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return SEARCH, (pattern,) * 4
+
+
+def page_of_words(source, where, params, count_sql, default_per_page):
     """The contract's paged word list, for all words or for one group's.
 
-    ``ids_sql`` selects ``w.id`` in ``{order}``, the whitelisted sort; the id
-    breaks ties so that pages neither repeat nor skip a word."""
+    ``source`` joins ``words w``; ``where`` picks the list's words, and
+    ``count_sql`` counts them from a counter. With ``q`` the matching words
+    are counted instead. The id breaks ties so that pages neither repeat
+    nor skip a word."""
     page, per_page, offset = paging(default_per_page)
     column, direction = sorting(SORT_COLUMNS, "kanji", "asc")
+    found = search()
+    if found is not None:
+        where, params = f"{where} AND {found[0]}", (*params, *found[1])
+        count_sql = f"SELECT count(*) AS total FROM {source} WHERE {where}"
+    ids_sql = f"SELECT w.id FROM {source} WHERE {where} ORDER BY {{order}} LIMIT ? OFFSET ?"
     with snapshot():
         total = query_one(count_sql, params)["total"]
         words = fetch_page(ids_sql, WORDS_BY_ID, params, (column, "w.id", direction), total, per_page, offset)
@@ -40,27 +67,29 @@ def page_of_words(count_sql, ids_sql, params, default_per_page):
 
 @bp.get("/words")
 def list_words():
-    return jsonify(page_of_words(
-        "SELECT words_count AS total FROM learning_totals",
-        "SELECT w.id FROM words w ORDER BY {order} LIMIT ? OFFSET ?",
-        (), default_per_page=50,
-    ))
+    return jsonify(page_of_words("words w", "1", (), "SELECT words_count AS total FROM learning_totals",
+                                 default_per_page=50))
+
+
+def word_detail(word_id):
+    """One word with its parts, schedule and groups, or a 404."""
+    word = query_one_or_404(f"SELECT {WORD_COLUMNS}, w.parts, {scheduling.SELECT_COLUMNS}"
+                            " FROM words w LEFT JOIN word_schedules s ON s.word_id = w.id WHERE w.id = ?",
+                            (word_id,), f"Word {word_id}")
+    word["parts"] = json.loads(word["parts"])
+    with_schedule(word, scheduling.now_whole_seconds())
+    word["groups"] = query_all(
+        "SELECT g.id, g.name FROM word_groups wg JOIN groups g ON g.id = wg.group_id"
+        " WHERE wg.word_id = ? ORDER BY g.name, g.id",
+        (word_id,),
+    )
+    return word
 
 
 @bp.get("/words/<int:word_id>")
 def get_word(word_id):
     with snapshot():
-        word = query_one_or_404(f"SELECT {WORD_COLUMNS}, w.parts, {scheduling.SELECT_COLUMNS}"
-                                " FROM words w LEFT JOIN word_schedules s ON s.word_id = w.id WHERE w.id = ?",
-                                (word_id,), f"Word {word_id}")
-        word["parts"] = json.loads(word["parts"])
-        with_schedule(word, scheduling.now_whole_seconds())
-        word["groups"] = query_all(
-            "SELECT g.id, g.name FROM word_groups wg JOIN groups g ON g.id = wg.group_id"
-            " WHERE wg.word_id = ? ORDER BY g.name, g.id",
-            (word_id,),
-        )
-    return jsonify(word=word)
+        return jsonify(word=word_detail(word_id))
 
 
 # --- spaced repetition ------------------------------------------------------------
@@ -161,3 +190,107 @@ def list_leeches():
             ("s.lapses", "s.word_id", "DESC"), total, per_page, offset)
     return jsonify(words=[with_schedule(word, now) for word in words], total_pages=total_pages(total, per_page),
                    current_page=page, total_words=total)
+
+
+# --- a learner's own words --------------------------------------------------------
+
+def checked_word(body, current=None):
+    """The word a POST or PATCH body describes, or a 400 naming each problem."""
+    fields = {key: value for key, value in body.items() if key != "group_ids"}
+    word, problems = vocabulary.check_word(fields, current)
+    if problems:
+        raise bad_request(" ".join(message for _, message in problems))
+    return word
+
+
+def check_unique(db, word, word_id=None):
+    """A 409 naming the word that already has this kanji and kana."""
+    same = db.execute("SELECT id FROM words WHERE kanji = ? AND kana = ? AND id IS NOT ?",
+                      (word["kanji"], word["kana"], word_id)).fetchone()
+    if same is not None:
+        raise ApiError(409, f"Word {same['id']} already has kanji {word['kanji']} and kana {word['kana']}.")
+
+
+def check_groups(db, group_ids):
+    marks = ",".join("?" * len(group_ids))
+    found = {row["id"] for row in db.execute(f"SELECT id FROM groups WHERE id IN ({marks})", group_ids)}
+    missing = [group_id for group_id in group_ids if group_id not in found]
+    if missing:
+        raise none_such("Group", missing)
+
+
+def store_word(db, word, word_id=None):
+    """Insert the word, or update word ``word_id``; its id."""
+    values = (word["kanji"], word["kana"], word["romaji"], word["english"], vocabulary.parts_json(word))
+    try:
+        if word_id is None:
+            return db.execute("INSERT INTO words (kanji, kana, romaji, english, parts) VALUES (?, ?, ?, ?, ?)",
+                              values).lastrowid
+        db.execute("UPDATE words SET kanji = ?, kana = ?, romaji = ?, english = ?, parts = ? WHERE id = ?",
+                   (*values, word_id))
+        return word_id
+    except sqlite3.IntegrityError:
+        # the older rule: no two words with the same kanji, romaji and English
+        raise ApiError(409, f"A word with kanji {word['kanji']}, romaji {word['romaji']}"
+                            f" and English {word['english']} already exists.") from None
+
+
+def set_groups(db, word_id, group_ids):
+    marks = ",".join("?" * len(group_ids))
+    db.execute(f"DELETE FROM word_groups WHERE word_id = ? AND group_id NOT IN ({marks or 'NULL'})",
+               (word_id, *group_ids))
+    db.executemany("INSERT INTO word_groups (word_id, group_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                   [(word_id, group_id) for group_id in group_ids])
+
+
+@bp.post("/words")
+@idempotent
+def create_word():
+    body = json_body()
+    group_ids = id_list(body, "group_ids", required=False)
+    word = checked_word(body)
+    with transaction() as db:
+        check_unique(db, word)
+        if group_ids:
+            check_groups(db, group_ids)
+        word_id = store_word(db, word)
+        set_groups(db, word_id, group_ids or [])
+        created = word_detail(word_id)
+    response = jsonify(word=created)
+    response.status_code = 201
+    response.headers["Location"] = url_for(".get_word", word_id=word_id)
+    return response
+
+
+@bp.patch("/words/<int:word_id>")
+def update_word(word_id):
+    body = json_body()
+    if not body:
+        raise bad_request(f"Send at least one of: {', '.join(vocabulary.WORD_FIELDS)}, group_ids.")
+    group_ids = id_list(body, "group_ids", required=False)
+    with transaction() as db:
+        current = word_detail(word_id)
+        word = checked_word(body, {field: current[field] for field in vocabulary.WORD_FIELDS})
+        check_unique(db, word, word_id)
+        if group_ids:
+            check_groups(db, group_ids)
+        store_word(db, word, word_id)
+        if group_ids is not None:
+            set_groups(db, word_id, group_ids)
+        updated = word_detail(word_id)
+    return jsonify(word=updated)
+
+
+@bp.delete("/words/<int:word_id>")
+def delete_word(word_id):
+    with_history = flag_arg("with_history")
+    with transaction() as db:
+        query_one_or_404("SELECT 1 AS found FROM words WHERE id = ?", (word_id,), f"Word {word_id}")
+        reviews = db.execute("SELECT count(*) FROM word_review_items WHERE word_id = ?", (word_id,)).fetchone()[0]
+        if reviews and not with_history:
+            raise ApiError(409, f"Word {word_id} has {reviews} review{'s' if reviews != 1 else ''};"
+                                " delete it with ?with_history=true to delete them too.")
+        history.remove_reviews(db, "word_id = ?", (word_id,))
+        # its schedule goes with it (ON DELETE CASCADE); no other word's history changed
+        db.execute("DELETE FROM words WHERE id = ?", (word_id,))
+    return jsonify(message=f"Word {word_id} was deleted.", deleted_reviews=reviews)

@@ -79,7 +79,7 @@ def test_every_client_spelling_answers_like_the_canonical_path(client, db, canon
 
 
 @pytest.mark.parametrize("method, path", [
-    ("delete", "/api/words"), ("post", "/words"), ("put", "/api/words/1"),
+    ("delete", "/api/words"), ("put", "/words"), ("put", "/api/words/1"),
     ("post", "/api/groups/1"), ("patch", "/groups/1/words"), ("delete", "/api/groups/1/words/raw"),
     ("post", "/api/study-activities"), ("delete", "/study_activities/1/launch"),
     ("get", "/api/study-sessions/reset"), ("get", "/full-reset"), ("post", "/dashboard/stats"),
