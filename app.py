@@ -15,7 +15,7 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter
 
 import migrate
-from lib import backup, db, errors, integrity, scheduling, security, seed, settings
+from lib import backup, db, errors, integrity, scheduling, security, seed, settings, word_files_cli
 from lib.errors import StartupError
 from lib.validation import MAX_ID, unique_keys
 
@@ -84,6 +84,8 @@ def create_app(test_config=None):
         # Before serving: migrate, check the file, and seed an empty database.
         INIT_DATABASE=True,
         MAX_CONTENT_LENGTH=1024 * 1024,
+        # POST /api/words/import alone: 10,000 words are about 1.5 MiB.
+        IMPORT_MAX_CONTENT_LENGTH=8 * 1024 * 1024,
         # Full resets back the database up first; older backups beyond these go.
         BACKUPS_KEPT=5,
         CORS_ORIGINS=[],
@@ -218,6 +220,8 @@ def register_commands(app):
             finally:
                 conn.close()
         print(f"seed loaded: {words} words in {groups} groups, {activities} study activities")
+
+    word_files_cli.init_app(app)
 
     @app.cli.command("backup")
     @click.argument("path", type=click.Path(dir_okay=False))

@@ -104,6 +104,7 @@ CHECKS = {
     "BACKUP_DIR": path,
     "INIT_DATABASE": boolean,
     "MAX_CONTENT_LENGTH": whole_number(1),
+    "IMPORT_MAX_CONTENT_LENGTH": whole_number(1),
     "BACKUPS_KEPT": whole_number(1),
     "CORS_ORIGINS": origins,
     "ALLOWED_HOSTS": host_names,

@@ -76,6 +76,13 @@ def unique_keys(pairs):
     return found
 
 
+def choice_arg(name, choices, default):
+    value = request.args.get(name, default)
+    if value not in choices:
+        raise bad_request(f"{name} must be one of: {', '.join(choices)}.")
+    return value
+
+
 def is_id(value):
     # bool is a subclass of int: true/false are not ids.
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID

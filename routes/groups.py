@@ -2,11 +2,11 @@ import json
 
 from flask import Blueprint, current_app, jsonify, url_for
 
-from lib import history
+from lib import history, word_files
 from lib.db import query_all, query_one, query_one_or_404, snapshot, transaction
 from lib.errors import ApiError, bad_request, none_such, not_found, unprocessable
 from lib.idempotency import idempotent
-from lib.validation import flag_arg, id_list, json_body, only_fields, paging, sorting, total_pages
+from lib.validation import choice_arg, flag_arg, id_list, json_body, only_fields, paging, sorting, total_pages
 from routes.study_sessions import sessions_page
 from routes.words import due_words, page_of_words
 
@@ -209,3 +209,15 @@ def remove_group_word(group_id, word_id):
             raise unprocessable(f"Word {word_id} is not in group {group['group_name']}.")
         group = get_group_or_404(group_id)
     return jsonify(group_id=group_id, removed=1, word_count=group["word_count"])
+
+
+@bp.get("/groups/<int:group_id>/export")
+def export_group(group_id):
+    """The group's words as a file that imports back to the same words."""
+    file_format = choice_arg("format", word_files.FORMATS, "json")
+    with snapshot() as db:
+        get_group_or_404(group_id)
+        text = word_files.export(db, group_id, file_format)
+    response = current_app.response_class(text, mimetype=word_files.MEDIA_TYPES[file_format])
+    response.headers["Content-Disposition"] = f'attachment; filename="group-{group_id}.{file_format}"'
+    return response

@@ -1,15 +1,19 @@
 import json
 import sqlite3
+from functools import wraps
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 
-from lib import clock, history, scheduling, vocabulary
+from lib import clock, history, scheduling, vocabulary, word_files
 from lib.db import query_all, query_one, query_one_or_404, snapshot, transaction
 from lib.errors import ApiError, bad_request, none_such
 from lib.idempotency import idempotent
 from lib.pages import fetch_page
-from lib.validation import MAX_PAGE, flag_arg, id_list, int_arg, json_body, paging, sorting, total_pages
+from lib.validation import (
+    MAX_PAGE, choice_arg, flag_arg, id_list, int_arg, json_body, paging, request_body, sorting,
+    total_pages,
+)
 
 bp = Blueprint("words", __name__)
 
@@ -294,3 +298,46 @@ def delete_word(word_id):
         # its schedule goes with it (ON DELETE CASCADE); no other word's history changed
         db.execute("DELETE FROM words WHERE id = ?", (word_id,))
     return jsonify(message=f"Word {word_id} was deleted.", deleted_reviews=reviews)
+
+
+IMPORT_TYPES = {media_type: file_format for file_format, media_type in word_files.MEDIA_TYPES.items()}
+
+
+def import_body_limit(view):
+    """This route's own body limit (IMPORT_MAX_CONTENT_LENGTH), set before
+    anything reads the body."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        request.max_content_length = current_app.config["IMPORT_MAX_CONTENT_LENGTH"]
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def import_problems(problems):
+    response = jsonify(error=f"Nothing was imported: {len(problems)} problem{'s' if len(problems) != 1 else ''}"
+                             f" in the file, each named in problems.", problems=problems)
+    response.status_code = 422
+    return response
+
+
+@bp.post("/words/import")
+@import_body_limit
+@idempotent
+def import_words():
+    """Words from a JSON list, a CSV or a TSV file, all or none."""
+    file_format = IMPORT_TYPES.get(request.mimetype)
+    if file_format is None:
+        raise ApiError(415, "The body must be application/json, text/csv or text/tab-separated-values.")
+    group = request.args.get("group")
+    if group is not None and not (0 < len(group.strip()) <= 100):
+        raise bad_request("group must be a name of 1 to 100 characters.")
+    on_duplicate = choice_arg("on_duplicate", word_files.ON_DUPLICATE, "skip")
+    dry_run = flag_arg("dry_run")
+    data = request_body()
+    try:
+        checked = word_files.check_rows(word_files.read_rows(data, file_format), group)
+        with transaction() as db:
+            result = word_files.store(db, checked, on_duplicate, dry_run)
+    except word_files.ImportProblems as problems:
+        return import_problems(problems.problems)
+    return jsonify(dry_run=dry_run, **result)
