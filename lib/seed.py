@@ -73,7 +73,7 @@ def _read_json(path):
 def read_seed(seed_dir=SEED_DIR):
     """({group name: [word]}, [activity]) from the seed files, all checked."""
     seed_dir = Path(seed_dir)
-    groups = {}
+    groups, defined = {}, {}
     for path in sorted((seed_dir / "vocabulary").glob("*.json")):
         data = _read_json(path)
         where = f"vocabulary/{path.name}"
@@ -86,6 +86,11 @@ def read_seed(seed_dir=SEED_DIR):
         if name in groups:
             raise SeedError(f"{where}: group {name!r} is defined twice")
         groups[name] = [check_word(word, f"{where}, word {n}") for n, word in enumerate(words, 1)]
+        for word in groups[name]:
+            # a word in several groups is one word: its entries must agree
+            first = defined.setdefault((word["kanji"], word["kana"]), (where, word))
+            if first[1] != word:
+                raise SeedError(f"{where} ({word['kanji']}): differs from its entry in {first[0]}")
     if not groups:
         raise SeedError(f"{seed_dir / 'vocabulary'}: no vocabulary files")
     activities = _read_json(seed_dir / "study_activities.json")

@@ -221,3 +221,13 @@ def assert_one_line_error(result, *mentions):
     assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
     for mention in mentions:
         assert mention in lines[0], lines[0]
+
+
+def seed_word_count():
+    """How many words the seed holds (a word in several groups once)."""
+    from lib import seed
+    groups, _ = seed.read_seed()
+    return len({(word["kanji"], word["kana"]) for words in groups.values() for word in words})
+
+
+SEED_WORDS = seed_word_count()

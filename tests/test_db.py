@@ -19,14 +19,14 @@ def test_a_reading_request_cannot_write(app, db, method):
     with app.test_request_context("/api/groups", method=method):
         with pytest.raises(sqlite3.OperationalError, match="readonly"):
             get_db().execute(NEW_GROUP)
-    assert count(db, "groups") == 7
+    assert count(db, "groups") == 9
 
 
 def test_a_writing_request_writes(app, db):
     with app.test_request_context("/api/groups", method="POST"):
         with transaction() as conn:
             conn.execute(NEW_GROUP)
-    assert count(db, "groups") == 8
+    assert count(db, "groups") == 10
 
 
 def test_a_database_path_that_is_not_a_plain_uri_is_read(seeded_template, tmp_path, monkeypatch):
@@ -39,7 +39,7 @@ def test_a_database_path_that_is_not_a_plain_uri_is_read(seeded_template, tmp_pa
     response = app.test_client().get("/api/groups")
 
     assert response.status_code == 200
-    assert len(response.get_json()["groups"]) == 7
+    assert len(response.get_json()["groups"]) == 9
 
 
 def request_connection(app, method="GET"):
@@ -77,7 +77,7 @@ def test_a_request_never_leaves_a_transaction_open(app, db):
     assert not conn.in_transaction
     db.execute("BEGIN IMMEDIATE")
     db.execute("ROLLBACK")
-    assert count(db, "groups") == 7
+    assert count(db, "groups") == 9
 
 
 def test_a_request_that_failed_in_sqlite_gets_a_new_connection(app):
@@ -93,7 +93,7 @@ def test_a_request_that_failed_in_sqlite_gets_a_new_connection(app):
     assert response.status_code == 500
     after = request_connection(app)
     assert after is not before
-    assert after.execute("SELECT count(*) FROM groups").fetchone()[0] == 7
+    assert after.execute("SELECT count(*) FROM groups").fetchone()[0] == 9
 
 
 def test_a_migration_applied_while_serving_is_seen_by_kept_connections(app, client, db_path, tmp_path):
@@ -109,7 +109,7 @@ def test_a_migration_applied_while_serving_is_seen_by_kept_connections(app, clie
 
 
 def test_a_database_file_put_in_place_of_the_old_one_is_served(app, client, db_path, tmp_path):
-    assert len(client.get("/api/groups").get_json()["groups"]) == 7
+    assert len(client.get("/api/groups").get_json()["groups"]) == 9
     client.post("/api/study-sessions", json={"group_id": 1, "study_activity_id": 1})
     replacement = tmp_path / "replacement.db"
     with closing(sqlite3.connect(db_path)) as source, closing(sqlite3.connect(replacement)) as copy:
@@ -119,7 +119,7 @@ def test_a_database_file_put_in_place_of_the_old_one_is_served(app, client, db_p
         source.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     os.replace(replacement, db_path)
 
-    assert len(client.get("/api/groups").get_json()["groups"]) == 8
+    assert len(client.get("/api/groups").get_json()["groups"]) == 10
     created = client.post("/api/study-sessions", json={"group_id": 8, "study_activity_id": 1})
     assert created.status_code == 201
 
@@ -131,7 +131,7 @@ def test_a_forked_process_opens_connections_of_its_own(app):
     if pid == 0:  # the child: answer whether it was handed the parent's connection
         try:
             child = request_connection(app)
-            ok = child is not parent and child.execute("SELECT count(*) FROM groups").fetchone()[0] == 7
+            ok = child is not parent and child.execute("SELECT count(*) FROM groups").fetchone()[0] == 9
             os.write(writer, b"1" if ok else b"0")
         finally:
             os._exit(0)

@@ -2,7 +2,7 @@
 import pytest
 
 from tests.helpers import (
-    WORD, assert_error, assert_fields, count, counters_that_differ_from_a_recount, freeze_clock,
+    SEED_WORDS, WORD, assert_error, assert_fields, count, counters_that_differ_from_a_recount, freeze_clock,
     group_word_ids, post_reviews, start_session,
 )
 
@@ -52,12 +52,12 @@ def test_romaji_and_parts_sent_with_the_word_are_kept_when_they_agree(client):
 ])
 def test_a_bad_field_is_named_and_nothing_is_stored(client, db, fields, mention):
     assert_error(client.post("/api/words", json={**SUSHI, **fields}), 400, mention)
-    assert count(db, "words") == 444
+    assert count(db, "words") == SEED_WORDS
 
 
 def test_a_word_naming_an_unknown_group_is_422(client, db):
     assert_error(client.post("/api/words", json={**SUSHI, "group_ids": [1, 98, 99]}), 422, "Groups 98, 99")
-    assert count(db, "words") == 444
+    assert count(db, "words") == SEED_WORDS
 
 
 def test_the_same_kanji_and_kana_again_is_409_naming_the_word(client):
@@ -122,13 +122,13 @@ def test_a_word_with_reviews_is_deleted_only_with_its_history(client, db, db_pat
     assert rows(db, "SELECT ended_at = created_at FROM study_sessions WHERE id = ?", (second,)) == [(1,)]
     assert counters_that_differ_from_a_recount(db_path) == []
     stats = client.get("/api/dashboard/stats").get_json()
-    assert (stats["total_vocabulary"], stats["total_words_studied"], stats["success_rate"]) == (443, 1, 0.0)
+    assert (stats["total_vocabulary"], stats["total_words_studied"], stats["success_rate"]) == (SEED_WORDS - 1, 1, 0.0)
 
 
 def test_a_word_never_reviewed_is_deleted_at_once(client, db, db_path):
     word_id = create(client, group_ids=[1]).get_json()["word"]["id"]
     assert client.delete(f"/api/words/{word_id}").status_code == 200
-    assert count(db, "words") == 444
+    assert count(db, "words") == SEED_WORDS
     assert counters_that_differ_from_a_recount(db_path) == []
 
 
@@ -173,7 +173,7 @@ def test_deleting_a_group_keeps_its_words(client, db, db_path):
     words = group_word_ids(db, 4)
     assert client.delete("/api/groups/4").status_code == 200
     assert client.get("/api/groups/4").status_code == 404
-    assert count(db, "words") == 444
+    assert count(db, "words") == SEED_WORDS
     assert all(client.get(f"/api/words/{w}").status_code == 200 for w in words)
     assert counters_that_differ_from_a_recount(db_path) == []
 
@@ -224,7 +224,7 @@ def test_q_finds_a_word_by_kanji_kana_romaji_or_english(client, q, expected):
 def test_q_pages_and_sorts_like_the_whole_list(client):
     everything = client.get("/api/words?q=i&per_page=100&sort_by=romaji&order=desc").get_json()
     total = everything["total_words"]
-    assert 100 < total < 444
+    assert 100 < total < SEED_WORDS
     first = client.get("/api/words?q=i&per_page=5&sort_by=romaji&order=desc").get_json()
     assert first["total_pages"] == -(-total // 5)
     assert [w["id"] for w in first["words"]] == [w["id"] for w in everything["words"][:5]]
@@ -255,7 +255,7 @@ def test_patch_and_delete_are_allowed_from_the_portal_only(client, method):
         "Access-Control-Request-Headers": "content-type"})
     assert method in preflight.headers["Access-Control-Allow-Methods"]
     assert preflight.headers["Access-Control-Allow-Origin"] == PORTAL
-    response = client.open("/api/groups/4", method=method, json={"name": "Elsewhere"},
+    response = client.open("/api/groups/6", method=method, json={"name": "Elsewhere"},
                            headers={"Origin": "https://evil.example"})
     assert_error(response, 403)
-    assert client.get("/api/groups/4").get_json()["group_name"] == "Numbers & Counting"
+    assert client.get("/api/groups/6").get_json()["group_name"] == "Numbers & Counting"

@@ -6,7 +6,7 @@ import pytest
 from app import create_app
 from lib import word_files
 from lib.errors import StartupError
-from tests.helpers import assert_error, count, counters_that_differ_from_a_recount
+from tests.helpers import SEED_WORDS, assert_error, count, counters_that_differ_from_a_recount
 
 CSV = "text/csv"
 TSV = "text/tab-separated-values"
@@ -41,7 +41,7 @@ def test_a_group_column_and_json_lists_work_too(client, db):
              {"kanji": "子犬", "kana": "こいぬ", "english": "puppy", "group": "Animals", "romaji": "koinu"}]
     body = imported(client, json.dumps(words), "application/json").get_json()
     assert body["created"] == 2 and [g["name"] for g in body["groups"]] == ["Animals"]
-    assert count(db, "words") == 446
+    assert count(db, "words") == SEED_WORDS + 2
 
 
 def test_anki_header_lines_are_understood(client):
@@ -54,7 +54,7 @@ def test_anki_header_lines_are_understood(client):
 def test_dry_run_reports_and_stores_nothing(client, db):
     body = imported(client, TWO_WORDS, group="Sushi bar", dry_run="true").get_json()
     assert (body["dry_run"], body["created"], body["word_ids"]) == (True, 2, [None, None])
-    assert count(db, "words") == 444 and count(db, "groups") == 7
+    assert count(db, "words") == SEED_WORDS and count(db, "groups") == 9
 
 
 @pytest.mark.parametrize("on_duplicate, created, updated, skipped", [
@@ -86,18 +86,18 @@ def test_on_duplicate_error_names_the_rows(client, db):
 ])
 def test_every_bad_row_is_named_and_nothing_is_stored(client, db, data, expected):
     assert problems(imported(client, data)) == expected
-    assert count(db, "words") == 444
+    assert count(db, "words") == SEED_WORDS
 
 
 def test_a_file_in_another_encoding_is_refused(client, db):
     assert problems(imported(client, TWO_WORDS.encode("shift_jis"))) == [(0, "file")]
-    assert count(db, "words") == 444
+    assert count(db, "words") == SEED_WORDS
 
 
 def test_at_most_10000_rows(client, db):
     rows = "".join(f"語{n},ご,word {n}\n" for n in range(10_001))
     assert problems(imported(client, "kanji,kana,english\n" + rows)) == [(10_001, "file")]
-    assert count(db, "words") == 444
+    assert count(db, "words") == SEED_WORDS
 
 
 def test_10000_words_fit_the_routes_own_body_limit(client, db, db_path):
@@ -132,7 +132,7 @@ def test_an_idempotency_key_replays_the_import(client, db):
     first = client.post("/api/words/import", data=TWO_WORDS, content_type=CSV, headers=headers)
     again = client.post("/api/words/import", data=TWO_WORDS, content_type=CSV, headers=headers)
     assert again.get_json() == first.get_json() and again.headers["Idempotent-Replayed"] == "true"
-    assert count(db, "words") == 446
+    assert count(db, "words") == SEED_WORDS + 2
 
 
 @pytest.mark.parametrize("file_format", word_files.FORMATS)
@@ -164,9 +164,9 @@ def test_the_command_line_imports_and_exports(runner, db, tmp_path):
     source.write_text("#separator:tab\n子猫\tこねこ\tkitten\n", encoding="utf-8")
     result = runner.invoke(args=["import", str(source), "--group", "Pets", "--dry-run"])
     assert result.exit_code == 0 and "1 words would be created" in result.output
-    assert count(db, "words") == 444
+    assert count(db, "words") == SEED_WORDS
     result = runner.invoke(args=["import", str(source), "--group", "Pets"])
-    assert result.exit_code == 0 and count(db, "words") == 445
+    assert result.exit_code == 0 and count(db, "words") == SEED_WORDS + 1
     out = tmp_path / "pets.csv"
     result = runner.invoke(args=["export", "--group", "Pets", str(out)])
     assert result.exit_code == 0

@@ -1,0 +1,72 @@
+"""Import 10,000 new words into a copy of the large benchmark database.
+
+    python bench/import_words.py
+
+Builds bench/out/large.db as bench/run.py does (reused when unchanged),
+posts 10,000 words as one CSV to POST /api/words/import on a copy of it
+(in-process, with a group named in the query), and reports the seconds the
+request took and whether every counter still equals a recount.
+"""
+import json
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(BENCH.parent))
+
+import generate  # noqa: E402
+import run  # noqa: E402
+from app import create_app  # noqa: E402
+
+WORDS = 10_000
+KANA = "あいうえおかきくけこさしすせそたちつてとなにぬねのはひふへほまみむめも"
+
+
+def csv_of_new_words(count):
+    """``count`` words that the large database does not hold: 新 and a
+    number as kanji, three kana as the reading."""
+    size = len(KANA)
+    rows = [f"新{n},{KANA[n % size]}{KANA[n // size % size]}{KANA[n // size // size % size]},new word {n}"
+            for n in range(count)]
+    return ("kanji,kana,english\n" + "\n".join(rows) + "\n").encode()
+
+
+def recount(path):
+    """Counters that differ from a recount, by name (empty when all hold)."""
+    sys.path.insert(0, str(BENCH.parent / "tests"))
+    from tests.helpers import counters_that_differ_from_a_recount
+    return [name for name, _ in counters_that_differ_from_a_recount(path)]
+
+
+def main():
+    path, _ = run.database("large", generate.default_end())
+    work = run.working_copy(path, "import")
+    try:
+        app = create_app({"DATABASE": str(work), "INIT_DATABASE": False})
+        client = app.test_client()
+        data = csv_of_new_words(WORDS)
+        started = time.perf_counter()
+        response = client.post("/api/words/import?group=Imported", data=data, content_type="text/csv")
+        seconds = time.perf_counter() - started
+        body = response.get_json()
+        if response.status_code != 200:
+            raise SystemExit(f"import failed: {response.status_code} {json.dumps(body)[:500]}")
+        conn = sqlite3.connect(work)
+        try:
+            reviews = conn.execute("SELECT count(*) FROM word_review_items").fetchone()[0]
+        finally:
+            conn.close()
+        wrong = recount(work)
+        print(f"imported {body['created']} words ({len(data) / 2**20:.1f} MiB of CSV) into a database of"
+              f" {reviews:,} review items in {seconds:.2f} s; counters "
+              + ("all equal a recount" if not wrong else f"that differ from a recount: {', '.join(wrong)}"))
+        return 0 if not wrong else 1
+    finally:
+        run.remove_database(work)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
