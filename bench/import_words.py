@@ -17,9 +17,8 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent))
 
-import generate  # noqa: E402
-import run  # noqa: E402
 from app import create_app  # noqa: E402
+from tests.helpers import counters_that_differ_from_a_recount  # noqa: E402
 
 WORDS = 10_000
 KANA = "あいうえおかきくけこさしすせそたちつてとなにぬねのはひふへほまみむめも"
@@ -34,38 +33,45 @@ def csv_of_new_words(count):
     return ("kanji,kana,english\n" + "\n".join(rows) + "\n").encode()
 
 
-def recount(path):
-    """Counters that differ from a recount, by name (empty when all hold)."""
-    sys.path.insert(0, str(BENCH.parent / "tests"))
-    from tests.helpers import counters_that_differ_from_a_recount
-    return [name for name, _ in counters_that_differ_from_a_recount(path)]
+def measure(work):
+    """Import the words into the database file ``work`` (changing it):
+    {seconds, words, bytes, review_items, counters_wrong}."""
+    app = create_app({"DATABASE": str(work), "INIT_DATABASE": False})
+    data = csv_of_new_words(WORDS)
+    started = time.perf_counter()
+    response = app.test_client().post("/api/words/import?group=Imported", data=data, content_type="text/csv")
+    seconds = time.perf_counter() - started
+    body = response.get_json()
+    if response.status_code != 200:
+        raise SystemExit(f"import failed: {response.status_code} {json.dumps(body)[:500]}")
+    conn = sqlite3.connect(work)
+    try:
+        reviews = conn.execute("SELECT count(*) FROM word_review_items").fetchone()[0]
+    finally:
+        conn.close()
+    return {"seconds": round(seconds, 2), "words": body["created"], "bytes": len(data), "review_items": reviews,
+            "counters_wrong": [name for name, _ in counters_that_differ_from_a_recount(work)]}
+
+
+def report(result):
+    wrong = result["counters_wrong"]
+    return (f"imported {result['words']} words ({result['bytes'] / 2**20:.1f} MiB of CSV) into a database of"
+            f" {result['review_items']:,} review items in {result['seconds']:.2f} s (target < 10 s); counters "
+            + ("all equal a recount" if not wrong else f"that differ from a recount: {', '.join(wrong)}"))
 
 
 def main():
+    import generate
+    import run
+
     path, _ = run.database("large", generate.default_end())
     work = run.working_copy(path, "import")
     try:
-        app = create_app({"DATABASE": str(work), "INIT_DATABASE": False})
-        client = app.test_client()
-        data = csv_of_new_words(WORDS)
-        started = time.perf_counter()
-        response = client.post("/api/words/import?group=Imported", data=data, content_type="text/csv")
-        seconds = time.perf_counter() - started
-        body = response.get_json()
-        if response.status_code != 200:
-            raise SystemExit(f"import failed: {response.status_code} {json.dumps(body)[:500]}")
-        conn = sqlite3.connect(work)
-        try:
-            reviews = conn.execute("SELECT count(*) FROM word_review_items").fetchone()[0]
-        finally:
-            conn.close()
-        wrong = recount(work)
-        print(f"imported {body['created']} words ({len(data) / 2**20:.1f} MiB of CSV) into a database of"
-              f" {reviews:,} review items in {seconds:.2f} s; counters "
-              + ("all equal a recount" if not wrong else f"that differ from a recount: {', '.join(wrong)}"))
-        return 0 if not wrong else 1
+        result = measure(work)
     finally:
         run.remove_database(work)
+    print(report(result))
+    return 0 if not result["counters_wrong"] else 1
 
 
 if __name__ == "__main__":

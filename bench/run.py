@@ -50,6 +50,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
 import generate  # noqa: E402
+import import_words  # noqa: E402
 import load  # noqa: E402
 from sql_trace import selects, trace_statements  # noqa: E402
 from app import create_app, init_database  # noqa: E402
@@ -570,6 +571,12 @@ def main(argv=None):
     rows, targets = summarize(scales, bare)
     print_table(rows, targets, bare, scales)
     print_plans(targets, scales["large"]["plans"])
+    work = working_copy(built["large"][0], "import")
+    try:
+        imported = import_words.measure(work)
+    finally:
+        remove_database(work)
+    print(import_words.report(imported))
     results = {
         "run": {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "quick": args.quick,
                 "only": args.only,
@@ -577,7 +584,7 @@ def main(argv=None):
                 "load_average_at_end": os.getloadavg(),
                 "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                             "sqlite": sqlite3.sqlite_version, "platform": platform.platform()}},
-        "bare": bare, "scales": scales, "rows": rows, "targets": targets,
+        "bare": bare, "scales": scales, "rows": rows, "targets": targets, "import": imported,
     }
     (OUT / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
     print(f"\nwrote {(OUT / 'results.json').relative_to(ROOT)} in {results['run']['seconds']:.0f} s")
