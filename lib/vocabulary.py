@@ -79,8 +79,12 @@ def check_word(data, current=None):
         word["romaji"] = derived_romaji
     if "parts" in data:
         word["parts"] = data["parts"]
-    if problems or not (word.get("kanji") and word.get("kana") and word.get("romaji")):
-        return None, problems
+    named = {field for field, _ in problems}
+    # a stored word from before kana was kept has none: a change must give it
+    problems += [(field, f"{field} is required.") for field in ("kanji", "kana", "english")
+                 if not word.get(field) and field not in named]
+    if problems or not word.get("romaji"):
+        return None, problems or [("romaji", "romaji is required.")]
     if word.get("parts") is None:
         word["parts"] = kana_lib.parts(word["kanji"], word["kana"])
         if word["parts"] is None:

@@ -259,3 +259,9 @@ def test_patch_and_delete_are_allowed_from_the_portal_only(client, method):
                            headers={"Origin": "https://evil.example"})
     assert_error(response, 403)
     assert client.get("/api/groups/6").get_json()["group_name"] == "Numbers & Counting"
+
+
+def test_a_word_stored_without_kana_must_be_given_one_when_changed(client, db):
+    db.execute("UPDATE words SET kana = '' WHERE id = 1")
+    assert_error(client.patch("/api/words/1", json={"english": "big"}), 400, "kana is required")
+    assert client.patch("/api/words/1", json={"kana": "おおきい"}).get_json()["word"]["kana"] == "おおきい"

@@ -30,7 +30,8 @@ INSERT INTO syllable_kana (syllable, kana) VALUES
     ('m', 'っ'), ('p', 'っ'), ('r', 'っ'), ('s', 'っ'), ('t', 'っ'), ('v', 'っ'), ('w', 'っ'), ('y', 'っ'),
     ('z', 'っ');
 
-UPDATE words SET kana = (
+-- A word whose parts give no reading keeps '' (no seed word is such).
+UPDATE words SET kana = coalesce((
     SELECT group_concat(reading, '') FROM (
         SELECT CASE
                    WHEN json_extract(p.value, '$.kanji') NOT GLOB '*[^ぁ-ゖァ-ヺーゝゞヽヾ]*'
@@ -43,7 +44,7 @@ UPDATE words SET kana = (
         FROM json_each(words.parts) p
         ORDER BY p.key
     )
-)
+), '')
 WHERE kana = '';
 
 DROP TABLE syllable_kana;
