@@ -29,7 +29,7 @@ def _text(entry, field, where):
 
 
 def check_word(word, where):
-    if isinstance(word, dict) and isinstance(word.get("kanji"), str):
+    if isinstance(word, dict) and isinstance(word.get("kanji"), str) and word["kanji"].strip():
         where = f"{where} ({word['kanji']})"
     checked, problems = vocabulary.check_word(word)
     if problems:

@@ -85,7 +85,7 @@ def test_flask_seed_creates_migrates_and_seeds(tmp_path):
     database = tmp_path / "instance" / "lang_portal.db"
     result = run_flask("seed", "--if-empty", database=database)
     assert result.returncode == 0, result.stderr
-    assert "seed loaded: 444 words" in result.stdout
+    assert "seed loaded: 1402 words" in result.stdout
     assert rows_in(database, "SELECT count(*) FROM schema_migrations") == [
         (len(migrate.available()) + len(migrate.STEPS),)]
 
