@@ -10,6 +10,7 @@ import io
 import json
 
 from lib import vocabulary
+from lib.validation import DuplicateKey, unique_keys
 
 MAX_ROWS = 10_000
 FORMATS = ("json", "csv", "tsv")
@@ -45,7 +46,9 @@ def read_rows(data, file_format):
 
 def _json_rows(text):
     try:
-        items = json.loads(text)
+        items = json.loads(text, object_pairs_hook=unique_keys)
+    except DuplicateKey as error:
+        raise ImportProblems([problem(0, "file", f"a word names the key {error.key} twice.")]) from None
     except (ValueError, RecursionError):
         raise ImportProblems([problem(0, "file", "the file is not valid JSON.")]) from None
     if not isinstance(items, list):

@@ -89,6 +89,12 @@ def test_every_bad_row_is_named_and_nothing_is_stored(client, db, data, expected
     assert count(db, "words") == SEED_WORDS
 
 
+def test_a_json_word_naming_a_key_twice_is_refused(client, db):
+    data = '[{"kanji": "子猫", "kana": "こねこ", "english": "kitten", "english": "cat"}]'
+    assert problems(imported(client, data, "application/json")) == [(0, "file")]
+    assert count(db, "words") == SEED_WORDS
+
+
 def test_a_file_in_another_encoding_is_refused(client, db):
     assert problems(imported(client, TWO_WORDS.encode("shift_jis"))) == [(0, "file")]
     assert count(db, "words") == SEED_WORDS
