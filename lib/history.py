@@ -47,7 +47,10 @@ def remove_reviews(conn, where, params):
         f"SELECT DISTINCT word_id FROM word_review_items WHERE {where}", params)]
     session_ids = [row[0] for row in conn.execute(
         f"SELECT DISTINCT study_session_id FROM word_review_items WHERE {where}", params)]
+    quarters = {row[0]: (0, row[1], row[2]) for row in conn.execute(
+        f"SELECT {QUARTER}, count(*), sum(correct) FROM word_review_items WHERE {where} GROUP BY 1", params)}
     conn.execute(f"DELETE FROM word_review_items WHERE {where}", params)
+    _unquarter(conn, quarters)
     conn.execute("UPDATE learning_totals SET review_items_count = review_items_count - ?,"
                  " correct_count = correct_count - ?", tuple(removed))
     for chunk in _chunks(word_ids):
@@ -77,10 +80,14 @@ def remove_sessions(conn, where, params):
                             f" FROM study_sessions WHERE {where}", params).fetchall()
     if not sessions:
         return []
-    word_ids = []
+    word_ids, quarters = [], {}
     for chunk in _chunks([row[0] for row in sessions]):
         word_ids += remove_reviews(conn, f"study_session_id IN ({_marks(chunk)})", chunk)
+        for quarter, count in conn.execute(f"SELECT {QUARTER}, count(*) FROM study_sessions"
+                                           f" WHERE id IN ({_marks(chunk)}) GROUP BY 1", chunk):
+            quarters[quarter] = (quarters.get(quarter, (0,))[0] + count, 0, 0)
         conn.execute(f"DELETE FROM study_sessions WHERE id IN ({_marks(chunk)})", chunk)
+    _unquarter(conn, quarters)
     conn.execute("UPDATE learning_totals SET sessions_count = sessions_count - ?", (len(sessions),))
     groups = sorted({row[1] for row in sessions})
     conn.execute(f"""
@@ -98,6 +105,32 @@ def remove_sessions(conn, where, params):
                      " WHERE created_at >= ? AND created_at < date(?, '+1 day')) WHERE day = ?", (day, day, day))
     conn.execute("DELETE FROM study_days WHERE sessions_count = 0")
     return sorted(set(word_ids))
+
+
+# A stored time's 15-minute quarter, as migration 0006 computes it.
+QUARTER = "substr(created_at, 1, 14) || printf('%02d:00Z', substr(created_at, 15, 2) / 15 * 15)"
+QUARTER_TOTALS = "SELECT sessions_total, review_items_total, correct_total FROM study_quarters"
+
+
+def _unquarter(conn, removed):
+    """Take ``removed`` {quarter: (sessions, reviews, correct)} out of the
+    running totals of study_quarters (its quarter and every later one), and
+    drop the rows of quarters left with nothing in them."""
+    quarters = sorted(removed)
+    running = (0, 0, 0)
+    for index, quarter in enumerate(quarters):
+        running = tuple(a + b for a, b in zip(running, removed[quarter]))
+        # each row is updated once: by the last removed quarter at or before it
+        until, until_params = ("AND quarter < ?", (quarters[index + 1],)) if index + 1 < len(quarters) else ("", ())
+        conn.execute("UPDATE study_quarters SET sessions_total = sessions_total - ?,"
+                     " review_items_total = review_items_total - ?, correct_total = correct_total - ?"
+                     f" WHERE quarter >= ? {until}", (*running, quarter, *until_params))
+    for quarter in quarters:
+        here = conn.execute(f"{QUARTER_TOTALS} WHERE quarter = ?", (quarter,)).fetchone()
+        before = conn.execute(f"{QUARTER_TOTALS} WHERE quarter < ? ORDER BY quarter DESC LIMIT 1",
+                              (quarter,)).fetchone()
+        if here is not None and tuple(here) == (tuple(before) if before else (0, 0, 0)):
+            conn.execute("DELETE FROM study_quarters WHERE quarter = ?", (quarter,))
 
 
 def _chunks(values, size=500):
