@@ -5,6 +5,7 @@ No trigger counts a deleted review item or session (see migration 0004):
 the counters are zeroed or recounted here, set-based, in the caller's write
 transaction (``db.bulk_transaction()`` for ``clear``).
 """
+from lib import scheduling
 
 CLEAR = (
     "DELETE FROM word_review_items",
@@ -142,10 +143,5 @@ def _chunks(values, size=500):
 def replay_schedules(conn, word_ids):
     """Rebuild the spaced-repetition schedules of words whose history changed
     from what is left of it."""
-    if not word_ids:
-        return
-    try:
-        from lib import scheduling
-    except ImportError:  # no scheduling in this build: no schedules to keep
-        return
-    scheduling.replay(conn, word_ids)
+    if word_ids:
+        scheduling.replay(conn, word_ids)

@@ -252,7 +252,7 @@ def test_due_words_come_most_overdue_first_then_new_words_in_id_order(client, mo
     assert [word["schedule"] and word["schedule"]["state"] for word in body["words"]] == [
         "learning", "learning", None, None]
     assert (body["due_count"], body["next_due_at"]) == (2, "2026-03-10T09:10:00Z")
-    assert set(body["words"][0]) == {"id", "kanji", "romaji", "english", "correct_count", "wrong_count",
+    assert set(body["words"][0]) == {"id", "kanji", "kana", "romaji", "english", "correct_count", "wrong_count",
                                      "parts", "schedule", "next_due"}
     assert due_page(client, limit=1, new=0)["words"][0]["id"] == words[5]
     everything = due_page(client, "/api/words/due", new=0)

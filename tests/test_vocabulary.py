@@ -2,7 +2,7 @@
 import pytest
 
 from tests.helpers import (
-    SEED_WORDS, WORD, assert_error, assert_fields, count, counters_that_differ_from_a_recount, freeze_clock,
+    SEED_WORDS, WORD_DETAIL, assert_error, assert_fields, count, counters_that_differ_from_a_recount, freeze_clock,
     group_word_ids, post_reviews, start_session,
 )
 
@@ -22,7 +22,7 @@ def create(client, **fields):
 def test_a_new_word_gets_romaji_and_parts_from_its_kana(client, db):
     response = create(client, group_ids=[3])
     word = response.get_json()["word"]
-    assert_fields(word, {**WORD, "parts": list, "groups": list})
+    assert_fields(word, WORD_DETAIL)
     assert (word["romaji"], word["english"]) == ("kaitenzushi", "conveyor-belt sushi")
     assert [(p["kanji"], p["romaji"]) for p in word["parts"]] == [
         ("回", ["ka", "i"]), ("転", ["te", "n"]), ("寿", ["zu"]), ("司", ["shi"])]
@@ -195,6 +195,8 @@ def test_a_group_with_sessions_is_deleted_only_with_its_history(client, db, db_p
     assert (response.get_json()["deleted_sessions"], response.get_json()["deleted_reviews"]) == (1, 2)
     assert rows(db, "SELECT id FROM study_sessions ORDER BY id") == [(kept,), (other,)]
     assert rows(db, "SELECT correct_count, wrong_count FROM words WHERE id = ?", (shared_word,)) == [(1, 0)]
+    # its schedule is replayed from the one review left
+    assert rows(db, "SELECT reps, lapses FROM word_schedules WHERE word_id = ?", (shared_word,)) == [(1, 0)]
     assert counters_that_differ_from_a_recount(db_path) == []
     stats = client.get("/api/dashboard/stats").get_json()
     assert (stats["total_sessions"], stats["success_rate"]) == (2, 1.0)
