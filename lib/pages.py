@@ -11,13 +11,13 @@ from lib.db import query_all
 FLIP = {"ASC": "DESC", "DESC": "ASC"}
 
 
-def fetch_page(ids_sql, rows_sql, params, sort, total, per_page, offset, seek=None):
-    """The rows of one page, in order.
+def page_ids(ids_sql, params, sort, total, per_page, offset, seek=None):
+    """The ids of one page, in order.
 
     ``ids_sql`` selects the ids, with ``{order}`` for the ORDER BY and
-    ``LIMIT ? OFFSET ?`` after ``params``; ``rows_sql`` selects the rows whose
-    id is in ``({ids})``. ``sort`` is (column, id column, direction), from a
-    whitelist; ``total`` is how many ids ``ids_sql`` finds, from a counter.
+    ``LIMIT ? OFFSET ?`` after ``params``. ``sort`` is (column, id column,
+    direction), from a whitelist; ``total`` is how many ids ``ids_sql``
+    finds, from a counter.
 
     ``seek(direction, offset)``, if given, returns a condition that skips the
     rows before the page's neighbourhood, its parameters, and the offset left
@@ -37,5 +37,14 @@ def fetch_page(ids_sql, rows_sql, params, sort, total, per_page, offset, seek=No
                                           (*params, *condition_params, count, offset))]
     if from_end:
         ids.reverse()
+    return ids
+
+
+def fetch_page(ids_sql, rows_sql, params, sort, total, per_page, offset, seek=None):
+    """The rows of one page, in order: ``page_ids``, then ``rows_sql``
+    selects the rows whose id is in ``({ids})``."""
+    ids = page_ids(ids_sql, params, sort, total, per_page, offset, seek)
+    if not ids:
+        return []
     rows = {row["id"]: row for row in query_all(rows_sql.format(ids=",".join("?" * len(ids))), ids)}
     return [rows[row_id] for row_id in ids if row_id in rows]

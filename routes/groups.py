@@ -2,7 +2,7 @@ import json
 
 from flask import Blueprint, current_app, jsonify, url_for
 
-from lib import history, word_files
+from lib import history, json_answers, word_files
 from lib.db import query_all, query_one, query_one_or_404, snapshot, transaction
 from lib.errors import ApiError, bad_request, none_such, not_found, unprocessable
 from lib.idempotency import idempotent
@@ -40,13 +40,13 @@ def get_group(group_id):
 
 
 @bp.get("/groups/<int:group_id>/words")
-def list_group_words(group_id):
+def list_group_words(group_id, render=None):
     with snapshot():
         get_group_or_404(group_id)
-        return jsonify(page_of_words(
+        return page_of_words(
             "word_groups wg JOIN words w ON w.id = wg.word_id", "wg.group_id = ?", (group_id,),
-            "SELECT word_count AS total FROM groups WHERE id = ?", default_per_page=10,
-        ))
+            "SELECT word_count AS total FROM groups WHERE id = ?", default_per_page=10, render=render,
+        )
 
 
 @bp.get("/groups/<int:group_id>/words/due")
@@ -57,15 +57,9 @@ def list_group_due_words(group_id):
         return jsonify(due_words(group_id))
 
 
-# The words an activity app studies, as /groups/<id>/words/raw answers them:
-# each field's name and the SQL for its value, in answer order. SQLite builds
-# the answer from this (one text instead of a dict per word: several times
-# faster for a large group) and ``render_raw_words`` is the same answer
-# rendered in Python; a test holds the two to the same bytes. Text and
-# integers only: SQLite writes floats with fewer digits than Python. Parts are
-# stored as json.dumps(..., ensure_ascii=False) writes them (lib/seed.py):
-# json() would keep a stored \u escape where Python writes the character.
-RAW_WORD_FIELDS = (
+# The words an activity app studies, as /groups/<id>/words/raw answers them
+# (see lib/json_answers.py).
+RAW_WORD_SHAPE = (
     ("id", "w.id"),
     ("kanji", "w.kanji"),
     ("kana", "w.kana"),
@@ -77,14 +71,11 @@ GROUP_WORDS_IN_ORDER = ("SELECT w.* FROM word_groups wg JOIN words w ON w.id = w
                         " WHERE wg.group_id = ? ORDER BY wg.word_id")
 RAW_WORDS_JSON = f"""
 SELECT json_object('group_id', g.id, 'group_name', g.name, 'words', (
-    SELECT json_group_array(json_object({", ".join(f"'{name}', {value}" for name, value in RAW_WORD_FIELDS)}))
+    SELECT json_group_array({json_answers.object_sql(RAW_WORD_SHAPE)})
     FROM ({GROUP_WORDS_IN_ORDER}) w)) AS answer
 FROM groups g WHERE g.id = ?
 """
-RAW_WORDS_ROWS = f"""
-SELECT {", ".join(f"{value} AS {name}" for name, value in RAW_WORD_FIELDS)}
-FROM ({GROUP_WORDS_IN_ORDER}) w
-"""
+RAW_WORDS_ROWS = f"SELECT {json_answers.columns_sql(RAW_WORD_SHAPE)} FROM ({GROUP_WORDS_IN_ORDER}) w"
 
 
 def render_raw_words(group, rows):
@@ -99,8 +90,7 @@ def list_group_words_raw(group_id):
     answer = query_one(RAW_WORDS_JSON, (group_id, group_id))
     if answer is None:
         raise not_found(f"Group {group_id} does not exist.")
-    # the same trailing newline as every jsonify answer
-    return current_app.response_class(answer["answer"] + "\n", mimetype="application/json")
+    return json_answers.response(answer["answer"])
 
 
 @bp.get("/groups/<int:group_id>/study-sessions")

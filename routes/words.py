@@ -5,11 +5,11 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 
-from lib import clock, history, scheduling, vocabulary, word_files
+from lib import clock, history, json_answers, scheduling, vocabulary, word_files
 from lib.db import query_all, query_one, query_one_or_404, snapshot, transaction
 from lib.errors import ApiError, bad_request, none_such
 from lib.idempotency import idempotent
-from lib.pages import fetch_page
+from lib.pages import fetch_page, page_ids
 from lib.validation import (
     MAX_PAGE, choice_arg, flag_arg, id_list, int_arg, json_body, paging, request_body, sorting,
     total_pages,
@@ -17,7 +17,17 @@ from lib.validation import (
 
 bp = Blueprint("words", __name__)
 
-WORD_COLUMNS = "w.id, w.kanji, w.kana, w.romaji, w.english, w.correct_count, w.wrong_count"
+# The contract's Word, as the word lists answer it (see lib/json_answers.py).
+WORD_SHAPE = (
+    ("id", "w.id"),
+    ("kanji", "w.kanji"),
+    ("kana", "w.kana"),
+    ("romaji", "w.romaji"),
+    ("english", "w.english"),
+    ("correct_count", "w.correct_count"),
+    ("wrong_count", "w.wrong_count"),
+)
+WORD_COLUMNS = json_answers.columns_sql(WORD_SHAPE)
 
 SORT_COLUMNS = {
     "kanji": "w.kanji",
@@ -29,7 +39,14 @@ SORT_COLUMNS = {
 MAX_QUERY = 100
 
 
-WORDS_BY_ID = f"SELECT {WORD_COLUMNS} FROM words w WHERE w.id IN ({{ids}})"
+# A page's words, in the order of its ids (a JSON array).
+PAGE_WORDS = "SELECT w.* FROM json_each(?) page JOIN words w ON w.id = page.value ORDER BY page.key"
+WORD_PAGE_JSON = f"""
+SELECT json_object(
+    'words', (SELECT json_group_array({json_answers.object_sql(WORD_SHAPE)}) FROM ({PAGE_WORDS}) w),
+    'total_pages', ?, 'current_page', ?, 'total_words', ?) AS answer
+"""
+WORD_PAGE_ROWS = f"SELECT {WORD_COLUMNS} FROM ({PAGE_WORDS}) w"
 # Kanji and kana as written; romaji and English whatever their case (LIKE
 # ignores the case of ASCII letters).
 SEARCH = ("(w.kanji LIKE ? ESCAPE '\\' OR w.kana LIKE ? ESCAPE '\\'"
@@ -48,13 +65,14 @@ def search():
     return SEARCH, (pattern,) * 4
 
 
-def page_of_words(source, where, params, count_sql, default_per_page):
+def page_of_words(source, where, params, count_sql, default_per_page, render=None):
     """The contract's paged word list, for all words or for one group's.
 
     ``source`` joins ``words w``; ``where`` picks the list's words, and
     ``count_sql`` counts them from a counter. With ``q`` the matching words
     are counted instead. The id breaks ties so that pages neither repeat
-    nor skip a word."""
+    nor skip a word. SQLite writes the answer; ``render`` (ids, total_pages,
+    page, total) renders it otherwise (see render_word_page)."""
     page, per_page, offset = paging(default_per_page)
     column, direction = sorting(SORT_COLUMNS, "kanji", "asc")
     found = search()
@@ -64,15 +82,23 @@ def page_of_words(source, where, params, count_sql, default_per_page):
     ids_sql = f"SELECT w.id FROM {source} WHERE {where} ORDER BY {{order}} LIMIT ? OFFSET ?"
     with snapshot():
         total = query_one(count_sql, params)["total"]
-        words = fetch_page(ids_sql, WORDS_BY_ID, params, (column, "w.id", direction), total, per_page, offset)
-    return {"words": words, "total_pages": total_pages(total, per_page),
-            "current_page": page, "total_words": total}
+        ids = page_ids(ids_sql, params, (column, "w.id", direction), total, per_page, offset)
+        answer = (json.dumps(ids), total_pages(total, per_page), page, total)
+        if render is not None:
+            return render(*answer)
+        return json_answers.response(query_one(WORD_PAGE_JSON, answer)["answer"])
+
+
+def render_word_page(ids, pages, page, total):
+    """A page of words as Python renders it: the same bytes SQLite writes."""
+    return jsonify(words=query_all(WORD_PAGE_ROWS, (ids,)), total_pages=pages, current_page=page,
+                   total_words=total)
 
 
 @bp.get("/words")
-def list_words():
-    return jsonify(page_of_words("words w", "1", (), "SELECT words_count AS total FROM learning_totals",
-                                 default_per_page=50))
+def list_words(render=None):
+    return page_of_words("words w", "1", (), "SELECT words_count AS total FROM learning_totals",
+                         default_per_page=50, render=render)
 
 
 def word_detail(word_id):

@@ -1,7 +1,11 @@
 """Words: /api/words and /api/words/<id>, checked against what is stored."""
+import json
 import math
 
 import pytest
+
+from routes.groups import list_group_words
+from routes.words import list_words, render_word_page
 
 from tests.helpers import (
     WORD,
@@ -138,3 +142,34 @@ def test_unknown_sort_key_is_400_listing_the_keys(client, sort_by):
 @pytest.mark.parametrize("order", BAD_ORDERS)
 def test_bad_order_is_400(client, order):
     assert_error(client.get("/words", query_string={"order": order}), 400, "order", "asc", "desc")
+
+
+# --- pages SQLite writes are the pages Python writes ------------------------------
+
+AWKWARD_TEXT = 'say "hi" \\ back/slash <b>&amp;</b> \t\n\x01\x1f\x7f \u2028 \U0001f600 日本語'
+
+
+def rendered_both_ways(app, client, url, view, **view_args):
+    """(the route's answer, the same page rendered in Python) as bytes."""
+    served = client.get(url)
+    assert served.status_code == 200, served.get_data(as_text=True)
+    with app.test_request_context(url):
+        rendered = view(render=render_word_page, **view_args).get_data()
+    return served.get_data(), rendered
+
+
+@pytest.mark.parametrize("query", ["", "?sort_by=english&order=desc", "?sort_by=correct_count&page=2&per_page=7",
+                                   "?page=9&per_page=50", "?page=1000", "?q=a&sort_by=romaji", "?q=%22hi"])
+def test_word_pages_built_by_sqlite_are_byte_for_byte_the_python_rendering(app, client, db, query):
+    db.execute("INSERT INTO words (kanji, kana, romaji, english, parts) VALUES (?, 'あ', 'a', ?, '[]')",
+               (AWKWARD_TEXT, AWKWARD_TEXT))
+    db.execute("INSERT INTO word_groups (group_id, word_id) VALUES (1, last_insert_rowid())")
+    db.commit()
+    record_review_history(client, db)
+
+    served, rendered = rendered_both_ways(app, client, f"/api/words{query}", list_words)
+    assert served == rendered
+    served, rendered = rendered_both_ways(app, client, f"/api/groups/1/words{query}", list_group_words, group_id=1)
+    assert served == rendered
+    if "q=%22hi" in query:  # the awkward word itself is on the page
+        assert [word["english"] for word in json.loads(served)["words"]] == [AWKWARD_TEXT]
