@@ -176,9 +176,13 @@ function showEnd() {
 }
 
 function showNothingDue(nextDueAt) {
-  setText("next-due-message", nextDueAt
-    ? `The next word of ${state.session.group_name} is due in ${fromNow(Date.parse(nextDueAt))} (${new Date(nextDueAt).toLocaleString(undefined, DATE_AND_TIME)}).`
-    : `${state.session.group_name} has no words to review and no new words left for today.`);
+  const group = state.session.group_name;
+  if (nextDueAt) {
+    const at = new Date(nextDueAt).toLocaleString(undefined, DATE_AND_TIME);
+    setText("next-due-message", `The next word of ${group} is due in ${fromNow(Date.parse(nextDueAt))} (${at}).`);
+  } else {
+    setText("next-due-message", `${group} has no words to review and no new words left for today.`);
+  }
   showScreen("nothing-due");
 }
 
