@@ -45,8 +45,8 @@ def server(tmp_path_factory, seeded_template):
         conn.execute("INSERT INTO word_groups (word_id, group_id) VALUES (?, ?)", (word_id, group_id))
         # a group of one word, for a learner who has reviewed all of it
         reviewed_group = conn.execute("INSERT INTO groups (name) VALUES ('Reviewed')").lastrowid
-        word_id = conn.execute("INSERT INTO words (kanji, romaji, english, parts) VALUES (?, ?, ?, ?)",
-                               ("犬", "inu", "dog", '[{"kanji": "犬", "romaji": ["i", "nu"]}]')).lastrowid
+        word_id = conn.execute("INSERT INTO words (kanji, kana, romaji, english, parts) VALUES (?, ?, ?, ?, ?)",
+                               ("鷺", "さぎ", "sagi", "heron", '[{"kanji": "鷺", "romaji": ["sa", "gi"]}]')).lastrowid
         conn.execute("INSERT INTO word_groups (word_id, group_id) VALUES (?, ?)", (word_id, reviewed_group))
     conn.close()
     clock_file = path.parent / "clock"
