@@ -21,9 +21,10 @@ def free_port():
 
 
 class LiveServer:
-    def __init__(self, db_path, workers=4, env=None):
+    def __init__(self, db_path, workers=4, env=None, app="app:create_app()"):
         self.db_path = db_path
         self.workers = workers
+        self.app = app
         self.env = env or {}
         self.port = free_port()
         self.process = None
@@ -32,7 +33,7 @@ class LiveServer:
         env = {**os.environ, **self.env, "LANG_PORTAL_DATABASE": str(self.db_path)}
         self.process = subprocess.Popen(
             [str(GUNICORN), "--config", "python:lib.gunicorn_conf", "--workers", str(self.workers),
-             "--bind", f"127.0.0.1:{self.port}", "--graceful-timeout", "5", "app:create_app()"],
+             "--bind", f"127.0.0.1:{self.port}", "--graceful-timeout", "5", self.app],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             start_new_session=True,  # its own process group, so a kill reaches every worker
         )

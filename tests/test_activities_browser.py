@@ -5,10 +5,13 @@ import os
 import re
 import shutil
 import sqlite3
+from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
+from tests import moved_clock
 from tests.live_server import LiveServer
 
 try:
@@ -21,6 +24,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 MARKUP = '<img src=x onerror="window.pwned=1">'
+DAY = 86400
+RATING_NAMES = {1: "again", 2: "hard", 3: "good", 4: "easy"}
 IN_CI = os.environ.get("CI") == "true"
 
 if (sync_playwright is None or not os.path.exists(CHROMIUM)) and not IN_CI:
@@ -38,14 +43,32 @@ def server(tmp_path_factory, seeded_template):
         word_id = conn.execute("INSERT INTO words (kanji, romaji, english, parts) VALUES (?, ?, ?, ?)",
                                ("猫", "neko", MARKUP, '[{"kanji": "猫", "romaji": ["ne", "ko"]}]')).lastrowid
         conn.execute("INSERT INTO word_groups (word_id, group_id) VALUES (?, ?)", (word_id, group_id))
+        # a group of one word, for a learner who has reviewed all of it
+        reviewed_group = conn.execute("INSERT INTO groups (name) VALUES ('Reviewed')").lastrowid
+        word_id = conn.execute("INSERT INTO words (kanji, kana, romaji, english, parts) VALUES (?, ?, ?, ?, ?)",
+                               ("鷺", "さぎ", "sagi", "heron", '[{"kanji": "鷺", "romaji": ["sa", "gi"]}]')).lastrowid
+        conn.execute("INSERT INTO word_groups (word_id, group_id) VALUES (?, ?)", (word_id, reviewed_group))
     conn.close()
+    clock_file = path.parent / "clock"
     # The tests start far more words in one day than a learner's daily
     # allowance of new words, after which the due queue offers no new ones.
-    live = LiveServer(path, workers=2, env={"LANG_PORTAL_NEW_PER_DAY": "10000"}).start()
+    live = LiveServer(path, workers=2, app="tests.moved_clock:create_app()",
+                      env={"LANG_PORTAL_NEW_PER_DAY": "10000", "MOVED_CLOCK_FILE": str(clock_file)}).start()
     live.base = f"http://127.0.0.1:{live.port}"
-    live.markup_group = group_id
+    live.markup_group, live.reviewed_group = group_id, reviewed_group
+    live.clock_file = clock_file
     yield live
     live.stop()
+
+
+@contextmanager
+def server_clock(server):
+    """``move(seconds)`` sets the server's clock that far ahead of the real
+    one (behind, if negative) until the block ends."""
+    try:
+        yield lambda seconds: moved_clock.move(server.clock_file, seconds)
+    finally:
+        moved_clock.move(server.clock_file, 0)
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +85,7 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1024, "height": 720}, locale="en-GB")
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
     page = context.new_page()
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
@@ -100,16 +123,60 @@ def session_counts(server, session_id):
         word["id"]: (word["correct_count"], word["wrong_count"]) for word in body["words"]}
 
 
+def stored_ratings(server, session_id):
+    """(word_id, rating) of the session's review items, in the order stored.
+    No route lists a session's review items: they are read from the file."""
+    conn = sqlite3.connect(f"file:{server.db_path}?mode=ro", uri=True)
+    try:
+        rows = conn.execute("SELECT word_id, rating FROM word_review_items WHERE study_session_id = ?"
+                            " ORDER BY id", (session_id,)).fetchall()
+    finally:
+        conn.close()
+    return [(word_id, RATING_NAMES[rating]) for word_id, rating in rows]
+
+
+def stored_word(server, word_id):
+    """A word's counts and its schedule's state, reps and lapses, as the API answers them."""
+    word = api(server, "GET", f"/api/words/{word_id}")["word"]
+    schedule = word["schedule"]
+    return word["correct_count"], word["wrong_count"], (schedule["state"], schedule["reps"], schedule["lapses"])
+
+
+def days_until(iso):
+    return round((datetime.fromisoformat(iso) - datetime.now(timezone.utc)).total_seconds() / DAY)
+
+
+def grade_labels(page):
+    return {rating: page.locator(f'#grades [data-rating="{rating}"] .when').text_content()
+            for rating in RATING_NAMES.values()}
+
+
 def shown_kanji(page):
     return "".join(page.locator("#word .part-kanji").all_text_contents())
 
 
+def learnt_a_month_ago(server, group_id, word_ids):
+    """Review ``word_ids`` Easy, 30 days ago: they are overdue now."""
+    with server_clock(server) as move:
+        move(-30 * DAY)
+        session = api(server, "POST", "/api/study-sessions",
+                      {"group_id": group_id, "study_activity_id": activity(server, "typing-tutor")["id"]})
+        api(server, "POST", f"/api/study-sessions/{session['id']}/review",
+            {"reviews": [{"word_id": word_id, "rating": "easy"} for word_id in word_ids]})
+
+
 def test_typing_tutor_as_the_portal_launches_it(server, page):
     words = {word["kanji"]: word for word in api(server, "GET", "/api/groups/2/words/raw")["words"]}
+    learnt = [word["id"] for word in words.values()][-3:]
+    learnt_a_month_ago(server, 2, learnt)
+    due = [word["id"] for word in api(server, "GET", "/api/groups/2/words/due?limit=10&new=0")["words"]]
+    assert sorted(due) == sorted(learnt)
+    page.clock.install()  # the pauses between words are run through, not waited for
     session_id = launch(server, page, "typing-tutor", 2)
-    expected = {}
+    answers = []  # (word, right?) in the order given
     for number in range(10):
-        expect(page.locator("#progress")).to_have_text(f"Word {number + 1} of 10")
+        expect(page.locator("#progress")).to_have_text(
+            f"Word {number + 1} of 10{' · due for review' if number < 3 else ''}")
         assert page.evaluate("document.activeElement.id") == "answer"  # type at once
         word = words[shown_kanji(page)]
         right = number % 3 != 1
@@ -127,60 +194,112 @@ def test_typing_tutor_as_the_portal_launches_it(server, page):
         else:
             page.keyboard.type("zzz")
         page.keyboard.press("Enter")
-        if not right:
+        if right:
+            page.clock.run_for(1000)
+        else:
+            page.clock.run_for(500 * len(word["parts"]))
             expect(page.locator("#next")).to_be_focused()
             assert page.locator("#word .part.revealed").count() == len(word["parts"])
             if number == 1:
                 screenshot(page, "typing-tutor-wrong")
             page.keyboard.press("Enter")
-        correct, wrong = expected.get(word["id"], (0, 0))
-        expected[word["id"]] = (correct + right, wrong + (not right))
+        answers.append((word["id"], right))
     page.wait_for_selector("#score")
     assert page.locator("#score").text_content() == "7 of 10 right"
     screenshot(page, "typing-tutor-end")
-    assert session_counts(server, session_id) == (10, expected)
-    for word_id, (correct, wrong) in expected.items():
-        stored = api(server, "GET", f"/api/words/{word_id}")["word"]
-        assert (stored["correct_count"], stored["wrong_count"]) == (correct, wrong)
-        if "schedule" in stored:  # kept by the API's spaced repetition, where it has it
-            assert stored["schedule"]["reps"] == correct + wrong
+    # the due words first, most overdue first; then the rest of the group, each once
+    shown = [word_id for word_id, _ in answers]
+    assert shown[:3] == due and len(set(shown)) == 10
+    assert stored_ratings(server, session_id) == [(word_id, "good" if right else "again")
+                                                  for word_id, right in answers]
+    assert session_counts(server, session_id) == (10, {word_id: (int(right), int(not right))
+                                                       for word_id, right in answers})
+    # a word learnt earlier is in review: wrong is a lapse, into relearning
+    assert [stored_word(server, word_id) for word_id, _ in answers[:3]] == [
+        (2, 0, ("review", 2, 0)), (1, 1, ("relearning", 2, 1)), (2, 0, ("review", 2, 0))]
+    # a new word is learning, right or wrong
+    assert [stored_word(server, word_id) for word_id, _ in answers[3:]] == [
+        (int(right), int(not right), ("learning", 1, 0)) for _, right in answers[3:]]
 
 
 def test_flashcards_as_the_portal_launches_them(server, page):
     words = {word["kanji"]: word for word in api(server, "GET", "/api/groups/3/words/raw")["words"]}
-    page.clock.install()  # a card graded Again comes back a minute later: the test moves the clock
+    queue = {word["id"]: word for word in api(server, "GET", "/api/groups/3/words/due?limit=20&new=10")["words"]}
+    page.clock.install()  # a card graded Again comes back a minute later: the test moves the clocks
     session_id = launch(server, page, "flashcards", 3)
-    grades = {}
-    for number in range(10):
-        page.wait_for_selector("#back", state="hidden")
-        expect(page.locator("#progress")).to_have_text(re.compile(f"^{10 - number} left"))
-        word = words[page.locator("#kanji").text_content()]
-        if number == 0:
-            screenshot(page, "flashcards-front")
+    keys = {}
+    with server_clock(server) as move_server_clock:
+        for number in range(10):
+            page.wait_for_selector("#back", state="hidden")
+            expect(page.locator("#progress")).to_have_text(re.compile(f"^{10 - number} left"))
+            word = words[page.locator("#kanji").text_content()]
+            if number == 0:
+                screenshot(page, "flashcards-front")
+                # the learner thinks for half a minute: the labels hold, and the
+                # card graded Again is due a minute after the grade, not the queue
+                move_server_clock(30)
+                page.clock.fast_forward(30_000)
+            page.keyboard.press("Space")
+            assert page.locator("#english").text_content() == word["english"]
+            assert page.locator("#romaji").text_content() == word["romaji"]
+            # a new word: back in FSRS's learning steps, or (Easy) in days
+            easy = f"{days_until(queue[word['id']]['next_due']['easy'])} d"
+            assert grade_labels(page) == {"again": "1 min", "hard": "6 min", "good": "10 min", "easy": easy}
+            if number == 0:
+                screenshot(page, "flashcards-back")
+            key = "1" if number == 0 else "2" if number == 1 else "4" if number == 2 else "3"
+            page.keyboard.press(key)
+            keys[word["id"]] = key
+        page.wait_for_selector("#wait-message:visible")
+        assert re.fullmatch(r"1 card comes back in this round: the next in (1 min|< 1 min)\.",
+                            page.locator("#wait-message").text_content())
+        screenshot(page, "flashcards-wait")
+        again = next(word_id for word_id, key in keys.items() if key == "1")
+        # It comes back at its new due time, as stored by the API, not before.
+        due = datetime.fromisoformat(api(server, "GET", f"/api/words/{again}")["word"]["schedule"]["due"])
+        due_in_ms = due.timestamp() * 1000 - page.evaluate("Date.now()")
+        move_server_clock(30 + (due_in_ms + 2000) / 1000)  # where the page's clock will be
+        page.clock.fast_forward(int(due_in_ms) - 2000)
+        page.clock.run_for(1000)  # the wait screen looks again each second
+        expect(page.locator("#wait-message")).to_be_visible()
+        expect(page.locator("#wait-message")).to_have_text("1 card comes back in this round: the next in < 1 min.")
+        page.clock.fast_forward(3000)
+        page.wait_for_selector("#kanji:visible")
+        assert words[page.locator("#kanji").text_content()]["id"] == again
         page.keyboard.press("Space")
-        assert page.locator("#english").text_content() == word["english"]
-        assert page.locator("#romaji").text_content() == word["romaji"]
-        if number == 0:
-            screenshot(page, "flashcards-back")
-        key = "1" if number == 0 else "2" if number == 1 else "4" if number == 2 else "3"
-        page.keyboard.press(key)
-        grades[word["id"]] = key
-    page.wait_for_selector("#wait-message:visible")
-    assert page.locator("#wait-message").text_content().startswith("1 card comes back in this round")
-    screenshot(page, "flashcards-wait")
-    page.clock.fast_forward("01:05")
-    page.wait_for_selector("#kanji:visible")
-    again = words[page.locator("#kanji").text_content()]
-    assert grades[again["id"]] == "1"
-    page.keyboard.press("Space")
-    page.keyboard.press("3")
-    page.wait_for_selector("#score:visible")
+        assert grade_labels(page)["again"] == "1 min" and grade_labels(page)["good"] == "10 min"
+        page.keyboard.press("3")
+        page.wait_for_selector("#score:visible")
     assert page.locator("#score").text_content() == "You reviewed 11 cards"
     assert page.locator("#tally").text_content() == "Again: 1Hard: 1Good: 8Easy: 1"
     screenshot(page, "flashcards-end")
-    expected = {word_id: (int(key != "1"), int(key == "1")) for word_id, key in grades.items()}
-    expected[again["id"]] = (1, 1)
+    names = {"1": "again", "2": "hard", "3": "good", "4": "easy"}
+    assert stored_ratings(server, session_id) == [(word_id, names[key]) for word_id, key in keys.items()] + [
+        (again, "good")]
+    expected = {word_id: (int(key != "1"), int(key == "1")) for word_id, key in keys.items()}
+    expected[again] = (1, 1)
     assert session_counts(server, session_id) == (11, expected)
+    states = {"1": ("learning", 2, 0), "2": ("learning", 1, 0), "3": ("learning", 1, 0), "4": ("review", 1, 0)}
+    assert {word_id: stored_word(server, word_id) for word_id in keys} == {
+        word_id: (*expected[word_id], states[key]) for word_id, key in keys.items()}
+
+
+def test_with_nothing_due_it_says_when_the_next_word_is_due(server, page):
+    group_id = server.reviewed_group
+    (word,) = api(server, "GET", f"/api/groups/{group_id}/words/raw")["words"]
+    session = api(server, "POST", "/api/study-sessions",
+                  {"group_id": group_id, "study_activity_id": activity(server, "flashcards")["id"]})
+    api(server, "POST", f"/api/study-sessions/{session['id']}/review",
+        {"reviews": [{"word_id": word["id"], "rating": "easy"}]})
+    next_due_at = api(server, "GET", f"/api/groups/{group_id}/words/due")["next_due_at"]
+    page.goto(f"{activity(server, 'flashcards')['launch_url']}?group_id={group_id}&session_id={session['id']}")
+    page.wait_for_selector("#next-due-message:visible")
+    when = page.evaluate("iso => import('/activities/flashcards/flashcards.js').then("
+                         "m => new Date(iso).toLocaleString(undefined, m.DATE_AND_TIME))", next_due_at)
+    assert page.locator("#next-due-message").text_content() == \
+        f"The next word of Reviewed is due in {days_until(next_due_at)} d ({when})."
+    expect(page.locator("#check-again")).to_be_focused()
+    screenshot(page, "flashcards-nothing-due")
 
 
 def test_opened_without_a_session_it_offers_the_groups_and_starts_one(server, page):
@@ -276,3 +395,17 @@ def test_every_common_spelling_of_a_reading_is_right(server, page):
             return [right.filter(t => !m.isRight(word, units, t)), wrong.filter(t => m.isRight(word, units, t))];
         }))""", READINGS)
     assert results == [[[], []]] * len(READINGS)
+
+
+DURATIONS = [  # (ms, label): a wait measured in the page is a little short of the API's
+    (0, "now"), (20_000, "< 1 min"), (59_300, "1 min"), (329_200, "6 min"), (599_000, "10 min"),
+    (3 * 3600_000, "3 h"), (86_399_000, "1 d"), (4 * 86400_000, "4 d"), (45 * 86400_000, "1.5 mo"),
+    (400 * 86400_000, "1.1 y"),
+]
+
+
+def test_the_grades_say_when_a_word_comes_back_in_short(server, page):
+    page.goto(f"{server.base}/activities/flashcards/")
+    labels = page.evaluate("durations => import('/activities/flashcards/flashcards.js').then("
+                           "m => durations.map(ms => m.shortDuration(ms)))", [ms for ms, _ in DURATIONS])
+    assert labels == [label for _, label in DURATIONS]

@@ -2,20 +2,19 @@
 // first; Space reveals the reading, meaning and parts; the learner grades
 // the card Again / Hard / Good / Easy, and the API schedules it. A card graded
 // Again comes back in the same round once it is due again, as in Anki.
-import { newIdempotencyKey } from "../shared/api.js";
+import { get, newIdempotencyKey } from "../shared/api.js";
 import { dueWords, launch, partItems, recordReview, setText, showError, showScreen } from "../shared/page.js";
 import { kanaOf, toKana } from "../shared/reading.js";
 
 const ROUND_LIMIT = 20;
 const NEW_PER_ROUND = 10;
 const RATINGS = ["again", "hard", "good", "easy"];
-// Without a schedule from the API, a forgotten card comes back after a minute.
-const AGAIN_FALLBACK_MS = 60 * 1000;
+export const DATE_AND_TIME = { dateStyle: "medium", timeStyle: "short" };
 
 const state = {
   session: null,
   queue: [], // cards not yet shown this round
-  again: [], // {card, dueAt}: graded Again, back once due
+  again: [], // {card, dueAt}: graded Again, back once due (ms since the epoch)
   card: null, // the word on screen
   revealed: false,
   busy: false,
@@ -25,19 +24,40 @@ const state = {
 
 const $ = (id) => document.getElementById(id);
 
-// "1 min", "10 min", "3 h", "4 days": when a card would come back.
-export function fromNow(iso, now = Date.now()) {
-  const seconds = Math.max(0, (Date.parse(iso) - now) / 1000);
+// "1 min", "10 min", "3 h", "4 d", "1.5 mo": how long until a card comes back.
+export function shortDuration(ms) {
+  // A wait measured in the page falls short of the API's by the part of a
+  // second its times leave out and by the time its answer took: to 5 s.
+  const seconds = Math.max(0, Math.round(ms / 5000) * 5);
   const units = [[365 * 86400, "y"], [30 * 86400, "mo"], [86400, "d"], [3600, "h"], [60, "min"]];
   for (const [size, name] of units) {
-    if (seconds >= size) return `${Math.round(seconds / size)} ${name}`;
+    if (seconds >= size) {
+      const count = seconds / size;
+      // months and years to a tenth below ten of them, as Anki shows them
+      const shown = (name === "mo" || name === "y") && count < 10 ? Math.round(count * 10) / 10 : Math.round(count);
+      return `${shown} ${name}`;
+    }
   }
-  return seconds > 0 ? "< 1 min" : "now";
+  return ms > 0 ? "< 1 min" : "now";
+}
+
+const fromNow = (moment) => shortDuration(moment - Date.now());
+
+// The API's words as cards: `next_due` says when each grade would bring the
+// word back if given when the queue was read; kept as waits from then
+// (`backIn`), the labels hold however long the learner takes to reach a card.
+function asCards(words) {
+  const now = Date.now();
+  return words.map((word) => ({
+    ...word,
+    backIn: word.next_due
+      ? Object.fromEntries(RATINGS.map((rating) => [rating, Date.parse(word.next_due[rating]) - now]))
+      : null,
+  }));
 }
 
 function render() {
   const word = state.card;
-  setText("where", `${state.session.group_name} · session ${state.session.id}`);
   const waiting = state.again.length ? ` · ${state.again.length} to see again` : "";
   setText("progress", `${state.queue.length + 1} left${waiting}`);
   setText("kanji", word.kanji);
@@ -51,7 +71,7 @@ function render() {
     $("parts").replaceChildren(...partItems(word, toKana));
   }
   for (const button of $("grades").querySelectorAll("button")) {
-    const when = word.next_due ? fromNow(word.next_due[button.dataset.rating]) : "";
+    const when = word.backIn ? shortDuration(word.backIn[button.dataset.rating]) : "";
     button.querySelector(".when").textContent = when;
     button.setAttribute("aria-label", `${button.dataset.rating}${when ? `, back in ${when}` : ""}`);
     button.disabled = state.busy;
@@ -77,9 +97,18 @@ function reveal() {
 async function refreshed(card) {
   try {
     const { words } = await dueWords(state.session.group_id, 100, 0);
-    return words.find((word) => word.id === card.id) || card;
+    return asCards(words).find((word) => word.id === card.id) || card;
   } catch {
     return card;
+  }
+}
+
+// When a card graded Again is due: its new due time, as the API stored it.
+async function dueAgain(card) {
+  try {
+    return Date.parse((await get(`/api/words/${card.id}`)).word.schedule.due);
+  } catch {
+    return Date.now() + card.backIn.again; // the wait its label promised
   }
 }
 
@@ -102,7 +131,7 @@ function wait() {
   const first = state.again[0];
   const count = state.again.length;
   const cards = count === 1 ? "1 card comes" : `${count} cards come`;
-  setText("wait-message", `${cards} back in this round: the next in ${fromNow(new Date(first.dueAt).toISOString())}.`);
+  setText("wait-message", `${cards} back in this round: the next in ${fromNow(first.dueAt)}.`);
   if (document.querySelector('[data-screen="wait"]').hidden) showScreen("wait");
   state.timer = setTimeout(() => (Date.now() >= first.dueAt ? nextCard() : wait()), 1000);
 }
@@ -125,12 +154,9 @@ async function grade(rating) {
       });
       return;
     }
-    state.busy = false;
     state.tally[rating] += 1;
-    if (rating === "again") {
-      const dueAt = card.next_due ? Date.parse(card.next_due.again) : Date.now() + AGAIN_FALLBACK_MS;
-      state.again.push({ card, dueAt });
-    }
+    if (rating === "again") state.again.push({ card, dueAt: await dueAgain(card) });
+    state.busy = false;
     nextCard();
   };
   await send();
@@ -150,9 +176,13 @@ function showEnd() {
 }
 
 function showNothingDue(nextDueAt) {
-  setText("next-due-message", nextDueAt
-    ? `The next word of ${state.session.group_name} is due in ${fromNow(nextDueAt)} (${new Date(nextDueAt).toLocaleString()}).`
-    : `${state.session.group_name} has no words to review and no new words left for today.`);
+  const group = state.session.group_name;
+  if (nextDueAt) {
+    const at = new Date(nextDueAt).toLocaleString(undefined, DATE_AND_TIME);
+    setText("next-due-message", `The next word of ${group} is due in ${fromNow(Date.parse(nextDueAt))} (${at}).`);
+  } else {
+    setText("next-due-message", `${group} has no words to review and no new words left for today.`);
+  }
   showScreen("nothing-due");
 }
 
@@ -166,7 +196,7 @@ async function startRound() {
     showError(error, startRound);
     return;
   }
-  state.queue = [...due.words];
+  state.queue = asCards(due.words);
   state.again = [];
   state.tally = { again: 0, hard: 0, good: 0, easy: 0 };
   if (state.queue.length === 0) showNothingDue(due.next_due_at);

@@ -71,12 +71,17 @@ function offerGroups(activity, groups, begin) {
     const groupId = Number(select.value);
     showScreen("loading");
     try {
-      begin(await startSession(activity, groupId));
+      start(await startSession(activity, groupId), begin);
     } catch (error) {
       showError(error, () => offerGroups(activity, groups, begin));
     }
   };
   showScreen("choose");
+}
+
+function start(session, begin) {
+  setText("where", `${session.group_name} · session ${session.id}`);
+  begin(session);
 }
 
 // Start the page: `begin(session)` runs the activity once a session is known.
@@ -86,7 +91,7 @@ export async function launch(slug, begin) {
     const activity = await findActivity(slug);
     const session = await launchedSession(activity);
     if (session) {
-      begin(session);
+      start(session, begin);
     } else {
       const { groups } = await get(`/api/study-activities/${activity.id}/launch`);
       offerGroups(activity, groups, begin);
@@ -96,17 +101,10 @@ export async function launch(slug, begin) {
   }
 }
 
-// The group's words due for review (most overdue first), then new ones, as
-// {words, due_count, next_due_at}. An API without spaced repetition has no
-// due queue: then the group's first words, none of them scheduled.
-export async function dueWords(groupId, limit, newWords) {
-  try {
-    return await get(`/api/groups/${groupId}/words/due?limit=${limit}&new=${newWords}`);
-  } catch (error) {
-    if (error.status !== 404) throw error;
-    const { words } = await get(`/api/groups/${groupId}/words/raw`);
-    return { words: words.slice(0, newWords), due_count: 0, next_due_at: null };
-  }
+// The group's words due for review (most overdue first), then up to
+// `newWords` never reviewed: {words, due_count, next_due_at, new_left_today}.
+export function dueWords(groupId, limit, newWords) {
+  return get(`/api/groups/${groupId}/words/due?limit=${limit}&new=${newWords}`);
 }
 
 export async function groupWords(groupId) {

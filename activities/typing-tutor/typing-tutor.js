@@ -13,6 +13,7 @@ const REVEAL_STEP_MS = 400;
 const state = {
   session: null,
   words: [],
+  dueIds: new Set(), // the words of the round that were due for review
   index: 0,
   units: [],
   typed: "",
@@ -35,11 +36,12 @@ function shuffled(items) {
   return copy;
 }
 
-// The words due for review first, then the rest of the group.
+// The words due for review first, then the rest of the group: {words, dueIds}.
 async function roundWords(groupId) {
   const [due, all] = await Promise.all([dueWords(groupId, ROUND_SIZE, 0), groupWords(groupId)]);
   const dueIds = new Set(due.words.map((word) => word.id));
-  return [...due.words, ...shuffled(all.filter((word) => !dueIds.has(word.id)))].slice(0, ROUND_SIZE);
+  const words = [...due.words, ...shuffled(all.filter((word) => !dueIds.has(word.id)))].slice(0, ROUND_SIZE);
+  return { words, dueIds };
 }
 
 function partState(partIndex, progress) {
@@ -66,8 +68,8 @@ function renderWord(word, progress) {
 function render() {
   const word = current();
   const progress = follow(state.units, state.typed);
-  setText("where", `${state.session.group_name} · session ${state.session.id}`);
-  setText("progress", `Word ${state.index + 1} of ${state.words.length}`);
+  const due = state.dueIds.has(word.id) ? " · due for review" : "";
+  setText("progress", `Word ${state.index + 1} of ${state.words.length}${due}`);
   renderWord(word, progress);
   setText("english", word.english);
   const input = $("answer");
@@ -162,7 +164,7 @@ function showEnd() {
 async function startRound() {
   showScreen("loading");
   try {
-    state.words = await roundWords(state.session.group_id);
+    ({ words: state.words, dueIds: state.dueIds } = await roundWords(state.session.group_id));
   } catch (error) {
     showError(error, startRound);
     return;
