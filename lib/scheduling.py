@@ -42,8 +42,11 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (word_id) DO UPDATE SET
     state = excluded.state, step = excluded.step, stability = excluded.stability,
     difficulty = excluded.difficulty, due = excluded.due, last_review = excluded.last_review,
-    reps = excluded.reps, lapses = excluded.lapses
+    reps = excluded.reps
 """
+# Lapses are set apart, and only when they change: naming a column in SET
+# rewrites its index entry (the leeches' index) even when the value stays.
+LAPSED = "UPDATE word_schedules SET lapses = ? WHERE word_id = ?"
 # Each word's reviews in the order they were given, read from the index on
 # (word_id, created_at), whose rowid breaks ties: nothing is sorted.
 REVIEWS = """
@@ -151,6 +154,8 @@ def apply_reviews(db, reviews, reviewed_at):
         cards[word_id] = (review(card, rating, moment, reps), reps + 1, lapses + lapse(card, rating))
     db.executemany(SAVE, [schedule_row(word_id, card, reps, lapses, reviewed_at)
                           for word_id, (card, reps, lapses) in cards.items()])
+    db.executemany(LAPSED, [(lapses, word_id) for word_id, (_, _, lapses) in cards.items()
+                            if word_id in found and lapses != found[word_id]["lapses"]])
 
 
 def replay(db, word_ids=None, progress=None):
