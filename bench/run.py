@@ -274,46 +274,68 @@ def percentile(sorted_values, fraction):
     return sorted_values[index]
 
 
-def time_requests(send, count, budget):
-    """Latency of ``send`` (which returns a status): up to ``count`` samples
-    within ``budget`` seconds, after a short warm-up."""
-    for _ in range(3):
-        status = send()
-        if status >= 400:
-            raise RuntimeError(f"status {status}")
-    samples = []
-    deadline = time.perf_counter() + budget
-    while len(samples) < count and (len(samples) < 20 or time.perf_counter() < deadline):
-        started = time.perf_counter()
-        status = send()
-        samples.append(time.perf_counter() - started)
-        if status >= 400:
-            raise RuntimeError(f"status {status}")
-    samples.sort()
-    return {"p50_ms": percentile(samples, 0.5) * 1000, "p99_ms": percentile(samples, 0.99) * 1000,
-            "samples": len(samples), "mean_ms": statistics.fmean(samples) * 1000}
-
-
-def in_process(path, ctx, settings):
-    app = create_app({"DATABASE": str(path)})
-    client = app.test_client()
+def time_requests(senders, count, budget):
+    """Latency of each of ``senders`` ({scale: send}, each returning a
+    status): up to ``count`` samples each within ``budget`` seconds per
+    sender, after a short warm-up. The senders take turns request by
+    request, so that every scale sees the same machine (other processes
+    come and go): their ratios are far steadier than timings taken apart."""
+    for send in senders.values():
+        for _ in range(3):
+            status = send()
+            if status >= 400:
+                raise RuntimeError(f"status {status}")
+    samples = {scale: [] for scale in senders}
+    deadline = time.perf_counter() + budget * len(senders)
+    rounds = 0
+    while rounds < count and (rounds < 20 or time.perf_counter() < deadline):
+        for scale, send in senders.items():
+            started = time.perf_counter()
+            status = send()
+            samples[scale].append(time.perf_counter() - started)
+            if status >= 400:
+                raise RuntimeError(f"status {status}")
+        rounds += 1
     results = {}
-    for name, url in read_cases(ctx):
-        def send(url=url):
-            response = client.get(url)
-            response.get_data()
-            return response.status_code
-        results[name] = time_requests(send, settings["samples"], settings["budget"])
-    session_ids = create_write_sessions(client, ctx)
-    for name, variants in write_cases(ctx, session_ids):
-        turn = iter(range(10**9))
+    for scale, taken in samples.items():
+        taken.sort()
+        results[scale] = {"p50_ms": percentile(taken, 0.5) * 1000, "p99_ms": percentile(taken, 0.99) * 1000,
+                          "samples": len(taken), "mean_ms": statistics.fmean(taken) * 1000}
+    return results
 
-        def send(variants=variants, turn=turn):
-            url, body = variants[next(turn) % len(variants)]
-            response = client.post(url, json=body)
-            response.get_data()
-            return response.status_code
-        results[name] = time_requests(send, settings["samples"], settings["budget"])
+
+def in_process(works, ctxs, settings):
+    """{scale: {case: latency}} for every case on every scale's database
+    (``works``, with their contexts ``ctxs``), the scales in turn."""
+    clients = {scale: create_app({"DATABASE": str(path)}).test_client() for scale, path in works.items()}
+    results = {scale: {} for scale in works}
+
+    def record(name, senders):
+        for scale, latency in time_requests(senders, settings["samples"], settings["budget"]).items():
+            results[scale][name] = latency
+
+    cases = {scale: dict(read_cases(ctx)) for scale, ctx in ctxs.items()}
+    for name in cases[next(iter(cases))]:
+        def sender(client, url):
+            def send():
+                response = client.get(url)
+                response.get_data()
+                return response.status_code
+            return send
+        record(name, {scale: sender(clients[scale], cases[scale][name]) for scale in works})
+    writes = {scale: dict(write_cases(ctx, create_write_sessions(clients[scale], ctx)))
+              for scale, ctx in ctxs.items()}
+    for name in writes[next(iter(writes))]:
+        def sender(client, variants):
+            turn = iter(range(10**9))
+
+            def send():
+                url, body = variants[next(turn) % len(variants)]
+                response = client.post(url, json=body)
+                response.get_data()
+                return response.status_code
+            return send
+        record(name, {scale: sender(clients[scale], writes[scale][name]) for scale in works})
     return results
 
 
@@ -545,20 +567,24 @@ def main(argv=None):
     end = generate.default_end()
     built = {scale: database(scale, end) for scale in SCALES}
     scales, bare = {}, {}
-    for scale, (path, meta) in built.items():
-        work = working_copy(path, scale)
-        try:
+    works = {scale: working_copy(path, scale) for scale, (path, _) in built.items()}
+    try:
+        ctxs = {}
+        for scale in built:
             # the vocabulary database is measured on the large one's group, activity and word
-            ctx = context(work, like=scales["large"]["context"] if scale == "vocabulary" else None)
-            print(f"{scale}: in-process latency ...", flush=True)
-            latency = in_process(work, ctx, settings)
-            if scale == "vocabulary":
-                scales[scale] = {"context": {k: v for k, v in ctx.items() if k != "group_words"},
-                                 "database": meta, "latency": latency}
-                continue
-            plans = query_plans(work, ctx)
-        finally:
+            ctxs[scale] = context(works[scale], like=ctxs["large"] if scale == "vocabulary" else None)
+        print("in-process latency, the databases in turn ...", flush=True)
+        latency = in_process(works, ctxs, settings)
+        plans = {scale: query_plans(works[scale], ctxs[scale]) for scale in ("small", "large")}
+    finally:
+        for work in works.values():
             remove_database(work)
+    for scale, (path, meta) in built.items():
+        ctx = ctxs[scale]
+        scales[scale] = {"context": {k: v for k, v in ctx.items() if k != "group_words"},
+                         "database": meta, "latency": latency[scale]}
+        if scale == "vocabulary":
+            continue
         print(f"{scale}: HTTP throughput, each case next to the bare route ...", flush=True)
         work = working_copy(path, scale)
         try:
@@ -566,8 +592,7 @@ def main(argv=None):
         finally:
             remove_database(work)
         bare[scale] = {"rps": statistics.median(case["bare_rps"] for case in http.values())}
-        scales[scale] = {"context": {k: v for k, v in ctx.items() if k != "group_words"},
-                         "database": meta, "latency": latency, "http": http, "plans": plans}
+        scales[scale].update(http=http, plans=plans[scale])
     rows, targets = summarize(scales, bare)
     print_table(rows, targets, bare, scales)
     print_plans(targets, scales["large"]["plans"])

@@ -105,7 +105,19 @@ def remove_sessions(conn, where, params):
         conn.execute("UPDATE study_days SET sessions_count = (SELECT count(*) FROM study_sessions"
                      " WHERE created_at >= ? AND created_at < date(?, '+1 day')) WHERE day = ?", (day, day, day))
     conn.execute("DELETE FROM study_days WHERE sessions_count = 0")
+    conn.execute(RESTREAK)
     return sorted(set(word_ids))
+
+
+# Each study day's streak counted anew (see migration 0012), after days went.
+RESTREAK = """
+WITH ranked (day, run) AS (
+    SELECT day, julianday(day) - row_number() OVER (ORDER BY day) FROM study_days
+)
+UPDATE study_days SET streak = counted.streak
+FROM (SELECT day, row_number() OVER (PARTITION BY run ORDER BY day) AS streak FROM ranked) AS counted
+WHERE counted.day = study_days.day AND study_days.streak != counted.streak
+"""
 
 
 # A stored time's 15-minute quarter, as migration 0006 computes it.

@@ -78,6 +78,9 @@ RECOUNTS = {
         UNION ALL
         SELECT day FROM (SELECT substr(created_at, 1, 10) AS day, count(*) FROM study_sessions GROUP BY 1
                          EXCEPT SELECT day, sessions_count FROM study_days)""",
+    "study_days.streak": """
+        SELECT d.day FROM study_days d
+        WHERE d.streak != 1 + coalesce((SELECT p.streak FROM study_days p WHERE p.day = date(d.day, '-1 day')), 0)""",
     # Running totals per 15-minute UTC quarter, recounted with a quarter
     # computed another way than the triggers compute it.
     "study_quarters": """

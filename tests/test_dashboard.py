@@ -1,6 +1,8 @@
 """Dashboard: the newest session and the learning figures, as the contract defines them."""
 import pytest
 
+from lib.integrity import counter_problems
+
 from tests.helpers import (
     assert_fields, count, freeze_clock, get_ok, group_word_ids, integer, number, post_reviews, spellings,
     start_session, text, timestamp,
@@ -104,6 +106,10 @@ def test_active_groups_are_those_with_a_session_in_the_last_30_days(client, monk
 
 @pytest.mark.parametrize("session_times, now, streak", [
     (["2026-03-08T10:00:00Z", "2026-03-09T10:00:00Z", "2026-03-10T10:00:00Z"], NOW, 3),
+    # days filled in out of order (a clock set back) join the run that follows them
+    (["2026-03-10T10:00:00Z", "2026-03-08T10:00:00Z", "2026-03-06T10:00:00Z", "2026-03-09T10:00:00Z",
+      "2026-03-07T10:00:00Z"], NOW, 5),
+    (["2026-03-10T10:00:00Z", "2026-03-09T10:00:00Z", "2026-03-05T10:00:00Z", "2026-03-08T10:00:00Z"], NOW, 3),
     (["2026-03-08T10:00:00Z", "2026-03-09T10:00:00Z"], NOW, 2),  # ending yesterday counts
     (["2026-03-06T10:00:00Z", "2026-03-08T10:00:00Z", "2026-03-09T10:00:00Z"], NOW, 2),  # a gap breaks it
     (["2026-03-08T10:00:00Z", "2026-03-10T10:00:00Z"], NOW, 1),
@@ -113,10 +119,21 @@ def test_active_groups_are_those_with_a_session_in_the_last_30_days(client, monk
     (["2026-03-10T23:59:59Z"], "2026-03-11T00:00:01Z", 1),  # yesterday, a second ago
     (["2026-03-10T23:59:59Z"], "2026-03-12T00:00:00Z", 0),
 ])
-def test_current_streak_counts_utc_days_ending_today_or_yesterday(client, monkeypatch, session_times, now, streak):
+def test_current_streak_counts_utc_days_ending_today_or_yesterday(client, db, monkeypatch, session_times, now,
+                                                                   streak):
     sessions_at(client, monkeypatch, session_times)
     freeze_clock(monkeypatch, now)
     assert stats(client)["current_streak"] == streak
+    assert counter_problems(db) == []
+
+
+def test_each_study_day_holds_the_streak_that_ends_with_it(client, db, monkeypatch):
+    sessions_at(client, monkeypatch, ["2026-03-03T10:00:00Z", "2026-03-01T10:00:00Z", "2026-03-04T10:00:00Z",
+                                      "2026-03-02T10:00:00Z", "2026-03-02T11:00:00Z", "2026-03-06T10:00:00Z"])
+    assert [tuple(row) for row in db.execute("SELECT day, streak FROM study_days ORDER BY day")] == [
+        ("2026-03-01", 1), ("2026-03-02", 2), ("2026-03-03", 3), ("2026-03-04", 4), ("2026-03-06", 1)]
+    db.execute("UPDATE study_days SET streak = 2 WHERE day = '2026-03-06'")  # a drifted streak is noticed
+    assert [name for name, _ in counter_problems(db)] == ["study_days.streak"]
 
 
 def test_reset_history_empties_the_dashboard(client, db, monkeypatch):

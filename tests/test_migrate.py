@@ -268,3 +268,27 @@ def test_a_history_from_before_schedules_is_scheduled_once_by_the_python_step(tm
         conn.close()
     assert migrate.migrate(db, migrations) == []  # recorded: never runs again
     assert rows_in(db, "SELECT DISTINCT reps FROM word_schedules") == [(99,)]
+
+
+def test_streaks_are_counted_from_the_days_recorded_before_them(tmp_path, migrations):
+    later = migrations / "0012_study_day_streaks.sql"
+    kept = later.read_bytes()
+    later.unlink()
+    path = tmp_path / "lang_portal.db"
+    migrate.migrate(path, migrations)
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("INSERT INTO groups (name) VALUES ('g')")
+        conn.execute("INSERT INTO study_activities (name, url, preview_url) VALUES ('a', '/a/', '/a/p.png')")
+        conn.executemany("INSERT INTO study_sessions (group_id, study_activity_id, created_at, ended_at)"
+                         " VALUES (1, 1, ?, ?)", [(f"2026-03-{day:02d}T10:00:00Z",) * 2
+                                                  for day in (9, 3, 4, 1, 8, 5, 5, 12)])
+        conn.commit()
+    finally:
+        conn.close()
+    later.write_bytes(kept)
+    migrate.migrate(path, migrations)
+    assert rows_in(path, "SELECT day, streak FROM study_days ORDER BY day") == [
+        ("2026-03-01", 1), ("2026-03-03", 1), ("2026-03-04", 2), ("2026-03-05", 3), ("2026-03-08", 1),
+        ("2026-03-09", 2), ("2026-03-12", 1)]
+    assert counters_that_differ_from_a_recount(path) == []
