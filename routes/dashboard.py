@@ -170,11 +170,12 @@ ORDER BY r.key
 """
 
 
-def due_in_ranges(ends):
-    """How many words fall due before the first of the Unix times ``ends``
-    (what is overdue too), then between each and the next."""
-    starts = [0] + ends[:-1]
-    return [row["due"] for row in query_all(DUE_IN_RANGES, (json.dumps(list(zip(starts, ends))),))]
+def due_in_ranges(start, ends, overdue):
+    """How many words fall due from the Unix time ``start`` to the first of
+    ``ends``, plus the ``overdue`` ones (due before ``start``), then between
+    each end and the next."""
+    counts = [row["due"] for row in query_all(DUE_IN_RANGES, (json.dumps(list(zip([start] + ends[:-1], ends))),))]
+    return [counts[0] + overdue] + counts[1:]
 
 
 @bp.get("/dashboard/forecast")
@@ -189,10 +190,15 @@ def forecast():
     hours = [int(hour.timestamp()) + n * 3600 for n in range(25)]
     today = clock.local_date(now, tz)
     day_starts = clock.day_starts(today, today + timedelta(days=days - 1), tz)
+    # What fell due before today is counted once (it may be most of the
+    # schedules); every range after it is of today or later.
+    today_start = day_starts[0]
     with snapshot():
-        due_now = query_one("SELECT count(*) AS n FROM word_schedules WHERE due <= ?", (clock.iso(now),))["n"]
-        due_per_hour = due_in_ranges(hours[1:])
-        due_per_day = due_in_ranges(day_starts[1:])
+        overdue = query_one("SELECT count(*) AS n FROM word_schedules WHERE due < ?",
+                            (clock.iso(datetime.fromtimestamp(today_start, timezone.utc)),))["n"]
+        due_now = overdue + due_in_ranges(today_start, [int(now.timestamp()) + 1], 0)[0]
+        due_per_hour = due_in_ranges(today_start, hours[1:], overdue)
+        due_per_day = due_in_ranges(today_start, day_starts[1:], overdue)
     return jsonify(
         tz=tz.key,
         now=clock.iso(now),
