@@ -101,8 +101,10 @@ def moras(kana):
             if not result or result[-1][1][-1] not in VOWELS:
                 raise ValueError("has a ー with no vowel before it")
             result.append((text, result[-1][1][-1]))
-        else:
+        elif hiragana in SYLLABLES:
             result.append((text, SYLLABLES[hiragana]))
+        else:  # an iteration mark with nothing before it, or a kana with no syllable of its own
+            raise ValueError(f"has {text}, which has no reading there")
     return result
 
 

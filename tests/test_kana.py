@@ -69,3 +69,15 @@ def test_the_kanji_readings_file_is_hiragana():
     readings = json.loads(kana.READINGS_PATH.read_text(encoding="utf-8"))
     assert len(readings) > 2000
     assert all(kana.is_kana(r) and r == kana.to_hiragana(r) for rs in readings.values() for r in rs)
+
+
+def test_every_reading_of_one_or_two_kana_has_romaji_or_a_sentence_why_not():
+    """Any kana a client can send either reads or is refused with a reason
+    (ValueError), never an error of the code's own."""
+    alphabet = [chr(code) for code in range(0x3041, 0x30ff) if kana.is_kana(chr(code))]
+    for first in alphabet:
+        for reading in [first] + [first + second for second in alphabet]:
+            try:
+                assert kana.romaji(reading)
+            except ValueError as error:
+                assert str(error)

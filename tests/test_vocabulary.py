@@ -41,6 +41,8 @@ def test_romaji_and_parts_sent_with_the_word_are_kept_when_they_agree(client):
 @pytest.mark.parametrize("fields, mention", [
     ({"kana": "kaitenzushi"}, "kana must be written in hiragana or katakana"),
     ({"kana": ""}, "kana must be a non-empty string"),
+    ({"kana": "ゝゞ"}, "kana has ゝ, which has no reading there"),  # an iteration mark with nothing to repeat
+    ({"kana": "カヷ"}, "kana has ヷ, which has no reading there"),
     ({"english": "  "}, "english must be a non-empty string"),
     ({"kanji": 5}, "kanji must be a non-empty string"),
     ({"romaji": "kaitensushi"}, "does not match the kana, which reads kaitenzushi"),
