@@ -10,6 +10,7 @@ its connection with no transaction open. Reads use ``query_all`` /
 import os
 import sqlite3
 import threading
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -52,7 +53,7 @@ def file_identity(path):
 
 
 class KeptConnection:
-    __slots__ = ("conn", "pid", "identity")
+    __slots__ = ("conn", "pid", "identity", "__weakref__")
 
     def __init__(self, conn, identity):
         self.conn = conn
@@ -70,7 +71,10 @@ class Connections:
     def __init__(self, path):
         self.path = path
         self.local = threading.local()
-        self.opened = []  # every connection ever opened, for close_all()
+        # every connection open now, for close_all(); weak, so that those of
+        # a thread that has ended (a server may start one per request) are
+        # closed when the thread's locals go, not kept for ever
+        self.opened = weakref.WeakSet()
         self.lock = threading.Lock()
 
     def get(self, read_only):
@@ -88,7 +92,7 @@ class Connections:
         if kept is None:
             kept = KeptConnection(connect(self.path, read_only=read_only), identity)
             with self.lock:
-                self.opened.append(kept)
+                self.opened.add(kept)
             setattr(self.local, name, kept)
         return kept.conn
 
@@ -110,14 +114,13 @@ class Connections:
 
     def close(self, kept):
         with self.lock:
-            if kept in self.opened:
-                self.opened.remove(kept)
+            self.opened.discard(kept)
         kept.conn.close()
 
     def close_all(self):
         """Close every connection this process opened (each thread's)."""
         with self.lock:
-            kept, self.opened = self.opened, []
+            kept, self.opened = list(self.opened), weakref.WeakSet()
         for item in kept:
             if item.pid == os.getpid():
                 item.conn.close()

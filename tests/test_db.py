@@ -1,3 +1,4 @@
+import gc
 import os
 import shutil
 import sqlite3
@@ -8,7 +9,7 @@ import pytest
 
 import migrate
 from app import create_app
-from lib.db import get_db, transaction
+from lib.db import connections, get_db, transaction
 from tests.helpers import count
 
 NEW_GROUP = "INSERT INTO groups (name) VALUES ('Written during a read')"
@@ -138,3 +139,22 @@ def test_a_forked_process_opens_connections_of_its_own(app):
     os.waitpid(pid, 0)
     assert os.read(reader, 1) == b"1"
     assert request_connection(app) is parent
+
+
+def open_files_of(path):
+    """How many of this process's file descriptors are open on ``path``."""
+    return sum(1 for fd in os.listdir("/proc/self/fd")
+               if os.path.realpath(f"/proc/self/fd/{fd}") == os.path.realpath(path))
+
+
+def test_the_connections_of_a_thread_that_has_ended_are_closed(app, db_path):
+    here = request_connection(app)
+    before = open_files_of(db_path)
+    for _ in range(5):  # as a server that starts a thread per request would
+        thread = threading.Thread(target=request_connection, args=(app,))
+        thread.start()
+        thread.join()
+    gc.collect()
+
+    assert [kept.conn for kept in connections(app).opened] == [here]
+    assert open_files_of(db_path) == before
