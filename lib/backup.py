@@ -84,7 +84,7 @@ def check_restorable(backup_path, migrations_dir=None):
     found = integrity.problems_in(backup_path, full=True)
     if found:
         raise BackupError(f"{backup_path} is damaged ({found[0]}): it cannot be restored")
-    conn = sqlite3.connect(f"file:{backup_path}?mode=ro", uri=True)
+    conn = connect(str(backup_path), read_only=True)
     try:
         versions = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
     except sqlite3.OperationalError:
@@ -121,7 +121,7 @@ def restore(backup_path, database_path, backup_dir, migrations_dir=None):
                 raise BackupError(f"{database_path} is in use (is the server running?): stop it, then restore") \
                     from None
             raise
-        source = sqlite3.connect(f"file:{backup_path}?mode=ro", uri=True)
+        source = connect(str(backup_path), read_only=True)
         try:
             source.backup(target)
         finally:

@@ -8,6 +8,7 @@ the triggers keep.
 """
 import sqlite3
 
+from lib.db import connect
 from lib.errors import primary_code
 
 # SQLite 3.40.0 to 3.41.0 (Debian 12 ships 3.40.1): quick_check reports
@@ -40,7 +41,7 @@ def problems(conn, full=False):
 def problems_in(path, full=False):
     """``problems`` of the file at ``path``, opened read-only; a file that is
     no database at all is one problem too."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = connect(str(path), read_only=True)
     try:
         return problems(conn, full)
     except sqlite3.DatabaseError as error:

@@ -63,3 +63,14 @@ def test_a_file_that_is_no_database_is_a_problem(tmp_path):
     path = tmp_path / "notes.db"
     path.write_text("shopping list\n" * 1000)
     assert integrity.problems_in(path) == ["file is not a database"]
+
+
+def test_a_path_that_is_not_a_plain_uri_is_checked_where_it_is(seeded_template, tmp_path):
+    folder = tmp_path / "my portal #1 ?100%"
+    folder.mkdir()
+    path = folder / "lang_portal.db"
+    path.write_bytes(seeded_template.read_bytes())
+    damage(path)
+    assert integrity.problems_in(path) != []
+    assert integrity.problems_in(path, full=True) != []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my portal #1 ?100%"]  # nothing made beside it
