@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, jsonify, url_for
 
 from lib import backup, clock, history, scheduling, seed
 from lib.db import bulk_transaction, get_db, query_all, query_one, query_one_or_404, snapshot, transaction
-from lib.errors import bad_request, unprocessable
+from lib.errors import ApiError, bad_request, unprocessable
 from lib.idempotency import idempotent
 from lib.pages import fetch_page
 from lib.validation import check_review, is_id, json_body, paging, sorting, total_pages
@@ -244,8 +244,13 @@ def full_reset():
     json_body(required=False)
     with bulk_transaction() as db:
         # Taken under the write lock, so it is exactly what the reset removes.
-        saved = backup.save_before_reset(current_app.config["DATABASE"], current_app.config["BACKUP_DIR"],
-                                         current_app.config["BACKUPS_KEPT"])
+        try:
+            saved = backup.save_before_reset(current_app.config["DATABASE"], current_app.config["BACKUP_DIR"],
+                                             current_app.config["BACKUPS_KEPT"])
+        except (backup.BackupError, OSError) as error:  # a damaged source, a folder that cannot be written
+            current_app.logger.error("full reset refused: %s", error)
+            raise ApiError(503, "The backup a full reset takes first could not be made: nothing was reset.") \
+                from None
         seed.reset(db, current_app.config["SEED_DIR"])
     return jsonify(message="The database has been reset to the seed vocabulary and activities.",
                    backup=saved.name)

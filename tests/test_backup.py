@@ -50,6 +50,25 @@ def test_full_reset_takes_a_backup_first_and_names_it(app, client, db_path):
     assert rows_in(db_path, "SELECT count(*) FROM study_sessions") == [(0,)]
 
 
+def test_a_full_reset_whose_backup_cannot_be_made_is_a_503_and_resets_nothing(app, client, db_path, tmp_path):
+    session_id = record_a_session(client)
+    in_the_way = tmp_path / "a file"
+    in_the_way.write_text("not a folder")
+    app.config["BACKUP_DIR"] = str(in_the_way / "backups")
+
+    assert_error(client.post("/api/full-reset"), 503, "nothing was reset")
+    assert rows_in(db_path, "SELECT id FROM study_sessions") == [(session_id,)]
+
+
+def test_a_full_reset_of_a_damaged_database_is_a_503_and_resets_nothing(app, client, db_path):
+    record_a_session(client)
+    close_all(app)
+    damage(db_path)
+
+    assert_error(client.post("/api/full-reset"), 503)
+    assert list(Path(app.config["BACKUP_DIR"]).glob("*")) == []  # no backup of a damaged file counts
+
+
 def test_full_reset_keeps_only_the_newest_backups(app, client):
     app.config["BACKUPS_KEPT"] = 2
     names = [client.post("/api/full-reset").get_json()["backup"] for _ in range(4)]
