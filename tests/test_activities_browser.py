@@ -38,8 +38,8 @@ def server(tmp_path_factory, seeded_template):
     path = tmp_path_factory.mktemp("browser") / "lang_portal.db"
     shutil.copy(seeded_template, path)
     conn = sqlite3.connect(path)
-    with conn:  # vocabulary is user data: a word whose English is markup
-        group_id = conn.execute("INSERT INTO groups (name) VALUES ('Markup')").lastrowid
+    with conn:  # vocabulary is user data: a group and a word whose texts are markup
+        group_id = conn.execute("INSERT INTO groups (name) VALUES (?)", (MARKUP,)).lastrowid
         word_id = conn.execute("INSERT INTO words (kanji, romaji, english, parts) VALUES (?, ?, ?, ?)",
                                ("猫", "neko", MARKUP, '[{"kanji": "猫", "romaji": ["ne", "ko"]}]')).lastrowid
         conn.execute("INSERT INTO word_groups (word_id, group_id) VALUES (?, ?)", (word_id, group_id))
@@ -343,15 +343,27 @@ def test_an_unknown_group_or_session_says_so(server, page, query, message):
     assert page.locator("#error-message").text_content() == message
 
 
+def test_a_session_of_another_activity_is_refused(server, page):
+    status, body = server.request("POST", "/api/study-sessions", {"group_id": 1, "study_activity_id": 2})
+    assert status == 201
+    page.goto(f"{server.base}/activities/typing-tutor/?group_id=1&session_id={body['id']}")
+    page.wait_for_selector("#error-message:visible")
+    assert page.locator("#error-message").text_content() == (
+        f"Study session {body['id']} is a session of Flashcards, not of Typing Tutor.")
+
+
 def test_word_text_is_shown_as_text_and_never_runs(server, page):
     launch(server, page, "flashcards", server.markup_group)
     page.wait_for_selector("#show:visible")
     page.keyboard.press("Space")
     assert page.locator("#english").text_content() == MARKUP
-    assert page.locator("img").count() == 0
+    assert MARKUP in page.locator("#where").text_content()
+    assert page.locator("img").count() == 0  # the CSP would stop it running: it must not even be parsed
     launch(server, page, "typing-tutor", server.markup_group)
     page.wait_for_selector("#answer:focus")
     assert page.locator("#english").text_content() == MARKUP
+    assert MARKUP in page.locator("#where").text_content()
+    assert page.locator("img").count() == 0
     assert page.evaluate("window.pwned") is None
 
 

@@ -55,6 +55,9 @@ async function launchedSession(activity) {
   if (groupId !== null && session.group_id !== groupId) {
     throw new Error(`Study session ${sessionId} belongs to the group ${session.group_name}, not to group ${groupId}.`);
   }
+  if (session.activity_id !== activity.id) {
+    throw new Error(`Study session ${sessionId} is a session of ${session.activity_name}, not of ${activity.title}.`);
+  }
   return session;
 }
 
