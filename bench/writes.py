@@ -22,7 +22,6 @@ in WAL mode does). Medians in ms.
 import argparse
 import json
 import os
-import shutil
 import sqlite3
 import statistics
 import sys
@@ -35,6 +34,7 @@ OUT = BENCH / "out"
 sys.path.insert(0, str(ROOT))
 
 from app import create_app  # noqa: E402
+from run import remove_database, working_copy  # noqa: E402
 from lib import db as database  # noqa: E402
 
 BATCH = 10
@@ -60,14 +60,6 @@ def sync_latency(directory, count=200):
         probe.unlink()
     samples.sort()
     return {"p50_ms": median_ms(samples), "p99_ms": samples[int(0.99 * (len(samples) - 1))] * 1000}
-
-
-def copy_of(source, name):
-    target = OUT / f"writes-{name}.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
-    shutil.copyfile(source, target)
-    return target
 
 
 def cases(conn):
@@ -118,7 +110,7 @@ def replay(path, statements, count, drop=()):
 
 
 def breakdown(source, name, send_factory, count):
-    path = copy_of(source, name)
+    path = working_copy(source, f"writes-{name}")
     app = create_app({"DATABASE": str(path), "INIT_DATABASE": False})
     client = app.test_client()
     send = send_factory(client)
@@ -141,13 +133,12 @@ def breakdown(source, name, send_factory, count):
         "request": median_ms(full),
         "no sync": median_ms(no_sync),
         "sql": median_ms(replay(path, script, count)),
-        "sql, no triggers": median_ms(replay(copy_of(path, f"{name}-nt"), script, count, triggers)),
-        "sql, no indexes": median_ms(replay(copy_of(path, f"{name}-ni"), script, count, indexes)),
+        "sql, no triggers": median_ms(replay(working_copy(path, f"writes-{name}-nt"), script, count, triggers)),
+        "sql, no indexes": median_ms(replay(working_copy(path, f"writes-{name}-ni"), script, count, indexes)),
         "statements": len(writes),
     }
     for suffix in ("", "-nt", "-ni"):
-        for tail in ("", "-wal", "-shm"):
-            Path(f"{OUT / f'writes-{name}{suffix}.db'}{tail}").unlink(missing_ok=True)
+        remove_database(OUT / f"work-writes-{name}{suffix}.db")
     return result
 
 

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from flask import request
 from flask_cors import CORS
 
+from lib.db import READING_METHODS
 from lib.errors import ApiError
 
 # Anchored at both ends (\Z): flask-cors matches from the start only, and
@@ -19,7 +20,6 @@ LOCAL_ORIGINS = [
 ]
 # IPv6 literals cannot be matched by Werkzeug's trusted-host check; we bind to IPv4.
 LOCAL_HOSTS = ["localhost", "127.0.0.1"]
-SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 def origin_of(url):
@@ -66,7 +66,7 @@ def init_app(app, activity_urls):
         # A browser sends Origin on cross-site POSTs: a page elsewhere must not
         # be able to record results or wipe history.
         origin = request.headers.get("Origin")
-        if request.method in SAFE_METHODS or origin is None or origin == origin_of(request.host_url):
+        if request.method in READING_METHODS or origin is None or origin == origin_of(request.host_url):
             return
         if not any(pattern.fullmatch(origin) for pattern in origins):
             raise ApiError(403, "Requests from this origin may not change data.")
