@@ -78,7 +78,7 @@ class ClientPathAliases:
 
 def create_app(test_config=None):
     app = Flask(__name__, instance_relative_config=True)
-    app.config.from_mapping(
+    defaults = dict(
         DATABASE=os.path.join(app.instance_path, "lang_portal.db"),
         SEED_DIR=str(seed.SEED_DIR),
         # Before serving: migrate, check the file, and seed an empty database.
@@ -99,7 +99,10 @@ def create_app(test_config=None):
         DESIRED_RETENTION=scheduling.DEFAULT_RETENTION,
         NEW_PER_DAY=20,
     )
-    known = set(app.config) | {"BACKUP_DIR"}
+    app.config.from_mapping(defaults)
+    # Only our own settings: a Flask one (SECRET_KEY, say) set through our
+    # prefix would be taken silently, or overwritten later.
+    known = set(defaults) | {"BACKUP_DIR"}
     app.config.from_prefixed_env("LANG_PORTAL")
     if test_config is not None:
         app.config.from_mapping(test_config)

@@ -123,8 +123,8 @@ def check(config, known, environ=os.environ):
     for variable in sorted(environ):
         key = variable[len(PREFIX):].split("__")[0]
         if variable.startswith(PREFIX) and key not in known:
-            known = ", ".join(PREFIX + name for name in CHECKS)
-            raise StartupError(f"{variable} is not a setting of this app (the settings are {known})")
+            listed = ", ".join(PREFIX + name for name in CHECKS)
+            raise StartupError(f"{variable} is not a setting of this app (the settings are {listed})")
     for key, check_value in CHECKS.items():
         if key not in config:
             continue

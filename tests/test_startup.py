@@ -40,9 +40,10 @@ def test_a_bad_setting_stops_the_app_naming_variable_value_and_what_is_allowed(
     assert value in str(raised.value) and allowed in str(raised.value)
 
 
-def test_a_misspelt_setting_is_refused_by_name(db_path, monkeypatch):
-    monkeypatch.setenv("LANG_PORTAL_BACKUP_KEPT", "3")
-    with pytest.raises(StartupError, match="LANG_PORTAL_BACKUP_KEPT is not a setting"):
+@pytest.mark.parametrize("variable", ["LANG_PORTAL_BACKUP_KEPT", "LANG_PORTAL_SECRET_KEY", "LANG_PORTAL_TRUSTED_HOSTS"])
+def test_a_misspelt_setting_or_a_flask_one_is_refused_by_name(db_path, monkeypatch, variable):
+    monkeypatch.setenv(variable, "3")
+    with pytest.raises(StartupError, match=f"{variable} is not a setting"):
         create_app({"DATABASE": str(db_path)})
 
 
