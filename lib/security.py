@@ -27,36 +27,19 @@ def origin_of(url):
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def as_list(value):
-    """A config value given as a JSON list or as a comma/space separated string."""
-    if not value:
-        return []
-    if isinstance(value, str):
-        return [item for item in re.split(r"[\s,]+", value) if item]
-    return [str(item) for item in value]
-
-
-def public_url(app):
-    """LANG_PORTAL_PUBLIC_URL (checked with every setting, in lib/settings.py):
-    where browsers reach the API when a proxy stands in front of it."""
-    url = app.config.get("PUBLIC_URL")
-    return str(url).rstrip("/") if url else None
-
-
 def allowed_origins(app, activity_urls):
     # Relative URLs are the API's own pages: its own origin, always allowed.
     exact = {origin_of(url) for url in activity_urls if urlsplit(url).netloc}
     if app.config.get("PUBLIC_URL"):
         exact.add(origin_of(app.config["PUBLIC_URL"]))
-    exact.update(origin.rstrip("/") for origin in as_list(app.config.get("CORS_ORIGINS")))
+    exact.update(app.config["CORS_ORIGINS"])
     return LOCAL_ORIGINS + [re.compile(re.escape(origin) + r"\Z") for origin in sorted(exact)]
 
 
 def init_app(app, activity_urls):
-    app.config["PUBLIC_URL"] = public_url(app)
     origins = allowed_origins(app, activity_urls)
     public_host = [urlsplit(app.config["PUBLIC_URL"]).hostname] if app.config["PUBLIC_URL"] else []
-    app.config["TRUSTED_HOSTS"] = LOCAL_HOSTS + as_list(app.config.get("ALLOWED_HOSTS")) + public_host
+    app.config["TRUSTED_HOSTS"] = LOCAL_HOSTS + app.config["ALLOWED_HOSTS"] + public_host
     CORS(app, resources={r"/api/*": {"origins": origins}},
          allow_headers=["Content-Type", "Idempotency-Key"],
          expose_headers=["Location", "Idempotent-Replayed"], methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"])

@@ -11,7 +11,6 @@ import re
 from urllib.parse import urlsplit
 
 from lib.errors import StartupError
-from lib.security import as_list
 from lib.validation import time_zone
 
 PREFIX = "LANG_PORTAL_"
@@ -64,7 +63,7 @@ def origins(value):
         parts = urlsplit(origin.rstrip("/"))
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
             raise Invalid(f"origins such as http://portal.lan:8080, comma separated (not {origin!r})")
-    return found
+    return [origin.rstrip("/") for origin in found]
 
 
 def absolute_url(value):
@@ -73,7 +72,7 @@ def absolute_url(value):
     parts = urlsplit(value) if isinstance(value, str) else None
     if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise Invalid("an absolute http(s) URL such as https://portal.example")
-    return value
+    return value.rstrip("/")
 
 
 def host_names(value):
@@ -88,6 +87,15 @@ def time_zone_name(value):
     if time_zone(value) is None:
         raise Invalid("an IANA time zone name such as UTC or Asia/Tokyo")
     return value
+
+
+def as_list(value):
+    """A value given as a JSON list or as a comma/space separated string."""
+    if not value:
+        return []
+    if isinstance(value, str):
+        return [item for item in re.split(r"[\s,]+", value) if item]
+    return [str(item) for item in value]
 
 
 def names(value, what):
