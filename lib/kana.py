@@ -169,42 +169,62 @@ def _segments(word):
     return segments
 
 
-def _split_run(run, reading, start, previous=None):
-    """Every way to read ``run`` kanji by kanji from ``reading[start:]``:
-    yields ([(kanji, reading)], end)."""
-    if not run:
-        yield [], start
-        return
-    for variant in reading_variants(run[0], previous):
-        if reading.startswith(variant, start):
-            for rest, end in _split_run(run[1:], reading, start + len(variant), run[0]):
-                yield [(run[0], variant)] + rest, end
-
-
 def _align(segments, reading, start):
-    if not segments:
-        return [] if start == len(reading) else None
-    (text, kana_segment), rest = segments[0], segments[1:]
-    if kana_segment:
-        own = _expand_iteration(to_hiragana(text))
-        if reading.startswith(own, start) or (text == LONG_MARK and reading[start:start + 1] in "あいうえお"):
-            found = _align(rest, reading, start + len(own))
-            return None if found is None else [(text, start, start + len(own))] + found
-        return None
-    for pieces, end in _split_run(text, reading, start):
-        found = _align(rest, reading, end)
-        if found is not None:
-            spans, at = [], start
+    """[(text, start, end)] spanning reading[start:] segment by segment, or
+    None. Each segment tries its readings in order and the first that lets the
+    rest fit wins; what is known of each (segment, position) is kept, so a
+    long word costs polynomial time, not exponential."""
+    aligned, split = {}, {}
+
+    def align(index, at):
+        if (index, at) not in aligned:
+            aligned[index, at] = align_from(index, at)
+        return aligned[index, at]
+
+    def align_from(index, at):
+        if index == len(segments):
+            return [] if at == len(reading) else None
+        text, kana_segment = segments[index]
+        if kana_segment:
+            own = _expand_iteration(to_hiragana(text))
+            if reading.startswith(own, at) or (text == LONG_MARK and reading[at:at + 1] in "あいうえお"):
+                found = align(index + 1, at + len(own))
+                return None if found is None else [(text, at, at + len(own))] + found
+            return None
+        pieces = split_run(index, 0, at)
+        if pieces is not None:
+            spans = []
             for kanji, piece in pieces:
                 spans.append((kanji, at, at + len(piece)))
                 at += len(piece)
-            return spans + found
-    # No kanji-by-kanji reading: the whole run takes what lies before the next kana.
-    for end in range(start + 1, len(reading) + 1):
-        found = _align(rest, reading, end)
-        if found is not None:
-            return [(text, start, end)] + found
-    return None
+            return spans + align(index + 1, at)
+        # No kanji-by-kanji reading: the whole run takes what lies before the next kana.
+        for end in range(at + 1, len(reading) + 1):
+            found = align(index + 1, end)
+            if found is not None:
+                return [(text, at, end)] + found
+        return None
+
+    def split_run(index, kanji, at):
+        """The first way to read segment ``index`` from its ``kanji``-th
+        character on, kanji by kanji from reading[at:], after which the
+        following segments fit: [(kanji, reading)], or None."""
+        key = (index, kanji, at)
+        if key not in split:
+            run = segments[index][0]
+            if kanji == len(run):
+                split[key] = [] if align(index + 1, at) is not None else None
+            else:
+                split[key] = None
+                for variant in reading_variants(run[kanji], run[kanji - 1] if kanji else None):
+                    if reading.startswith(variant, at):
+                        rest = split_run(index, kanji + 1, at + len(variant))
+                        if rest is not None:
+                            split[key] = [(run[kanji], variant)] + rest
+                            break
+        return split[key]
+
+    return align(0, start)
 
 
 def parts(word, kana):

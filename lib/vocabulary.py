@@ -96,5 +96,13 @@ def check_word(data, current=None):
     return {field: word[field] for field in WORD_FIELDS}, []
 
 
+def same_romaji(word, other="another word"):
+    """Why storing ``word`` broke the older rule of the words table: no two
+    words with the same kanji, romaji and English (two kana, such as ねこ and
+    ネコ, can give the same romaji)."""
+    return (f"kanji {word['kanji']}, romaji {word['romaji']} and English {word['english']} already belong to"
+            f" {other}: change the English to tell them apart.")
+
+
 def parts_json(word):
     return json.dumps(word["parts"], ensure_ascii=False)

@@ -8,6 +8,7 @@ word); row 0 is the file itself or its header.
 import csv
 import io
 import json
+import sqlite3
 
 from lib import vocabulary
 from lib.validation import DuplicateKey, unique_keys
@@ -64,6 +65,16 @@ def _check_size(rows):
         raise ImportProblems([problem(0, "file", "the file holds no words.")])
 
 
+def _tags_column(value):
+    """The index of Anki's ``#tags column:`` header, which counts from 1 and
+    may name the column just after the word's."""
+    last = len(COLUMNS) + 1
+    if not (value.isascii() and value.isdigit() and 1 <= int(value) <= last):
+        raise ImportProblems([problem(0, "tags column", f"tags column must be a number from 1 to {last},"
+                                                        f" not {value!r}.")])
+    return int(value) - 1
+
+
 def _delimited_rows(text, delimiter):
     lines = text.splitlines(keepends=True)
     columns, tags_column = None, None
@@ -76,8 +87,8 @@ def _delimited_rows(text, delimiter):
             columns = columns or ANKI_COLUMNS
         elif key == "columns":
             columns = next(csv.reader([value], delimiter=delimiter))
-        elif key == "tags column" and value.isdigit():
-            tags_column = int(value) - 1
+        elif key == "tags column":
+            tags_column = _tags_column(value)
     try:
         records = list(csv.reader(lines, delimiter=delimiter, strict=True))
     except csv.Error as error:
@@ -106,7 +117,7 @@ def _delimited_rows(text, delimiter):
         if "parts" in row:
             try:
                 row["parts"] = json.loads(row["parts"])
-            except ValueError:
+            except (ValueError, RecursionError):
                 pass  # checked with the word: not a list of parts
         rows.append((number, row))
     return rows
@@ -115,7 +126,7 @@ def _delimited_rows(text, delimiter):
 def check_rows(rows, group=None, progress=None):
     """[(row, word, group name)] for rows that all are words; ImportProblems
     listing every problem otherwise. ``progress(n)`` hears of each row done."""
-    checked, problems, seen = [], [], {}
+    checked, problems, seen, seen_romaji = [], [], {}, {}
     for number, item in rows:
         if not isinstance(item, dict):
             problems.append(problem(number, "word", "a word must be an object."))
@@ -131,6 +142,11 @@ def check_rows(rows, group=None, progress=None):
             if key in seen:
                 problems.append(problem(number, "kana", f"the same word (kanji and kana) as row {seen[key]}."))
             seen.setdefault(key, number)
+            # two kana can give the same romaji (ねこ, ネコ): the words table allows one
+            other, other_kana = seen_romaji.setdefault((word["kanji"], word["romaji"], word["english"]),
+                                                       (number, word["kana"]))
+            if other_kana != word["kana"]:
+                problems.append(problem(number, "romaji", vocabulary.same_romaji(word, f"row {other}")))
             checked.append((number, word, group_name.strip() if isinstance(group_name, str) else None))
         if progress:
             progress(1)
@@ -156,6 +172,15 @@ UPDATE_WORD = ("UPDATE words SET romaji = ?, english = ?, parts = ? WHERE id = ?
                " AND (romaji, english, parts) IS NOT (?, ?, ?)")
 
 
+def _write(conn, number, word, sql, values):
+    """Run ``sql`` for row ``number``; the words table's older UNIQUE (kanji,
+    romaji, english) is a problem of that row, not a server error."""
+    try:
+        return conn.execute(sql, values)
+    except sqlite3.IntegrityError:
+        raise ImportProblems([problem(number, "romaji", vocabulary.same_romaji(word))]) from None
+
+
 def store(conn, checked, on_duplicate="skip", dry_run=False):
     """Write the checked rows inside the caller's transaction (nothing with
     ``dry_run``): {created, updated, skipped, word_ids, groups}."""
@@ -174,22 +199,22 @@ def store(conn, checked, on_duplicate="skip", dry_run=False):
             row = (conn.execute("INSERT INTO groups (name) VALUES (?)", (name,)).lastrowid,)
         group_ids[name] = row[0] if row else None
     memberships = []
-    for _, word, group_name in checked:
+    for number, word, group_name in checked:
         word_id = existing.get((word["kanji"], word["kana"]))
         parts = vocabulary.parts_json(word)
         if word_id is None:
             result["created"] += 1
             if not dry_run:
-                word_id = conn.execute(INSERT_WORD, (word["kanji"], word["kana"], word["romaji"],
-                                                     word["english"], parts)).lastrowid
+                word_id = _write(conn, number, word, INSERT_WORD, (word["kanji"], word["kana"], word["romaji"],
+                                                                   word["english"], parts)).lastrowid
         elif on_duplicate == "update":
             changed = conn.execute(
                 "SELECT (romaji, english, parts) IS NOT (?, ?, ?) FROM words WHERE id = ?",
                 (word["romaji"], word["english"], parts, word_id)).fetchone()[0]
             result["updated" if changed else "skipped"] += 1
             if changed and not dry_run:
-                conn.execute(UPDATE_WORD, (word["romaji"], word["english"], parts, word_id,
-                                           word["romaji"], word["english"], parts))
+                _write(conn, number, word, UPDATE_WORD, (word["romaji"], word["english"], parts, word_id,
+                                                         word["romaji"], word["english"], parts))
         else:
             result["skipped"] += 1
         result["word_ids"].append(word_id)

@@ -260,14 +260,12 @@ def store_word(db, word, word_id=None):
                    (*values, word_id))
         return word_id
     except sqlite3.IntegrityError:
-        # the older rule: no two words with the same kanji, romaji and English
-        raise ApiError(409, f"A word with kanji {word['kanji']}, romaji {word['romaji']}"
-                            f" and English {word['english']} already exists.") from None
+        raise ApiError(409, vocabulary.same_romaji(word)) from None
 
 
 def set_groups(db, word_id, group_ids):
-    marks = ",".join("?" * len(group_ids))
-    db.execute(f"DELETE FROM word_groups WHERE word_id = ? AND group_id NOT IN ({marks or 'NULL'})",
+    marks = ",".join("?" * len(group_ids))  # NOT IN (): an empty list keeps no group
+    db.execute(f"DELETE FROM word_groups WHERE word_id = ? AND group_id NOT IN ({marks})",
                (word_id, *group_ids))
     db.executemany("INSERT INTO word_groups (word_id, group_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
                    [(word_id, group_id) for group_id in group_ids])

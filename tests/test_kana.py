@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from lib import kana, seed
+from lib import kana, seed, vocabulary
 
 
 @pytest.mark.parametrize("reading, romaji", [
@@ -54,6 +54,14 @@ def test_parts_give_each_kanji_its_reading(word, reading, expected):
 
 def test_kana_in_the_word_that_the_reading_lacks_gives_no_parts():
     assert kana.parts("食べる", "たべた") is None
+
+
+def test_a_long_word_whose_kana_do_not_fit_is_refused_without_trying_every_split():
+    """Each kanji run may take any stretch of the reading; the aligner tries
+    each run at each place once, or a word of 60 characters would take hours."""
+    assert kana.parts("Xあ" * 40, "あ" * 120 + "い") is None
+    word, problems = vocabulary.check_word({"kanji": "Xあ" * 30, "kana": "あ" * 90 + "い", "english": "x"})
+    assert word is None and [field for field, _ in problems] == ["kana"]
 
 
 def test_the_aligner_splits_the_seed_words_as_the_seed_does():

@@ -101,6 +101,21 @@ def test_group_ids_in_a_patch_replace_the_words_groups(client):
     assert sorted(g["id"] for g in word["groups"]) == [2, 3]
 
 
+def test_an_empty_group_ids_in_a_patch_takes_the_word_out_of_every_group(client, db):
+    word_id = create(client, group_ids=[1, 2]).get_json()["word"]["id"]
+    response = client.patch(f"/api/words/{word_id}", json={"group_ids": []})
+    assert response.status_code == 200 and response.get_json()["word"]["groups"] == []
+    assert rows(db, "SELECT group_id FROM word_groups WHERE word_id = ?", (word_id,)) == []
+
+
+def test_another_kana_with_the_same_romaji_is_409(client, db):
+    """The words table still holds the older rule: one word per kanji, romaji and English."""
+    create(client, kanji="猫犬", kana="ねこいぬ", english="catdog")
+    assert_error(client.post("/api/words", json={"kanji": "猫犬", "kana": "ネコイヌ", "english": "catdog"}),
+                 409, "romaji nekoinu")
+    assert count(db, "words") == SEED_WORDS + 1
+
+
 def reviewed_word(client, db):
     """A word of group 2 with three reviews in two sessions; (word_id, session ids)."""
     word_id, other = group_word_ids(db, 2)[:2]

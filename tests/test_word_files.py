@@ -89,6 +89,49 @@ def test_every_bad_row_is_named_and_nothing_is_stored(client, db, data, expected
     assert count(db, "words") == SEED_WORDS
 
 
+@pytest.mark.parametrize("header", ["#tags column:²", "#tags column:999999999", "#tags column:0",
+                                    "#tags column:8", "#tags column:-1", "#tags column:"])
+def test_a_tags_column_out_of_range_is_refused(client, db, header):
+    anki = f"#separator:tab\n{header}\n子猫\tこねこ\tkitten\tanimals\n"
+    response = imported(client, anki, TSV)
+    assert problems(response) == [(0, "tags column")]
+    assert header.partition(":")[2] in response.get_json()["problems"][0]["message"]
+    assert count(db, "words") == SEED_WORDS
+
+
+def test_the_last_tags_column_is_the_one_after_every_field(client):
+    anki = ("#separator:tab\n#columns:kanji\tkana\tenglish\tromaji\tparts\tgroup\n#tags column:7\n"
+            "子猫\tこねこ\tkitten\t\t\t\tanimals\n")
+    assert imported(client, anki, TSV).get_json()["created"] == 1
+
+
+def test_parts_nested_too_deep_are_a_problem_of_the_row(client, db):
+    data = f"kanji,kana,english,parts\n子猫,こねこ,kitten,{'[' * 100_000}\n"
+    assert problems(imported(client, data)) == [(1, "parts")]
+    assert count(db, "words") == SEED_WORDS
+
+
+CATDOG = [{"kanji": "猫犬", "kana": "ねこいぬ", "english": "catdog"},
+          {"kanji": "猫犬", "kana": "ネコイヌ", "english": "catdog"}]
+
+
+def test_two_kana_with_the_same_romaji_in_one_file_are_refused(client, db):
+    response = imported(client, json.dumps(CATDOG), "application/json")
+    assert problems(response) == [(2, "romaji")]
+    assert "row 1" in response.get_json()["problems"][0]["message"]
+    assert count(db, "words") == SEED_WORDS
+
+
+@pytest.mark.parametrize("on_duplicate", ["skip", "update"])
+def test_a_kana_with_the_romaji_of_a_stored_word_is_refused(client, db, on_duplicate):
+    client.post("/api/words", json=CATDOG[0])
+    data = json.dumps([{"kanji": "子猫", "kana": "こねこ", "english": "kitten"}, CATDOG[1]])
+    response = imported(client, data, "application/json", on_duplicate=on_duplicate)
+    assert problems(response) == [(2, "romaji")]
+    assert "romaji nekoinu" in response.get_json()["problems"][0]["message"]
+    assert count(db, "words") == SEED_WORDS + 1
+
+
 def test_a_json_word_naming_a_key_twice_is_refused(client, db):
     data = '[{"kanji": "子猫", "kana": "こねこ", "english": "kitten", "english": "cat"}]'
     assert problems(imported(client, data, "application/json")) == [(0, "file")]
