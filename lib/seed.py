@@ -101,9 +101,10 @@ def read_seed(seed_dir=SEED_DIR):
     return groups, activities
 
 
-def load(conn, seed_dir=SEED_DIR):
-    """Insert what is missing of the seed; call inside a write transaction."""
-    groups, activities = read_seed(seed_dir)
+def load(conn, seed_dir=SEED_DIR, seed=None):
+    """Insert what is missing of the seed (``seed``: read_seed's answer, when
+    it was read already); call inside a write transaction."""
+    groups, activities = seed or read_seed(seed_dir)
     for name, words in groups.items():
         conn.execute("INSERT INTO groups (name) VALUES (?) ON CONFLICT (name) DO NOTHING", (name,))
         (group_id,) = conn.execute("SELECT id FROM groups WHERE name = ?", (name,)).fetchone()
@@ -150,8 +151,8 @@ VOCABULARY_TABLES = ("word_groups", "words", "groups", "study_activities")
 def reset(conn, seed_dir=SEED_DIR):
     """Empty every table and load the seed again; call inside
     ``db.bulk_transaction()``."""
-    read_seed(seed_dir)  # a broken seed must not leave an empty database
+    seed = read_seed(seed_dir)  # read first: a broken seed must not leave an empty database
     history.clear(conn)
     for table in VOCABULARY_TABLES:
         conn.execute(f"DELETE FROM {table}")
-    load(conn, seed_dir)
+    load(conn, seed=seed)
