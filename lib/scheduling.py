@@ -54,6 +54,9 @@ SELECT word_id, coalesce(rating, CASE correct WHEN 1 THEN 3 ELSE 1 END), created
 FROM word_review_items {where} ORDER BY word_id, created_at, id
 """
 PROGRESS_EVERY = 10000
+# Outlooks kept per scheduler: a due queue of 100 words reads 100 of them,
+# and each holds for a day.
+OUTLOOKS_KEPT = 20000
 
 
 class SeededScheduler(Scheduler):
@@ -64,12 +67,29 @@ class SeededScheduler(Scheduler):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._seed = threading.local()  # one scheduler serves every thread
+        self.outlook = lru_cache(maxsize=OUTLOOKS_KEPT)(self._outlook)
 
     def review(self, card, rating, reviewed_at, reps):
         """``card`` after one review at ``reviewed_at`` (aware UTC, whole
         seconds); ``reps``: how many reviews the word had before this one."""
         self._seed.value = (card.card_id << 32) + reps
         return self.review_card(card, rating, reviewed_at)[0]
+
+    def _outlook(self, word_id, state, step, stability, difficulty, last_review, reps, elapsed_days):
+        """(retrievability, {rating name: wait}) of a schedule reviewed
+        ``elapsed_days`` whole days after its last review: its chance of
+        recall and how long after the review it would be due.
+
+        fsrs reads a review's time only as whole days since the last review,
+        and dates the card's next review from it: one outlook serves every
+        moment of that day, so each is computed once and kept."""
+        card = card_from(word_id, None if state is None else {
+            "state": state, "step": step, "stability": stability, "difficulty": difficulty,
+            "due": None, "last_review": last_review})
+        moment = card.last_review + timedelta(days=elapsed_days) if card.last_review else clock.EPOCH
+        retrievability = self.get_card_retrievability(card, moment) if state is not None else None
+        return retrievability, {name: self.review(card, rating, moment, reps).due - moment
+                                for name, rating in RATINGS.items()}
 
     def _get_fuzzed_interval(self, *, interval):
         # fsrs 6.3.2's fuzz, drawn from the seeded generator.
@@ -118,7 +138,7 @@ def card_from(word_id, row):
         return Card(card_id=word_id)  # an id, or fsrs sleeps a millisecond to make one
     return Card(card_id=word_id, state=STATE_BY_VALUE[row["state"]], step=row["step"],
                 stability=row["stability"], difficulty=row["difficulty"],
-                due=parse_time(row["due"]),
+                due=parse_time(row["due"]) if row["due"] is not None else None,
                 last_review=parse_time(row["last_review"]))
 
 
@@ -204,14 +224,22 @@ def now_whole_seconds():
     return clock.utcnow().astimezone(timezone.utc).replace(microsecond=0)
 
 
+def outlook(row, now):
+    """The schedule ``row``'s outlook (see ``SeededScheduler.outlook``) at
+    ``now`` (aware UTC, whole seconds)."""
+    last_review = row["last_review"]
+    elapsed_days = (now - parse_time(last_review)).days if last_review is not None else 0
+    return scheduler().outlook(row["word_id"], row["state"], row["step"], row["stability"], row["difficulty"],
+                               last_review, row["reps"] or 0, elapsed_days)
+
+
 def schedule_view(row, now):
     """The ``schedule`` object of a word: None for a new word. ``row`` has
     ``word_id`` and the schedule's COLUMNS (None for a word never reviewed)."""
     if row is None or row["state"] is None:
         return None
-    card = card_from(row["word_id"], row)
-    return {"state": STATES[card.state], "due": row["due"], "stability": row["stability"],
-            "difficulty": row["difficulty"], "retrievability": scheduler().get_card_retrievability(card, now),
+    return {"state": STATES[STATE_BY_VALUE[row["state"]]], "due": row["due"], "stability": row["stability"],
+            "difficulty": row["difficulty"], "retrievability": outlook(row, now)[0],
             "reps": row["reps"], "lapses": row["lapses"]}
 
 
@@ -219,10 +247,7 @@ def next_due(row, now):
     """When the word would come back after each rating given ``now``:
     {"again": iso, "hard": iso, "good": iso, "easy": iso}. ``row`` as for
     ``schedule_view``."""
-    card = card_from(row["word_id"], row)
-    reps = row["reps"] or 0
-    review = scheduler().review
-    return {name: clock.iso(review(card, rating, now, reps).due) for name, rating in RATINGS.items()}
+    return {name: clock.iso(now + wait) for name, wait in outlook(row, now)[1].items()}
 
 
 # --- the app's side -------------------------------------------------------------------

@@ -280,6 +280,27 @@ def test_next_due_is_when_each_rating_would_bring_the_word_back(client, db, monk
     assert schedule_of(client, words[0])["due"] == word["next_due"]["easy"]  # fuzz included
 
 
+@pytest.mark.parametrize("answers", [["good", "good"], ["good", "good", "easy"], ["easy", "again"], ["hard"]])
+def test_a_due_words_outlook_is_what_fsrs_computes_at_each_moment_of_the_day(
+        client, db, monkeypatch, session, words, answers):
+    # Outlooks are kept for a day: asked at several moments, the answer must
+    # still be a fresh review of the stored schedule at that moment.
+    review(client, session, [(words[0], answer) for answer in answers])
+    stored = schedule_rows(db, [words[0]])[0]
+    last = at(stored["last_review"])
+    fresh = scheduling.build_scheduler(scheduling.DEFAULT_RETENTION)
+    card = scheduling.card_from(words[0], stored)
+    due = at(stored["due"])
+    day_after = last + timedelta(days=(due - last).days + 1)  # the first moment of the next whole day
+    for moment in (due, due + timedelta(hours=1), day_after - timedelta(seconds=1), day_after,
+                   due + timedelta(days=30, hours=13), due + timedelta(days=400)):
+        freeze_clock(monkeypatch, clock.iso(moment))
+        word = next(word for word in due_page(client, new=0, limit=100)["words"] if word["id"] == words[0])
+        assert word["next_due"] == {name: clock.iso(fresh.review(card, rating, moment, stored["reps"]).due)
+                                    for name, rating in scheduling.RATINGS.items()}, moment
+        assert word["schedule"]["retrievability"] == fresh.get_card_retrievability(card, moment)
+
+
 def test_new_words_stop_at_the_days_allowance(db_path, monkeypatch):
     app = create_app({"TESTING": True, "DATABASE": str(db_path), "NEW_PER_DAY": 3})
     client = app.test_client()
