@@ -6,7 +6,13 @@ connection for the others, reused across requests, so that SQLite parses the
 schema once per connection and prepares each statement once. A request leaves
 its connection with no transaction open. Reads use ``query_all`` /
 ``query_one``; every write goes through ``transaction()``.
+
+Writers queue on a lock file beside the database before they take SQLite's
+write lock: SQLite makes a writer that finds the lock taken sleep and try
+again (after 1, 2, 5, 10 ms...), which leaves the lock idle between writers;
+a writer waiting on the file is woken as soon as the one before it is done.
 """
+import fcntl
 import os
 import sqlite3
 import threading
@@ -16,10 +22,12 @@ from pathlib import Path
 
 from flask import current_app, g, has_request_context, request
 
-from lib.errors import not_found
+from lib.errors import ApiError, not_found
 
 BUSY_TIMEOUT_SECONDS = 10.0
 READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Beside the database: what writers queue on (see above).
+WRITERS_LOCK_SUFFIX = "-writers.lock"
 # Every statement the routes run, with room to spare: a statement that falls
 # out of the cache is prepared again on its next use.
 STATEMENT_CACHE_SIZE = 512
@@ -61,6 +69,29 @@ class KeptConnection:
         self.identity = identity
 
 
+class WritersLock:
+    """A thread's handle on the lock file writers queue on. Each thread opens
+    its own, so that threads of one process exclude one another as processes
+    do; a handle opened before a fork is not used after it (the lock would be
+    shared with the parent)."""
+
+    __slots__ = ("fd", "pid", "close", "__weakref__")
+
+    def __init__(self, path):
+        self.fd = os.open(f"{path}{WRITERS_LOCK_SUFFIX}", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        self.pid = os.getpid()
+        # closed with close(), or when the thread that opened it has ended
+        self.close = weakref.finalize(self, os.close, self.fd)
+
+    @contextmanager
+    def held(self):
+        fcntl.flock(self.fd, fcntl.LOCK_EX)  # waits without holding the GIL
+        try:
+            yield
+        finally:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+
+
 class Connections:
     """An app's connections: per thread, one read-only and one writable.
 
@@ -75,6 +106,7 @@ class Connections:
         # a thread that has ended (a server may start one per request) are
         # closed when the thread's locals go, not kept for ever
         self.opened = weakref.WeakSet()
+        self.writers_locks = weakref.WeakSet()  # the same, for the lock file handles
         self.lock = threading.Lock()
 
     def get(self, read_only):
@@ -95,6 +127,20 @@ class Connections:
                 self.opened.add(kept)
             setattr(self.local, name, kept)
         return kept.conn
+
+    def writers_lock(self):
+        """This thread's handle on the lock file writers queue on."""
+        handle = getattr(self.local, "writers", None)
+        if handle is None or handle.pid != os.getpid():
+            try:
+                handle = self.local.writers = WritersLock(self.path)
+            except OSError as error:
+                current_app.logger.error("cannot open the writers' lock file: %s", error)
+                raise ApiError(503, "The database cannot be written: the lock file beside it cannot be opened;"
+                                    " nothing was stored.") from None
+            with self.lock:
+                self.writers_locks.add(handle)
+        return handle
 
     def release(self, conn, broken=False):
         """The end of a request's use of ``conn``: no transaction stays open;
@@ -118,12 +164,17 @@ class Connections:
         kept.conn.close()
 
     def close_all(self):
-        """Close every connection this process opened (each thread's)."""
+        """Close every connection and lock file handle this process opened
+        (each thread's)."""
         with self.lock:
             kept, self.opened = list(self.opened), weakref.WeakSet()
+            handles, self.writers_locks = list(self.writers_locks), weakref.WeakSet()
         for item in kept:
             if item.pid == os.getpid():
                 item.conn.close()
+        for handle in handles:
+            if handle.pid == os.getpid():
+                handle.close()
         self.local = threading.local()
 
 
@@ -181,7 +232,7 @@ def transaction():
         return
     g.writing = True
     try:
-        with immediate(db):
+        with connections().writers_lock().held(), immediate(db):
             yield db
     finally:
         g.writing = False

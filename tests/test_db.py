@@ -1,3 +1,4 @@
+import fcntl
 import gc
 import os
 import shutil
@@ -9,8 +10,8 @@ import pytest
 
 import migrate
 from app import create_app
-from lib.db import connections, get_db, transaction
-from tests.helpers import count
+from lib.db import WRITERS_LOCK_SUFFIX, connections, get_db, transaction
+from tests.helpers import assert_error, count
 
 NEW_GROUP = "INSERT INTO groups (name) VALUES ('Written during a read')"
 
@@ -158,3 +159,75 @@ def test_the_connections_of_a_thread_that_has_ended_are_closed(app, db_path):
 
     assert [kept.conn for kept in connections(app).opened] == [here]
     assert open_files_of(db_path) == before
+
+
+# --- writers queue on a lock file ------------------------------------------------
+
+def test_a_write_waits_for_the_writers_lock_and_is_stored_when_it_is_free(client, db, db_path):
+    # Another process's writer holds the lock: a new session waits for it
+    # while reads go on, then is stored.
+    holder = os.open(f"{db_path}{WRITERS_LOCK_SUFFIX}", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    answers = []
+    writer = threading.Thread(target=lambda: answers.append(
+        client.post("/api/study-sessions", json={"group_id": 1, "study_activity_id": 1})))
+    try:
+        writer.start()
+        writer.join(0.5)
+        assert writer.is_alive() and answers == []
+        assert client.get("/api/groups").status_code == 200
+        assert count(db, "study_sessions") == 0
+    finally:
+        fcntl.flock(holder, fcntl.LOCK_UN)
+        os.close(holder)
+    writer.join(10)
+    assert answers[0].status_code == 201
+    assert count(db, "study_sessions") == 1
+
+
+def test_the_writers_lock_is_free_again_after_a_write_that_failed(client, db, db_path):
+    assert client.post("/api/study-sessions", json={"group_id": 999, "study_activity_id": 1}).status_code == 422
+    holder = os.open(f"{db_path}{WRITERS_LOCK_SUFFIX}", os.O_RDWR)
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises if the failed write kept it
+    finally:
+        os.close(holder)
+    assert client.post("/api/study-sessions", json={"group_id": 1, "study_activity_id": 1}).status_code == 201
+
+
+def test_a_forked_process_takes_the_writers_lock_through_a_handle_of_its_own(app):
+    with app.test_request_context("/api/groups", method="POST"):
+        parent = connections(app).writers_lock()
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: a handle shared with the parent would share its lock
+        try:
+            with app.test_request_context("/api/groups", method="POST"):
+                child = connections(app).writers_lock()
+            ok = child is not parent and child.pid == os.getpid()
+            os.write(writer, b"1" if ok else b"0")
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.read(reader, 1) == b"1"
+
+
+def test_a_lock_file_that_cannot_be_opened_is_503_and_stores_nothing(client, db, db_path):
+    os.mkdir(f"{db_path}{WRITERS_LOCK_SUFFIX}")  # not a file: no one, root included, can open it to write
+
+    response = client.post("/api/study-sessions", json={"group_id": 1, "study_activity_id": 1})
+
+    assert_error(response, 503, "cannot be written", "nothing was stored")
+    assert count(db, "study_sessions") == 0
+    assert client.get("/api/groups").status_code == 200
+
+
+def test_the_writers_lock_handles_of_a_thread_that_has_ended_are_closed(client, db_path):
+    for _ in range(3):
+        thread = threading.Thread(target=client.post, args=("/api/study-sessions",),
+                                  kwargs={"json": {"group_id": 1, "study_activity_id": 1}})
+        thread.start()
+        thread.join()
+    gc.collect()
+
+    assert open_files_of(f"{db_path}{WRITERS_LOCK_SUFFIX}") == 0
