@@ -233,21 +233,18 @@ def outlook(row, now):
                                last_review, row["reps"] or 0, elapsed_days)
 
 
-def schedule_view(row, now):
-    """The ``schedule`` object of a word: None for a new word. ``row`` has
-    ``word_id`` and the schedule's COLUMNS (None for a word never reviewed)."""
-    if row is None or row["state"] is None:
-        return None
-    return {"state": STATES[STATE_BY_VALUE[row["state"]]], "due": row["due"], "stability": row["stability"],
-            "difficulty": row["difficulty"], "retrievability": outlook(row, now)[0],
-            "reps": row["reps"], "lapses": row["lapses"]}
-
-
-def next_due(row, now):
-    """When the word would come back after each rating given ``now``:
-    {"again": iso, "hard": iso, "good": iso, "easy": iso}. ``row`` as for
-    ``schedule_view``."""
-    return {name: clock.iso(now + wait) for name, wait in outlook(row, now)[1].items()}
+def schedule_view(row, now, with_next_due=False):
+    """(schedule, next_due): the ``schedule`` object of a word (None for a
+    new word) and, with ``with_next_due``, when the word would come back
+    after each rating given ``now``: {"again": iso, "hard": iso, "good": iso,
+    "easy": iso}. ``row`` has ``word_id`` and the schedule's COLUMNS (None
+    for a word never reviewed)."""
+    retrievability, waits = outlook(row, now)
+    schedule = None if row["state"] is None else {
+        "state": STATES[STATE_BY_VALUE[row["state"]]], "due": row["due"], "stability": row["stability"],
+        "difficulty": row["difficulty"], "retrievability": retrievability, "reps": row["reps"],
+        "lapses": row["lapses"]}
+    return schedule, ({name: clock.iso(now + wait) for name, wait in waits.items()} if with_next_due else None)
 
 
 # --- the app's side -------------------------------------------------------------------

@@ -134,15 +134,17 @@ def with_schedule(word, now, next_due=False):
     ``next_due``, the due time after each rating)."""
     schedule = {column: word.pop(column) for column in scheduling.COLUMNS}
     schedule["word_id"] = word["id"]
-    word["schedule"] = scheduling.schedule_view(schedule, now)
+    word["schedule"], upcoming = scheduling.schedule_view(schedule, now, next_due)
     if next_due:
-        word["next_due"] = scheduling.next_due(schedule, now)
+        word["next_due"] = upcoming
     return word
 
 
-# "What is due" for all words and for one group's: the page of due words is
-# read from the index on due (the group's words checked one by one as the
-# index hands them out), new words in id order.
+# "What is due" for all words and for one group's, new words in id order.
+# For all words the page is read from the index on due. A group's page comes
+# from the group's own words, as its count does: walking the index on due and
+# keeping the group's words would read every overdue word of every group
+# whenever the group has fewer due words than the page holds.
 DUE_QUERIES = {
     "all": {
         "due": "SELECT s.word_id AS id FROM word_schedules s WHERE s.due <= ? ORDER BY s.due, s.word_id LIMIT ?",
@@ -154,9 +156,8 @@ DUE_QUERIES = {
                " ORDER BY w.id LIMIT ?",
     },
     "group": {
-        "due": "SELECT s.word_id AS id FROM word_schedules s"
-               " CROSS JOIN word_groups wg ON wg.group_id = ? AND wg.word_id = s.word_id"
-               " WHERE s.due <= ? ORDER BY s.due, s.word_id LIMIT ?",
+        "due": "SELECT s.word_id AS id FROM word_groups wg CROSS JOIN word_schedules s ON s.word_id = wg.word_id"
+               " WHERE wg.group_id = ? AND s.due <= ? ORDER BY s.due, s.word_id LIMIT ?",
         "due_count": "SELECT count(*) AS n FROM word_groups wg JOIN word_schedules s ON s.word_id = wg.word_id"
                      " WHERE wg.group_id = ? AND s.due <= ?",
         "next_due_at": "SELECT s.due FROM word_schedules s"

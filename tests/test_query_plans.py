@@ -204,7 +204,7 @@ def plans_of(client, conn, traced, url):
 
 
 @pytest.mark.parametrize("route, ordered_by, index", [
-    *[(route, "ORDER BY s.due", "word_schedules_by_due") for route in DUE_ROUTES + GROUP_DUE_ROUTES],
+    *[(route, "ORDER BY s.due", "word_schedules_by_due") for route in DUE_ROUTES],
     *[(route, "ORDER BY s.lapses", "word_schedules_by_lapses") for route in LEECH_ROUTES],
 ])
 def test_schedule_lists_read_their_page_from_an_index(route, ordered_by, index, planned):
@@ -217,3 +217,16 @@ def test_schedule_lists_read_their_page_from_an_index(route, ordered_by, index, 
     for sql, plan in pages.items():
         assert any(f"INDEX {index}" in step for step in plan), (sql, plan)
         assert not any("TEMP B-TREE" in step for step in plan), (sql, plan)
+
+
+@pytest.mark.parametrize("route", GROUP_DUE_ROUTES)
+def test_a_groups_due_queue_reads_only_the_groups_schedules(route, planned):
+    """A group's due words are found from its own words, one schedule each by
+    word id, as its due count is: never by walking every overdue word."""
+    client, conn, traced, ids = planned
+    plans = plans_of(client, conn, traced, route.replace("/G/", f"/{ids['G']}/"))
+    pages = {sql: plan for sql, plan in plans.items() if "ORDER BY s.due, s.word_id" in sql}
+    assert pages, list(plans)
+    for sql, plan in pages.items():
+        assert plan[:2] == ["SEARCH wg USING PRIMARY KEY (group_id=?)",
+                            "SEARCH s USING INTEGER PRIMARY KEY (rowid=?)"], (sql, plan)
