@@ -12,6 +12,17 @@ from lib import kana as kana_lib
 
 MAX_TEXT = {"kanji": 100, "kana": 100, "english": 500}
 WORD_FIELDS = ("kanji", "kana", "english", "romaji", "parts")
+MAX_GROUP_NAME = 100
+
+
+def group_name_problem(name, field):
+    """Why ``name`` (given as ``field``) cannot name a group, or None; a name
+    is stored without the spaces around it."""
+    if not isinstance(name, str) or not name.strip():
+        return f"{field} must be a non-empty string."
+    if len(name.strip()) > MAX_GROUP_NAME:
+        return f"{field} may be at most {MAX_GROUP_NAME} characters."
+    return None
 
 
 def _text(value, field, problems):

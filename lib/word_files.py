@@ -135,8 +135,9 @@ def check_rows(rows, group=None, progress=None):
         word, found = vocabulary.check_word(fields)
         problems += [problem(number, field, message) for field, message in found]
         group_name = item.get("group", group)
-        if group_name is not None and (not isinstance(group_name, str) or not group_name.strip()):
-            problems.append(problem(number, "group", "group must be a non-empty string."))
+        group_problem = vocabulary.group_name_problem(group_name, "group") if group_name is not None else None
+        if group_problem:
+            problems.append(problem(number, "group", group_problem))
         if word is not None:
             key = (word["kanji"], word["kana"])
             if key in seen:

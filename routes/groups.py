@@ -2,7 +2,7 @@ import json
 
 from flask import Blueprint, current_app, jsonify, url_for
 
-from lib import history, json_answers, word_files
+from lib import history, json_answers, vocabulary, word_files
 from lib.db import query_all, query_one, query_one_or_404, snapshot, transaction
 from lib.errors import ApiError, bad_request, none_such, not_found, unprocessable
 from lib.idempotency import idempotent
@@ -103,16 +103,12 @@ def list_group_sessions(group_id):
     return jsonify(study_sessions=items, total_pages=total_pages(total, per_page), current_page=page)
 
 
-MAX_NAME = 100
-
-
 def group_name(body):
     only_fields(body, ["name"], "a group")
     name = body.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise bad_request("name must be a non-empty string.")
-    if len(name.strip()) > MAX_NAME:
-        raise bad_request(f"name may be at most {MAX_NAME} characters.")
+    problem = vocabulary.group_name_problem(name, "name")
+    if problem:
+        raise bad_request(problem)
     return name.strip()
 
 

@@ -354,8 +354,9 @@ def import_words():
     if file_format is None:
         raise ApiError(415, "The body must be application/json, text/csv or text/tab-separated-values.")
     group = request.args.get("group")
-    if group is not None and not (0 < len(group.strip()) <= 100):
-        raise bad_request("group must be a name of 1 to 100 characters.")
+    group_problem = vocabulary.group_name_problem(group, "group") if group is not None else None
+    if group_problem:
+        raise bad_request(group_problem)
     on_duplicate = choice_arg("on_duplicate", word_files.ON_DUPLICATE, "skip")
     dry_run = flag_arg("dry_run")
     data = request_body()

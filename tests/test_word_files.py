@@ -83,6 +83,9 @@ def test_on_duplicate_error_names_the_rows(client, db):
     ("kanji,kana,english\n子猫,\"こねこ,kitten\n", [(0, "file")]),
     ("kanji,kana,english\n子猫,こねこ,kitten\n子猫,こねこ,cat\n", [(2, "kana")]),
     ("kanji,kana,english\n", [(0, "file")]),
+    # a group named in a row is checked as POST /api/groups checks a name
+    ("kanji,kana,english,group\n子猫,こねこ,kitten," + "g" * 101 + "\n子犬,こいぬ,puppy," + "g" * 100 + "\n",
+     [(1, "group")]),
 ])
 def test_every_bad_row_is_named_and_nothing_is_stored(client, db, data, expected):
     assert problems(imported(client, data)) == expected
