@@ -421,3 +421,33 @@ def test_the_grades_say_when_a_word_comes_back_in_short(server, page):
     labels = page.evaluate("durations => import('/activities/flashcards/flashcards.js').then("
                            "m => durations.map(ms => m.shortDuration(ms)))", [ms for ms, _ in DURATIONS])
     assert labels == [label for _, label in DURATIONS]
+
+
+def contrast(first, second):
+    """WCAG contrast ratio of two CSS colours given as rgb(r, g, b)."""
+    def luminance(css):
+        channels = [int(value) / 255 for value in re.findall(r"\d+", css)[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    high, low = sorted([luminance(first), luminance(second)], reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_focus_ring_stands_out_and_the_answer_box_names_the_word(server, browser, scheme):
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, color_scheme=scheme)
+    page = context.new_page()
+    try:
+        launch(server, page, "typing-tutor", 7)
+        page.wait_for_selector("#answer:focus")
+        ring = page.evaluate("getComputedStyle(document.activeElement).outlineColor")
+        for behind in ("document.body", "document.querySelector('.card')"):  # the page, and a card
+            colour = page.evaluate(f"getComputedStyle({behind}).backgroundColor")
+            assert contrast(ring, colour) >= 3, (scheme, behind, ring, colour)
+        # a screen reader announces the word and its English with the answer box
+        english = page.locator("#english").text_content()
+        expect(page.locator("#answer")).to_have_accessible_description(
+            re.compile(r"\s*".join(map(re.escape, shown_kanji(page))) + r"\s+" + re.escape(english)))
+        screenshot(page, f"typing-tutor-focus-{scheme}")
+    finally:
+        context.close()
