@@ -7,27 +7,31 @@ schema once per connection and prepares each statement once. A request leaves
 its connection with no transaction open. Reads use ``query_all`` /
 ``query_one``; every write goes through ``transaction()``.
 
-Writers queue on a lock file beside the database before they take SQLite's
-write lock: SQLite makes a writer that finds the lock taken sleep and try
-again (after 1, 2, 5, 10 ms...), which leaves the lock idle between writers;
-a writer waiting on the file is woken as soon as the one before it is done.
+The app's writers queue on a lock of their own before they take SQLite's
+write lock (see WritersLock): SQLite makes a writer that finds its lock taken
+sleep 1, 2, 5, 10 ms... before it tries again, while the lock may sit idle.
+Other programs that write (the command line, a backup) wait on SQLite's lock.
 """
 import fcntl
 import os
 import sqlite3
 import threading
+import time
 import weakref
 from contextlib import contextmanager
 from pathlib import Path
 
 from flask import current_app, g, has_request_context, request
 
-from lib.errors import ApiError, not_found
+from lib.errors import ApiError, busy, not_found
 
 BUSY_TIMEOUT_SECONDS = 10.0
 READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# Beside the database: what writers queue on (see above).
+# Beside the database: what writers queue on (see WritersLock), tried again
+# after 50 microseconds, then twice as long each time up to a millisecond.
 WRITERS_LOCK_SUFFIX = "-writers.lock"
+FIRST_PAUSE = 0.00005
+LONGEST_PAUSE = 0.001
 # Every statement the routes run, with room to spare: a statement that falls
 # out of the cache is prepared again on its next use.
 STATEMENT_CACHE_SIZE = 512
@@ -70,26 +74,45 @@ class KeptConnection:
 
 
 class WritersLock:
-    """A thread's handle on the lock file writers queue on. Each thread opens
-    its own, so that threads of one process exclude one another as processes
-    do; a handle opened before a fork is not used after it (the lock would be
-    shared with the parent)."""
-
-    __slots__ = ("fd", "pid", "close", "__weakref__")
+    """What this process's writers queue on before they take SQLite's write
+    lock: a thread lock for the threads of this process, which wakes the
+    next one as soon as it is released, then an flock on a file beside the
+    database for the other processes, tried every fraction of a millisecond
+    (SQLite's own retries wait 1, 2, 5, 10 ms... while its lock may sit idle).
+    A wait longer than the busy timeout is the 503 that says so. Made anew
+    in a forked process: the parent's would share its lock."""
 
     def __init__(self, path):
-        self.fd = os.open(f"{path}{WRITERS_LOCK_SUFFIX}", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        self.fd = os.open(f"{path}{WRITERS_LOCK_SUFFIX}", os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
         self.pid = os.getpid()
-        # closed with close(), or when the thread that opened it has ended
-        self.close = weakref.finalize(self, os.close, self.fd)
+        self.threads = threading.Lock()
 
     @contextmanager
     def held(self):
-        fcntl.flock(self.fd, fcntl.LOCK_EX)  # waits without holding the GIL
+        timeout = BUSY_TIMEOUT_SECONDS
+        deadline = time.monotonic() + timeout
+        if not self.threads.acquire(timeout=timeout):
+            raise busy()
         try:
-            yield
+            pause = FIRST_PAUSE
+            while True:
+                try:
+                    fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise busy() from None
+                    time.sleep(pause)
+                    pause = min(pause * 2, LONGEST_PAUSE)
+            try:
+                yield
+            finally:
+                fcntl.flock(self.fd, fcntl.LOCK_UN)
         finally:
-            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            self.threads.release()
+
+    def close(self):
+        os.close(self.fd)
 
 
 class Connections:
@@ -106,7 +129,7 @@ class Connections:
         # a thread that has ended (a server may start one per request) are
         # closed when the thread's locals go, not kept for ever
         self.opened = weakref.WeakSet()
-        self.writers_locks = weakref.WeakSet()  # the same, for the lock file handles
+        self.writers = None  # this process's WritersLock, opened with the first write
         self.lock = threading.Lock()
 
     def get(self, read_only):
@@ -129,18 +152,16 @@ class Connections:
         return kept.conn
 
     def writers_lock(self):
-        """This thread's handle on the lock file writers queue on."""
-        handle = getattr(self.local, "writers", None)
-        if handle is None or handle.pid != os.getpid():
-            try:
-                handle = self.local.writers = WritersLock(self.path)
-            except OSError as error:
-                current_app.logger.error("cannot open the writers' lock file: %s", error)
-                raise ApiError(503, "The database cannot be written: the lock file beside it cannot be opened;"
-                                    " nothing was stored.") from None
-            with self.lock:
-                self.writers_locks.add(handle)
-        return handle
+        """The WritersLock of this process."""
+        with self.lock:
+            if self.writers is None or self.writers.pid != os.getpid():
+                try:
+                    self.writers = WritersLock(self.path)
+                except OSError as error:
+                    current_app.logger.error("cannot open the writers' lock file: %s", error)
+                    raise ApiError(503, "The database cannot be written: the lock file beside it cannot be"
+                                        " opened; nothing was stored.") from None
+            return self.writers
 
     def release(self, conn, broken=False):
         """The end of a request's use of ``conn``: no transaction stays open;
@@ -164,17 +185,16 @@ class Connections:
         kept.conn.close()
 
     def close_all(self):
-        """Close every connection and lock file handle this process opened
-        (each thread's)."""
+        """Close every connection this process opened (each thread's), and its
+        handle on the writers' lock file."""
         with self.lock:
             kept, self.opened = list(self.opened), weakref.WeakSet()
-            handles, self.writers_locks = list(self.writers_locks), weakref.WeakSet()
+            writers, self.writers = self.writers, None
         for item in kept:
             if item.pid == os.getpid():
                 item.conn.close()
-        for handle in handles:
-            if handle.pid == os.getpid():
-                handle.close()
+        if writers is not None and writers.pid == os.getpid():
+            writers.close()
         self.local = threading.local()
 
 

@@ -8,10 +8,17 @@ from werkzeug.exceptions import HTTPException, SecurityError
 
 
 class ApiError(Exception):
-    def __init__(self, status, message):
+    def __init__(self, status, message, headers=None):
         super().__init__(message)
         self.status = status
         self.message = message
+        self.headers = headers or {}
+
+
+def busy():
+    """Another writer held the database past the busy timeout: a moment's
+    wait, not a fault, so the client is told to retry."""
+    return ApiError(503, "The database is busy; retry in a moment.", {"Retry-After": "1"})
 
 
 def bad_request(message):
@@ -110,7 +117,9 @@ def error_response(status, message):
 def init_app(app):
     @app.errorhandler(ApiError)
     def api_error(error):
-        return error_response(error.status, error.message)
+        response = error_response(error.status, error.message)
+        response.headers.update(error.headers)
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(error):
@@ -128,12 +137,8 @@ def init_app(app):
     @app.errorhandler(sqlite3.Error)
     def database_error(error):
         code = primary_code(error)
-        # Another writer held the lock past the busy timeout: a moment's
-        # wait, not a fault, so the client is told to retry.
         if code in BUSY:
-            response = error_response(503, "The database is busy; retry in a moment.")
-            response.headers["Retry-After"] = "1"
-            return response
+            return api_error(busy())
         if code not in DATABASE_FAULTS:
             return unexpected_error(error)
         from lib.db import mark_broken  # lib.db raises our errors: imported here, not above

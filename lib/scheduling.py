@@ -76,7 +76,7 @@ class SeededScheduler(Scheduler):
         return self.review_card(card, rating, reviewed_at)[0]
 
     def _outlook(self, word_id, state, step, stability, difficulty, last_review, reps, elapsed_days):
-        """(retrievability, {rating name: wait}) of a schedule reviewed
+        """(retrievability, ((rating name, wait), ...)) of a schedule reviewed
         ``elapsed_days`` whole days after its last review: its chance of
         recall and how long after the review it would be due.
 
@@ -88,8 +88,8 @@ class SeededScheduler(Scheduler):
             "due": None, "last_review": last_review})
         moment = card.last_review + timedelta(days=elapsed_days) if card.last_review else clock.EPOCH
         retrievability = self.get_card_retrievability(card, moment) if state is not None else None
-        return retrievability, {name: self.review(card, rating, moment, reps).due - moment
-                                for name, rating in RATINGS.items()}
+        return retrievability, tuple((name, self.review(card, rating, moment, reps).due - moment)
+                                     for name, rating in RATINGS.items())
 
     def _get_fuzzed_interval(self, *, interval):
         # fsrs 6.3.2's fuzz, drawn from the seeded generator.
@@ -138,7 +138,7 @@ def card_from(word_id, row):
         return Card(card_id=word_id)  # an id, or fsrs sleeps a millisecond to make one
     return Card(card_id=word_id, state=STATE_BY_VALUE[row["state"]], step=row["step"],
                 stability=row["stability"], difficulty=row["difficulty"],
-                due=parse_time(row["due"]) if row["due"] is not None else None,
+                due=parse_time(row["due"]),
                 last_review=parse_time(row["last_review"]))
 
 
@@ -239,12 +239,17 @@ def schedule_view(row, now, with_next_due=False):
     after each rating given ``now``: {"again": iso, "hard": iso, "good": iso,
     "easy": iso}. ``row`` has ``word_id`` and the schedule's COLUMNS (None
     for a word never reviewed)."""
-    retrievability, waits = outlook(row, now)
+    if with_next_due:
+        retrievability, waits = outlook(row, now)
+    else:  # one run of fsrs's formula: the four reviews are not needed
+        waits = ()
+        retrievability = (scheduler().get_card_retrievability(card_from(row["word_id"], row), now)
+                          if row["state"] is not None else None)
     schedule = None if row["state"] is None else {
         "state": STATES[STATE_BY_VALUE[row["state"]]], "due": row["due"], "stability": row["stability"],
         "difficulty": row["difficulty"], "retrievability": retrievability, "reps": row["reps"],
         "lapses": row["lapses"]}
-    return schedule, ({name: clock.iso(now + wait) for name, wait in waits.items()} if with_next_due else None)
+    return schedule, ({name: clock.iso(now + wait) for name, wait in waits} if with_next_due else None)
 
 
 # --- the app's side -------------------------------------------------------------------

@@ -141,10 +141,10 @@ def with_schedule(word, now, next_due=False):
 
 
 # "What is due" for all words and for one group's, new words in id order.
-# For all words the page is read from the index on due. A group's page comes
-# from the group's own words, as its count does: walking the index on due and
-# keeping the group's words would read every overdue word of every group
-# whenever the group has fewer due words than the page holds.
+# For all words the page is read from the index on due. A group's page, count
+# and next due time come from the group's own words: walking the index on due
+# and keeping the group's words would read every overdue (or every future)
+# word of every group whenever the group has fewer than it looks for.
 DUE_QUERIES = {
     "all": {
         "due": "SELECT s.word_id AS id FROM word_schedules s WHERE s.due <= ? ORDER BY s.due, s.word_id LIMIT ?",
@@ -160,9 +160,8 @@ DUE_QUERIES = {
                " WHERE wg.group_id = ? AND s.due <= ? ORDER BY s.due, s.word_id LIMIT ?",
         "due_count": "SELECT count(*) AS n FROM word_groups wg JOIN word_schedules s ON s.word_id = wg.word_id"
                      " WHERE wg.group_id = ? AND s.due <= ?",
-        "next_due_at": "SELECT s.due FROM word_schedules s"
-                       " CROSS JOIN word_groups wg ON wg.group_id = ? AND wg.word_id = s.word_id"
-                       " WHERE s.due > ? ORDER BY s.due LIMIT 1",
+        "next_due_at": "SELECT min(s.due) AS due FROM word_groups wg CROSS JOIN word_schedules s"
+                       " ON s.word_id = wg.word_id WHERE wg.group_id = ? AND s.due > ?",
         "any_new": "SELECT 1 AS n",
         "new": "SELECT wg.word_id AS id FROM word_groups wg WHERE wg.group_id = ?"
                " AND NOT EXISTS (SELECT 1 FROM word_schedules s WHERE s.word_id = wg.word_id)"

@@ -440,8 +440,11 @@ def test_the_focus_ring_stands_out_and_the_answer_box_names_the_word(server, bro
     try:
         launch(server, page, "typing-tutor", 7)
         page.wait_for_selector("#answer:focus")
-        ring = page.evaluate("getComputedStyle(document.activeElement).outlineColor")
-        for behind in ("document.body", "document.querySelector('.card')"):  # the page, and a card
+        style, width, ring = page.evaluate(
+            "[...['outlineStyle', 'outlineWidth', 'outlineColor'].map(p => getComputedStyle(document.activeElement)[p])]")
+        assert style == "solid" and float(width.removesuffix("px")) >= 2
+        # the answer box sits on the page; the activities' buttons sit on cards too
+        for behind in ("document.body", "document.querySelector('.card')"):
             colour = page.evaluate(f"getComputedStyle({behind}).backgroundColor")
             assert contrast(ring, colour) >= 3, (scheme, behind, ring, colour)
         # a screen reader announces the word and its English with the answer box

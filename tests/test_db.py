@@ -10,7 +10,8 @@ import pytest
 
 import migrate
 from app import create_app
-from lib.db import WRITERS_LOCK_SUFFIX, connections, get_db, transaction
+from lib import db as db_module
+from lib.db import WRITERS_LOCK_SUFFIX, close_all, connections, get_db, transaction
 from tests.helpers import assert_error, count
 
 NEW_GROUP = "INSERT INTO groups (name) VALUES ('Written during a read')"
@@ -137,8 +138,11 @@ def test_a_forked_process_opens_connections_of_its_own(app):
             os.write(writer, b"1" if ok else b"0")
         finally:
             os._exit(0)
-    os.waitpid(pid, 0)
+    os.close(writer)  # a child that died before writing leaves an empty pipe, not a wait
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
     assert os.read(reader, 1) == b"1"
+    os.close(reader)
     assert request_connection(app) is parent
 
 
@@ -195,21 +199,42 @@ def test_the_writers_lock_is_free_again_after_a_write_that_failed(client, db, db
     assert client.post("/api/study-sessions", json={"group_id": 1, "study_activity_id": 1}).status_code == 201
 
 
-def test_a_forked_process_takes_the_writers_lock_through_a_handle_of_its_own(app):
+def test_a_forked_process_is_kept_out_while_its_parent_holds_the_writers_lock(app):
     with app.test_request_context("/api/groups", method="POST"):
         parent = connections(app).writers_lock()
     reader, writer = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: a handle shared with the parent would share its lock
-        try:
-            with app.test_request_context("/api/groups", method="POST"):
-                child = connections(app).writers_lock()
-            ok = child is not parent and child.pid == os.getpid()
-            os.write(writer, b"1" if ok else b"0")
-        finally:
-            os._exit(0)
-    os.waitpid(pid, 0)
+    with parent.held():
+        pid = os.fork()
+        if pid == 0:  # the child: a handle shared with the parent would share its lock
+            try:
+                with app.test_request_context("/api/groups", method="POST"):
+                    child = connections(app).writers_lock()
+                try:
+                    fcntl.flock(child.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    os.write(writer, b"0")
+                except BlockingIOError:
+                    os.write(writer, b"1" if child is not parent else b"0")
+            finally:
+                os._exit(0)
+        os.close(writer)  # a child that died before writing leaves an empty pipe, not a wait
+        _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
     assert os.read(reader, 1) == b"1"
+    os.close(reader)
+
+
+def test_a_write_that_waits_past_the_busy_timeout_is_503_and_stores_nothing(client, db, db_path, monkeypatch):
+    monkeypatch.setattr(db_module, "BUSY_TIMEOUT_SECONDS", 0.3)
+    holder = os.open(f"{db_path}{WRITERS_LOCK_SUFFIX}", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(holder, fcntl.LOCK_EX)  # another process's writer, stuck
+    try:
+        response = client.post("/api/study-sessions", json={"group_id": 1, "study_activity_id": 1})
+    finally:
+        os.close(holder)
+    assert_error(response, 503, "busy")
+    assert response.headers["Retry-After"] == "1"
+    assert count(db, "study_sessions") == 0
+    assert client.post("/api/study-sessions", json={"group_id": 1, "study_activity_id": 1}).status_code == 201
 
 
 def test_a_lock_file_that_cannot_be_opened_is_503_and_stores_nothing(client, db, db_path):
@@ -222,12 +247,13 @@ def test_a_lock_file_that_cannot_be_opened_is_503_and_stores_nothing(client, db,
     assert client.get("/api/groups").status_code == 200
 
 
-def test_the_writers_lock_handles_of_a_thread_that_has_ended_are_closed(client, db_path):
+def test_a_process_opens_the_writers_lock_file_once_and_close_all_closes_it(app, client, db_path):
     for _ in range(3):
         thread = threading.Thread(target=client.post, args=("/api/study-sessions",),
                                   kwargs={"json": {"group_id": 1, "study_activity_id": 1}})
         thread.start()
         thread.join()
-    gc.collect()
 
+    assert open_files_of(f"{db_path}{WRITERS_LOCK_SUFFIX}") == 1
+    close_all(app)
     assert open_files_of(f"{db_path}{WRITERS_LOCK_SUFFIX}") == 0

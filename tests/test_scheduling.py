@@ -288,7 +288,7 @@ def test_a_due_words_outlook_is_what_fsrs_computes_at_each_moment_of_the_day(
     review(client, session, [(words[0], answer) for answer in answers])
     stored = schedule_rows(db, [words[0]])[0]
     last = at(stored["last_review"])
-    fresh = scheduling.build_scheduler(scheduling.DEFAULT_RETENTION)
+    fresh = scheduling.SeededScheduler(desired_retention=scheduling.DEFAULT_RETENTION)  # nothing kept yet
     card = scheduling.card_from(words[0], stored)
     due = at(stored["due"])
     day_after = last + timedelta(days=(due - last).days + 1)  # the first moment of the next whole day
