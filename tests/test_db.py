@@ -127,22 +127,32 @@ def test_a_database_file_put_in_place_of_the_old_one_is_served(app, client, db_p
     assert created.status_code == 201
 
 
-def test_a_forked_process_opens_connections_of_its_own(app):
-    parent = request_connection(app)
+def in_a_child(check):
+    """What ``check()`` returns when run in a forked child of this process
+    (False if it raised)."""
     reader, writer = os.pipe()
     pid = os.fork()
-    if pid == 0:  # the child: answer whether it was handed the parent's connection
+    if pid == 0:
         try:
-            child = request_connection(app)
-            ok = child is not parent and child.execute("SELECT count(*) FROM groups").fetchone()[0] == 9
-            os.write(writer, b"1" if ok else b"0")
+            os.write(writer, b"1" if check() else b"0")
         finally:
             os._exit(0)
     os.close(writer)  # a child that died before writing leaves an empty pipe, not a wait
     _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
-    assert os.read(reader, 1) == b"1"
+    answer = os.read(reader, 1)
     os.close(reader)
+    assert os.waitstatus_to_exitcode(status) == 0
+    return answer == b"1"
+
+
+def test_a_forked_process_opens_connections_of_its_own(app):
+    parent = request_connection(app)
+
+    def child_has_its_own():  # not the parent's connection, and one that works
+        child = request_connection(app)
+        return child is not parent and child.execute("SELECT count(*) FROM groups").fetchone()[0] == 9
+
+    assert in_a_child(child_has_its_own)
     assert request_connection(app) is parent
 
 
@@ -202,25 +212,18 @@ def test_the_writers_lock_is_free_again_after_a_write_that_failed(client, db, db
 def test_a_forked_process_is_kept_out_while_its_parent_holds_the_writers_lock(app):
     with app.test_request_context("/api/groups", method="POST"):
         parent = connections(app).writers_lock()
-    reader, writer = os.pipe()
+
+    def kept_out():  # a handle shared with the parent would share its lock
+        with app.test_request_context("/api/groups", method="POST"):
+            child = connections(app).writers_lock()
+        try:
+            fcntl.flock(child.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return child is not parent
+        return False
+
     with parent.held():
-        pid = os.fork()
-        if pid == 0:  # the child: a handle shared with the parent would share its lock
-            try:
-                with app.test_request_context("/api/groups", method="POST"):
-                    child = connections(app).writers_lock()
-                try:
-                    fcntl.flock(child.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    os.write(writer, b"0")
-                except BlockingIOError:
-                    os.write(writer, b"1" if child is not parent else b"0")
-            finally:
-                os._exit(0)
-        os.close(writer)  # a child that died before writing leaves an empty pipe, not a wait
-        _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
-    assert os.read(reader, 1) == b"1"
-    os.close(reader)
+        assert in_a_child(kept_out)
 
 
 def test_a_write_that_waits_past_the_busy_timeout_is_503_and_stores_nothing(client, db, db_path, monkeypatch):
