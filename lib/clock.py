@@ -14,7 +14,7 @@ def utcnow():
 
 def iso(moment):
     """ISO 8601 in UTC with a Z, to the second: how every timestamp is stored."""
-    # isoformat, the cheaper of the two: a due queue formats hundreds of times
+    # isoformat, not strftime: a due queue formats hundreds of times
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds")[:19] + "Z"
 
 

@@ -186,7 +186,8 @@ class Connections:
 
     def close_all(self):
         """Close every connection this process opened (each thread's), and its
-        handle on the writers' lock file."""
+        handle on the writers' lock file: when no request is being served
+        (at shutdown, after a test)."""
         with self.lock:
             kept, self.opened = list(self.opened), weakref.WeakSet()
             writers, self.writers = self.writers, None

@@ -196,7 +196,7 @@ def due_words(group_id=None):
         page.append(with_schedule(word, now, next_due=True))
     return {"words": page,
             "due_count": query_one(queries["due_count"], (*scope, now_iso))["n"],
-            "next_due_at": (query_one(queries["next_due_at"], (*scope, now_iso)) or {"due": None})["due"],
+            "next_due_at": query_one(queries["next_due_at"], (*scope, now_iso))["due"],
             "new_left_today": new_left}
 
 

@@ -12,6 +12,7 @@ import migrate
 from app import create_app
 from lib import db as db_module
 from lib.db import WRITERS_LOCK_SUFFIX, close_all, connections, get_db, transaction
+from lib.errors import ApiError
 from tests.helpers import assert_error, count
 
 NEW_GROUP = "INSERT INTO groups (name) VALUES ('Written during a read')"
@@ -133,10 +134,12 @@ def in_a_child(check):
     reader, writer = os.pipe()
     pid = os.fork()
     if pid == 0:
+        code = 1
         try:
             os.write(writer, b"1" if check() else b"0")
+            code = 0
         finally:
-            os._exit(0)
+            os._exit(code)
     os.close(writer)  # a child that died before writing leaves an empty pipe, not a wait
     _, status = os.waitpid(pid, 0)
     answer = os.read(reader, 1)
@@ -213,14 +216,15 @@ def test_a_forked_process_is_kept_out_while_its_parent_holds_the_writers_lock(ap
     with app.test_request_context("/api/groups", method="POST"):
         parent = connections(app).writers_lock()
 
-    def kept_out():  # a handle shared with the parent would share its lock
+    def kept_out():  # a lock shared with the parent would let the child in
+        db_module.BUSY_TIMEOUT_SECONDS = 0.2  # in the child only
         with app.test_request_context("/api/groups", method="POST"):
             child = connections(app).writers_lock()
         try:
-            fcntl.flock(child.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return child is not parent
-        return False
+            with child.held():
+                return False
+        except ApiError as error:
+            return error.status == 503 and child is not parent
 
     with parent.held():
         assert in_a_child(kept_out)
@@ -230,10 +234,16 @@ def test_a_write_that_waits_past_the_busy_timeout_is_503_and_stores_nothing(clie
     monkeypatch.setattr(db_module, "BUSY_TIMEOUT_SECONDS", 0.3)
     holder = os.open(f"{db_path}{WRITERS_LOCK_SUFFIX}", os.O_RDWR | os.O_CREAT)
     fcntl.flock(holder, fcntl.LOCK_EX)  # another process's writer, stuck
+    answers = []
+    writer = threading.Thread(target=lambda: answers.append(
+        client.post("/api/study-sessions", json={"group_id": 1, "study_activity_id": 1})))
     try:
-        response = client.post("/api/study-sessions", json={"group_id": 1, "study_activity_id": 1})
+        writer.start()
+        writer.join(5)  # a wait that ignored the timeout fails here, not by hanging
+        assert not writer.is_alive()
     finally:
         os.close(holder)
+    response = answers[0]
     assert_error(response, 503, "busy")
     assert response.headers["Retry-After"] == "1"
     assert count(db, "study_sessions") == 0

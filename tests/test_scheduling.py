@@ -100,6 +100,15 @@ def test_a_new_word_has_no_schedule_and_a_reviewed_one_says_its_state(client, mo
     assert 0 < schedule_of(client, words[0])["retrievability"] < 1
 
 
+def test_a_words_retrievability_is_what_fsrs_computes_now(client, db, monkeypatch, session, words):
+    review(client, session, [(words[0], "good"), (words[0], "good")])
+    card = scheduling.card_from(words[0], schedule_rows(db, [words[0]])[0])
+    for moment in ("2026-03-12T08:59:59Z", "2026-03-12T09:00:00Z", "2026-05-01T17:30:00Z"):
+        freeze_clock(monkeypatch, moment)
+        assert schedule_of(client, words[0])["retrievability"] == fsrs.Scheduler().get_card_retrievability(
+            card, at(moment)), moment
+
+
 def test_a_batch_reviewing_a_word_twice_applies_both_in_order(client, db, session, words):
     review(client, session, [(words[0], "easy"), (words[0], "again"), (words[1], "again"), (words[1], "easy")])
     first, second = schedule_rows(db, words[:2])
