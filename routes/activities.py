@@ -3,7 +3,7 @@ each folder one activity (its slug), plus shared/ for what they share."""
 import os
 from pathlib import PurePosixPath
 
-from flask import Blueprint, redirect, send_from_directory
+from flask import Blueprint, redirect, request, send_from_directory
 from werkzeug.security import safe_join
 
 from lib.errors import not_found
@@ -33,8 +33,12 @@ def page(filename):
     if path is None or "\0" in path:
         raise not_found("There is nothing at this URL.")
     if os.path.isdir(path) and not filename.endswith("/"):
-        # Relative links in the page resolve against the folder, so it ends in a slash.
-        return redirect(f"/activities/{filename}/", code=308)
+        # Relative links in the page resolve against the folder, so it ends in
+        # a slash; the Location is relative too, so that an app served under a
+        # path behind a proxy (https://host/portal/) keeps it, and keeps the
+        # query (?group_id=...&session_id=...).
+        query = request.query_string.decode("latin-1")
+        return redirect(f"{PurePosixPath(filename).name}/" + (f"?{query}" if query else ""), code=308)
     if filename.endswith("/"):
         filename += "index.html"
     mimetype = MIME_TYPES.get(PurePosixPath(filename).suffix)

@@ -8,6 +8,7 @@ import sqlite3
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -454,3 +455,27 @@ def test_the_focus_ring_stands_out_and_the_answer_box_names_the_word(server, bro
         screenshot(page, f"typing-tutor-focus-{scheme}")
     finally:
         context.close()
+
+
+def test_served_under_a_path_behind_a_proxy_every_call_stays_under_it(server, page):
+    # The page is asked for under /portal/, and the proxy (this route) hands
+    # the server what is under it; anything the page asks outside it fails.
+    # (The redirect to a folder's slash is relative: see test_activity_pages.)
+    outside = []
+
+    def proxy(route):
+        path = urlsplit(route.request.url).path
+        if not path.startswith("/portal/"):
+            outside.append(path)
+            return route.abort()
+        # fetched here and answered as from the asked URL, as a proxy answers
+        answer = route.fetch(url=route.request.url.replace("/portal/", "/", 1), max_redirects=0)
+        return route.fulfill(response=answer)
+
+    page.route(f"{server.base}/**", proxy)
+    session = api(server, "POST", "/api/study-sessions",
+                  {"group_id": 7, "study_activity_id": activity(server, "typing-tutor")["id"]})
+    page.goto(f"{server.base}/portal/activities/typing-tutor/?group_id=7&session_id={session['id']}")
+    page.wait_for_selector("#answer:focus")
+    assert shown_kanji(page)
+    assert outside == []

@@ -2,6 +2,7 @@
 with which types and headers, and who may write from them."""
 import re
 from html.parser import HTMLParser
+from urllib.parse import urljoin
 
 import pytest
 
@@ -59,10 +60,19 @@ def test_no_script_inserts_markup():
         assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(", source), path
 
 
+def test_the_redirect_to_the_folder_keeps_the_query(client):
+    response = client.get("/activities/flashcards?group_id=3&session_id=12")
+    assert response.status_code == 308
+    assert response.headers["Location"] == "flashcards/?group_id=3&session_id=12"
+
+
 def test_a_folder_without_its_slash_is_redirected_to_it(client):
     response = client.get("/activities/typing-tutor")
     assert response.status_code == 308
-    assert response.headers["Location"] == "/activities/typing-tutor/"
+    # relative, so that a proxy's path in front of the app is kept
+    assert response.headers["Location"] == "typing-tutor/"
+    assert urljoin("http://host/portal/activities/typing-tutor", response.headers["Location"]) == \
+        "http://host/portal/activities/typing-tutor/"
 
 
 @pytest.mark.parametrize("path", [

@@ -4,6 +4,11 @@
 
 const RETRY_DELAYS_MS = [250, 750];
 
+// The API is served by the app that serves these pages, two folders up from
+// this module: /api/... is called there, so that an app served under a path
+// (https://host/portal/) is called under it too.
+const APP_ROOT = new URL("../../", import.meta.url);
+
 export class ApiError extends Error {
   constructor(message, status) {
     super(message);
@@ -30,7 +35,7 @@ async function once(method, path, body, key) {
   if (key) headers["Idempotency-Key"] = key;
   let response;
   try {
-    response = await fetch(path, {
+    response = await fetch(new URL(path.replace(/^\//, ""), APP_ROOT), {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
