@@ -183,8 +183,27 @@ def _write(conn, number, word, sql, values):
 
 
 def store(conn, checked, on_duplicate="skip", dry_run=False):
-    """Write the checked rows inside the caller's transaction (nothing with
-    ``dry_run``): {created, updated, skipped, word_ids, groups}."""
+    """Write the checked rows inside the caller's transaction:
+    {created, updated, skipped, word_ids, groups}. A ``dry_run`` writes them
+    in a savepoint it rolls back, so that it meets every rule the import
+    would meet; what it would create has no id (None)."""
+    if dry_run:
+        conn.execute("SAVEPOINT dry_run")
+        try:
+            result, created = _store(conn, checked, on_duplicate)
+        finally:
+            conn.execute("ROLLBACK TO dry_run")
+            conn.execute("RELEASE dry_run")
+        result["word_ids"] = [None if word_id in created["words"] else word_id for word_id in result["word_ids"]]
+        result["groups"] = [{**group, "id": None if group["id"] in created["groups"] else group["id"]}
+                            for group in result["groups"]]
+        return result
+    return _store(conn, checked, on_duplicate)[0]
+
+
+def _store(conn, checked, on_duplicate):
+    """``store`` for real: (result, {"words": ids created, "groups": ids created})."""
+    created = {"words": set(), "groups": set()}
     existing = existing_words(conn, [word for _, word, _ in checked])
     if on_duplicate == "error":
         clashes = [problem(number, "kana", f"word {existing[(w['kanji'], w['kana'])]} already has this"
@@ -196,36 +215,36 @@ def store(conn, checked, on_duplicate="skip", dry_run=False):
     group_ids = {}
     for name in sorted({name for _, _, name in checked if name}):
         row = conn.execute("SELECT id FROM groups WHERE name = ?", (name,)).fetchone()
-        if row is None and not dry_run:
+        if row is None:
             row = (conn.execute("INSERT INTO groups (name) VALUES (?)", (name,)).lastrowid,)
-        group_ids[name] = row[0] if row else None
+            created["groups"].add(row[0])
+        group_ids[name] = row[0]
     memberships = []
     for number, word, group_name in checked:
         word_id = existing.get((word["kanji"], word["kana"]))
         parts = vocabulary.parts_json(word)
         if word_id is None:
             result["created"] += 1
-            if not dry_run:
-                word_id = _write(conn, number, word, INSERT_WORD, (word["kanji"], word["kana"], word["romaji"],
-                                                                   word["english"], parts)).lastrowid
+            word_id = _write(conn, number, word, INSERT_WORD, (word["kanji"], word["kana"], word["romaji"],
+                                                               word["english"], parts)).lastrowid
+            created["words"].add(word_id)
         elif on_duplicate == "update":
             changed = conn.execute(
                 "SELECT (romaji, english, parts) IS NOT (?, ?, ?) FROM words WHERE id = ?",
                 (word["romaji"], word["english"], parts, word_id)).fetchone()[0]
             result["updated" if changed else "skipped"] += 1
-            if changed and not dry_run:
+            if changed:
                 _write(conn, number, word, UPDATE_WORD, (word["romaji"], word["english"], parts, word_id,
                                                          word["romaji"], word["english"], parts))
         else:
             result["skipped"] += 1
         result["word_ids"].append(word_id)
-        if group_name and word_id is not None and group_ids[group_name] is not None:
+        if group_name:
             memberships.append((word_id, group_ids[group_name]))
-    if not dry_run:
-        conn.executemany("INSERT INTO word_groups (word_id, group_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                         memberships)
+    conn.executemany("INSERT INTO word_groups (word_id, group_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                     memberships)
     result["groups"] = [{"id": group_ids[name], "name": name} for name in sorted(group_ids)]
-    return result
+    return result, created
 
 
 EXPORT_SQL = ("SELECT w.kanji, w.kana, w.romaji, w.english, w.parts FROM word_groups wg"

@@ -125,11 +125,12 @@ def test_two_kana_with_the_same_romaji_in_one_file_are_refused(client, db):
     assert count(db, "words") == SEED_WORDS
 
 
+@pytest.mark.parametrize("dry_run", ["false", "true"])  # a dry run meets every rule the import meets
 @pytest.mark.parametrize("on_duplicate", ["skip", "update"])
-def test_a_kana_with_the_romaji_of_a_stored_word_is_refused(client, db, on_duplicate):
+def test_a_kana_with_the_romaji_of_a_stored_word_is_refused(client, db, on_duplicate, dry_run):
     client.post("/api/words", json=CATDOG[0])
     data = json.dumps([{"kanji": "子猫", "kana": "こねこ", "english": "kitten"}, CATDOG[1]])
-    response = imported(client, data, "application/json", on_duplicate=on_duplicate)
+    response = imported(client, data, "application/json", on_duplicate=on_duplicate, dry_run=dry_run)
     assert problems(response) == [(2, "romaji")]
     assert "romaji nekoinu" in response.get_json()["problems"][0]["message"]
     assert count(db, "words") == SEED_WORDS + 1
