@@ -303,18 +303,20 @@ def test_with_nothing_due_it_says_when_the_next_word_is_due(server, page):
     screenshot(page, "flashcards-nothing-due")
 
 
-def test_opened_without_a_session_it_offers_the_groups_and_starts_one(server, page):
-    page.goto(f"{server.base}/activities/typing-tutor/")
+@pytest.mark.parametrize("slug, name, studying", [("typing-tutor", "Typing Tutor", "#answer:focus"),
+                                                  ("flashcards", "Flashcards", "#show:visible")])
+def test_opened_without_a_session_it_offers_the_groups_and_starts_one(server, page, slug, name, studying):
+    page.goto(f"{server.base}/activities/{slug}/")
     page.wait_for_selector("#group:focus")
-    screenshot(page, "typing-tutor-choose")
+    screenshot(page, f"{slug}-choose")
     page.keyboard.press("ArrowDown")  # the second group by name, with the keyboard alone
     chosen = page.locator("#group").input_value()
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
-    page.wait_for_selector("#answer:focus")
+    page.wait_for_selector(studying)
     session_id = int(page.evaluate("new URLSearchParams(location.search).get('session_id')"))
     session = api(server, "GET", f"/api/study-sessions/{session_id}")["session"]
-    assert (session["group_id"], session["activity_name"]) == (int(chosen), "Typing Tutor")
+    assert (session["group_id"], session["activity_name"]) == (int(chosen), name)
     assert page.locator("#where").text_content() == f"{session['group_name']} · session {session_id}"
 
 
