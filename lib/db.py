@@ -309,6 +309,11 @@ def query_one_or_404(sql, params, what):
     return row
 
 
+def placeholders(values):
+    """"?,?,?" for ``values``: the parameters of an IN (...) list."""
+    return ",".join("?" * len(values))
+
+
 def init_app(app):
     app.extensions["lang_portal_db"] = Connections(app.config["DATABASE"])
     app.teardown_appcontext(release_db)

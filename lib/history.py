@@ -6,6 +6,7 @@ the counters are zeroed or recounted here, set-based, in the caller's write
 transaction (``db.bulk_transaction()`` for ``clear``).
 """
 from lib import scheduling
+from lib.db import placeholders
 
 CLEAR = (
     "DELETE FROM word_review_items",
@@ -32,10 +33,6 @@ def clear(conn):
 # counters of what is removed are recounted from what is left, set-based and
 # only for the rows it touched, in the caller's write transaction.
 
-def _marks(values):
-    return ",".join("?" * len(values))
-
-
 def remove_reviews(conn, where, params):
     """Delete the review items matching ``where`` and recount the words,
     sessions and totals they counted in. The ids of the words whose history
@@ -60,7 +57,7 @@ def remove_reviews(conn, where, params):
             UPDATE words SET
                 correct_count = (SELECT count(*) FROM word_review_items WHERE word_id = words.id AND correct = 1),
                 wrong_count = (SELECT count(*) FROM word_review_items WHERE word_id = words.id AND correct = 0)
-            WHERE id IN ({_marks(chunk)})""", chunk)
+            WHERE id IN ({placeholders(chunk)})""", chunk)
     for chunk in _chunks(session_ids):
         conn.execute(f"""
             UPDATE study_sessions SET
@@ -69,7 +66,7 @@ def remove_reviews(conn, where, params):
                                  WHERE study_session_id = study_sessions.id AND correct = 1),
                 ended_at = max(created_at, coalesce((SELECT max(created_at) FROM word_review_items
                                                      WHERE study_session_id = study_sessions.id), ''))
-            WHERE id IN ({_marks(chunk)})""", chunk)
+            WHERE id IN ({placeholders(chunk)})""", chunk)
     return word_ids
 
 
@@ -83,11 +80,11 @@ def remove_sessions(conn, where, params):
         return []
     word_ids, quarters = [], {}
     for chunk in _chunks([row[0] for row in sessions]):
-        word_ids += remove_reviews(conn, f"study_session_id IN ({_marks(chunk)})", chunk)
+        word_ids += remove_reviews(conn, f"study_session_id IN ({placeholders(chunk)})", chunk)
         for quarter, count in conn.execute(f"SELECT {QUARTER}, count(*) FROM study_sessions"
-                                           f" WHERE id IN ({_marks(chunk)}) GROUP BY 1", chunk):
+                                           f" WHERE id IN ({placeholders(chunk)}) GROUP BY 1", chunk):
             quarters[quarter] = (quarters.get(quarter, (0,))[0] + count, 0, 0)
-        conn.execute(f"DELETE FROM study_sessions WHERE id IN ({_marks(chunk)})", chunk)
+        conn.execute(f"DELETE FROM study_sessions WHERE id IN ({placeholders(chunk)})", chunk)
     _unquarter(conn, quarters)
     conn.execute("UPDATE learning_totals SET sessions_count = sessions_count - ?", (len(sessions),))
     groups = sorted({row[1] for row in sessions})
@@ -95,12 +92,12 @@ def remove_sessions(conn, where, params):
         UPDATE groups SET
             sessions_count = (SELECT count(*) FROM study_sessions WHERE group_id = groups.id),
             last_session_at = (SELECT max(created_at) FROM study_sessions WHERE group_id = groups.id)
-        WHERE id IN ({_marks(groups)})""", groups)
+        WHERE id IN ({placeholders(groups)})""", groups)
     activities = sorted({row[2] for row in sessions})
     conn.execute(f"""
         UPDATE study_activities SET
             sessions_count = (SELECT count(*) FROM study_sessions WHERE study_activity_id = study_activities.id)
-        WHERE id IN ({_marks(activities)})""", activities)
+        WHERE id IN ({placeholders(activities)})""", activities)
     for day in sorted({row[3] for row in sessions}):
         conn.execute("UPDATE study_days SET sessions_count = (SELECT count(*) FROM study_sessions"
                      " WHERE created_at >= ? AND created_at < date(?, '+1 day')) WHERE day = ?", (day, day, day))

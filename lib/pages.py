@@ -6,7 +6,7 @@ entries only, and from whichever end of the index is nearer, so no page
 skips more than half of the list. Where counters say how many rows share a
 prefix of the sort key (sessions a day), whole prefixes are skipped by them.
 """
-from lib.db import query_all
+from lib.db import placeholders, query_all
 
 FLIP = {"ASC": "DESC", "DESC": "ASC"}
 
@@ -46,5 +46,5 @@ def fetch_page(ids_sql, rows_sql, params, sort, total, per_page, offset, seek=No
     ids = page_ids(ids_sql, params, sort, total, per_page, offset, seek)
     if not ids:
         return []
-    rows = {row["id"]: row for row in query_all(rows_sql.format(ids=",".join("?" * len(ids))), ids)}
+    rows = {row["id"]: row for row in query_all(rows_sql.format(ids=placeholders(ids)), ids)}
     return [rows[row_id] for row_id in ids if row_id in rows]

@@ -21,7 +21,7 @@ from fsrs import Card, Rating, Scheduler, State
 from fsrs.scheduler import FUZZ_RANGES
 
 from lib import clock
-from lib.db import connect, immediate
+from lib.db import connect, immediate, placeholders
 
 RATINGS = {"again": Rating.Again, "hard": Rating.Hard, "good": Rating.Good, "easy": Rating.Easy}
 RATING_BY_VALUE = {rating.value: rating for rating in Rating}
@@ -165,7 +165,7 @@ def apply_reviews(db, reviews, reviewed_at):
     word_ids = sorted({word_id for word_id, _ in reviews})
     found = {row["word_id"]: row for row in db.execute(
         f"SELECT s.word_id, {SELECT_COLUMNS} FROM word_schedules s"
-        f" WHERE s.word_id IN ({','.join('?' * len(word_ids))})", word_ids)}
+        f" WHERE s.word_id IN ({placeholders(word_ids)})", word_ids)}
     cards = {word_id: (card_from(word_id, row), row["reps"], row["lapses"]) for word_id, row in found.items()}
     review = scheduler().review
     moment = parse_time(reviewed_at)

@@ -110,10 +110,7 @@ def load(conn, seed_dir=SEED_DIR, seed=None):
         (group_id,) = conn.execute("SELECT id FROM groups WHERE name = ?", (name,)).fetchone()
         for word in words:
             word_id = upsert_word(conn, word)
-            conn.execute(
-                "INSERT INTO word_groups (word_id, group_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                (word_id, group_id),
-            )
+            conn.execute(vocabulary.ADD_TO_GROUP, (word_id, group_id))
     for activity in activities:
         conn.execute(
             "INSERT INTO study_activities (name, slug, url, preview_url, description) VALUES (?, ?, ?, ?, ?)"
@@ -125,8 +122,7 @@ def load(conn, seed_dir=SEED_DIR, seed=None):
 
 # A word already there (same kanji and kana) takes the seed's romaji,
 # English and parts: editing a seed file and reseeding corrects the word.
-UPSERT_WORD = """
-INSERT INTO words (kanji, kana, romaji, english, parts) VALUES (?, ?, ?, ?, ?)
+UPSERT_WORD = vocabulary.INSERT_WORD + """
 ON CONFLICT (kanji, kana) DO UPDATE SET
     romaji = excluded.romaji, english = excluded.english, parts = excluded.parts
     WHERE (romaji, english, parts) IS NOT (excluded.romaji, excluded.english, excluded.parts)

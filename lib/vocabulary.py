@@ -14,6 +14,10 @@ MAX_TEXT = {"kanji": 100, "kana": 100, "english": 500}
 WORD_FIELDS = ("kanji", "kana", "english", "romaji", "parts")
 MAX_GROUP_NAME = 100
 
+# How a word and a word's place in a group are stored, wherever they come from.
+INSERT_WORD = "INSERT INTO words (kanji, kana, romaji, english, parts) VALUES (?, ?, ?, ?, ?)"
+ADD_TO_GROUP = "INSERT INTO word_groups (word_id, group_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
+
 
 def group_name_problem(name, field):
     """Why ``name`` (given as ``field``) cannot name a group, or None; a name

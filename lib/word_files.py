@@ -168,7 +168,6 @@ def existing_words(conn, words):
     return found
 
 
-INSERT_WORD = "INSERT INTO words (kanji, kana, romaji, english, parts) VALUES (?, ?, ?, ?, ?)"
 UPDATE_WORD = ("UPDATE words SET romaji = ?, english = ?, parts = ? WHERE id = ?"
                " AND (romaji, english, parts) IS NOT (?, ?, ?)")
 
@@ -225,7 +224,7 @@ def _store(conn, checked, on_duplicate):
         parts = vocabulary.parts_json(word)
         if word_id is None:
             result["created"] += 1
-            word_id = _write(conn, number, word, INSERT_WORD, (word["kanji"], word["kana"], word["romaji"],
+            word_id = _write(conn, number, word, vocabulary.INSERT_WORD, (word["kanji"], word["kana"], word["romaji"],
                                                                word["english"], parts)).lastrowid
             created["words"].add(word_id)
         elif on_duplicate == "update":
@@ -241,8 +240,7 @@ def _store(conn, checked, on_duplicate):
         result["word_ids"].append(word_id)
         if group_name:
             memberships.append((word_id, group_ids[group_name]))
-    conn.executemany("INSERT INTO word_groups (word_id, group_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                     memberships)
+    conn.executemany(vocabulary.ADD_TO_GROUP, memberships)
     result["groups"] = [{"id": group_ids[name], "name": name} for name in sorted(group_ids)]
     return result, created
 

@@ -3,7 +3,8 @@ from contextlib import closing
 from flask import Blueprint, current_app, jsonify, url_for
 
 from lib import backup, clock, history, scheduling, seed
-from lib.db import bulk_transaction, get_db, query_all, query_one, query_one_or_404, snapshot, transaction
+from lib.db import (bulk_transaction, get_db, placeholders, query_all, query_one, query_one_or_404, snapshot,
+                    transaction)
 from lib.errors import ApiError, bad_request, unprocessable
 from lib.idempotency import idempotent
 from lib.pages import fetch_page
@@ -173,7 +174,7 @@ def misfits(session, items):
     word_ids = sorted({word_id for _, word_id, _, _ in items})
     if not word_ids:
         return []
-    marks = ",".join("?" * len(word_ids))
+    marks = placeholders(word_ids)
     in_group = {row["word_id"] for row in query_all(
         f"SELECT word_id FROM word_groups WHERE group_id = ? AND word_id IN ({marks})",
         (session["group_id"], *word_ids))}

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, jsonify, request, url_for
 
 from lib import clock, history, json_answers, scheduling, vocabulary, word_files
-from lib.db import query_all, query_one, query_one_or_404, snapshot, transaction
+from lib.db import placeholders, query_all, query_one, query_one_or_404, snapshot, transaction
 from lib.errors import ApiError, bad_request, none_such
 from lib.idempotency import idempotent
 from lib.pages import fetch_page, page_ids
@@ -187,7 +187,7 @@ def due_words(group_id=None):
         ids += [row["id"] for row in query_all(queries["new"], (*scope, min(new, new_left)))]
     words = {}
     if ids:
-        sql = WORDS_WITH_SCHEDULES_BY_ID.format(parts="w.parts, ", ids=",".join("?" * len(ids)))
+        sql = WORDS_WITH_SCHEDULES_BY_ID.format(parts="w.parts, ", ids=placeholders(ids))
         words = {row["id"]: row for row in query_all(sql, ids)}
     page = []
     for word_id in ids:
@@ -242,7 +242,7 @@ def check_unique(db, word, word_id=None):
 
 
 def check_groups(db, group_ids):
-    marks = ",".join("?" * len(group_ids))
+    marks = placeholders(group_ids)
     found = {row["id"] for row in db.execute(f"SELECT id FROM groups WHERE id IN ({marks})", group_ids)}
     missing = [group_id for group_id in group_ids if group_id not in found]
     if missing:
@@ -254,8 +254,7 @@ def store_word(db, word, word_id=None):
     values = (word["kanji"], word["kana"], word["romaji"], word["english"], vocabulary.parts_json(word))
     try:
         if word_id is None:
-            return db.execute("INSERT INTO words (kanji, kana, romaji, english, parts) VALUES (?, ?, ?, ?, ?)",
-                              values).lastrowid
+            return db.execute(vocabulary.INSERT_WORD, values).lastrowid
         db.execute("UPDATE words SET kanji = ?, kana = ?, romaji = ?, english = ?, parts = ? WHERE id = ?",
                    (*values, word_id))
         return word_id
@@ -264,11 +263,10 @@ def store_word(db, word, word_id=None):
 
 
 def set_groups(db, word_id, group_ids):
-    marks = ",".join("?" * len(group_ids))  # NOT IN (): an empty list keeps no group
+    marks = placeholders(group_ids)  # NOT IN (): an empty list keeps no group
     db.execute(f"DELETE FROM word_groups WHERE word_id = ? AND group_id NOT IN ({marks})",
                (word_id, *group_ids))
-    db.executemany("INSERT INTO word_groups (word_id, group_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                   [(word_id, group_id) for group_id in group_ids])
+    db.executemany(vocabulary.ADD_TO_GROUP, [(word_id, group_id) for group_id in group_ids])
 
 
 @bp.post("/words")
