@@ -31,10 +31,10 @@ migrate: install
 seed: migrate
 	$(BIN)/flask --app app seed
 
-# Migrate, seed an empty database, then serve with the settings in
-# lib/gunicorn_conf.py (threaded workers; the app built once, before the fork).
-run: migrate
-	$(BIN)/flask --app app seed --if-empty
+# Serve with the settings in lib/gunicorn_conf.py (threaded workers; the app
+# built once, before the fork). Building the app checks the database file,
+# creates or migrates it and seeds it while it holds no words.
+run: install
 	$(BIN)/gunicorn --config python:lib.gunicorn_conf --workers $(WORKERS) --bind $(HOST):$(PORT) 'app:create_app()'
 
 test: install-dev
