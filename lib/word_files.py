@@ -191,8 +191,9 @@ def store(conn, checked, on_duplicate="skip", dry_run=False):
         try:
             result, created = _store(conn, checked, on_duplicate)
         finally:
-            conn.execute("ROLLBACK TO dry_run")
-            conn.execute("RELEASE dry_run")
+            if conn.in_transaction:  # an I/O error may have rolled all of it back already
+                conn.execute("ROLLBACK TO dry_run")
+                conn.execute("RELEASE dry_run")
         result["word_ids"] = [None if word_id in created["words"] else word_id for word_id in result["word_ids"]]
         result["groups"] = [{**group, "id": None if group["id"] in created["groups"] else group["id"]}
                             for group in result["groups"]]

@@ -2,6 +2,7 @@
 each folder one activity (its slug), plus shared/ for what they share."""
 import os
 from pathlib import PurePosixPath
+from urllib.parse import quote
 
 from flask import Blueprint, redirect, request, send_from_directory
 from werkzeug.security import safe_join
@@ -37,7 +38,7 @@ def page(filename):
         # a slash; the Location is relative too, so that an app served under a
         # path behind a proxy (https://host/portal/) keeps it, and keeps the
         # query (?group_id=...&session_id=...).
-        query = request.query_string.decode("latin-1")
+        query = quote(request.query_string, safe="=&;%+/:@!$'()*,~?")  # as sent, in ASCII
         return redirect(f"{PurePosixPath(filename).name}/" + (f"?{query}" if query else ""), code=308)
     if filename.endswith("/"):
         filename += "index.html"

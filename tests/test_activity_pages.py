@@ -60,10 +60,18 @@ def test_no_script_inserts_markup():
         assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(", source), path
 
 
-def test_the_redirect_to_the_folder_keeps_the_query(client):
-    response = client.get("/activities/flashcards?group_id=3&session_id=12")
+@pytest.mark.parametrize("query, kept", [
+    (b"group_id=3&session_id=12", "group_id=3&session_id=12"),
+    (b"q=%E6%97%A5", "q=%E6%97%A5"),   # percent-encoded: as sent
+    (b"q=\xe6\x97\xa5", "q=%E6%97%A5"),  # raw bytes: encoded, never garbled
+    (b"q=a\r\nX-Evil: 1", "q=a%0D%0AX-Evil:%201"),  # no header of its own
+])
+def test_the_redirect_to_the_folder_keeps_the_query(client, query, kept):
+    # as a WSGI server hands the query over: its bytes, read as Latin-1
+    response = client.get("/activities/flashcards", environ_overrides={"QUERY_STRING": query.decode("latin-1")})
     assert response.status_code == 308
-    assert response.headers["Location"] == "flashcards/?group_id=3&session_id=12"
+    assert response.headers["Location"] == f"flashcards/?{kept}"
+    assert "X-Evil" not in response.headers
 
 
 def test_a_folder_without_its_slash_is_redirected_to_it(client):

@@ -57,6 +57,17 @@ def test_dry_run_reports_and_stores_nothing(client, db):
     assert count(db, "words") == SEED_WORDS and count(db, "groups") == 9
 
 
+def test_a_dry_run_names_what_is_stored_and_leaves_it_as_it_was(client, db, db_path):
+    stored = imported(client, TWO_WORDS, group="Sushi bar").get_json()
+    before = (count(db, "words"), count(db, "word_groups"), db.execute("SELECT * FROM learning_totals").fetchone())
+    more = TWO_WORDS + "猫舌,ねこじた,sensitive to hot food\n"
+    body = imported(client, more, group="Sushi bar", dry_run="true", on_duplicate="update").get_json()
+    assert body["word_ids"] == stored["word_ids"] + [None] and body["groups"] == stored["groups"]
+    assert (count(db, "words"), count(db, "word_groups"),
+            db.execute("SELECT * FROM learning_totals").fetchone()) == before
+    assert counters_that_differ_from_a_recount(db_path) == []
+
+
 @pytest.mark.parametrize("on_duplicate, created, updated, skipped", [
     ("skip", 1, 0, 1), ("update", 1, 1, 0)])
 def test_a_word_already_there_is_skipped_or_updated(client, db, on_duplicate, created, updated, skipped):
