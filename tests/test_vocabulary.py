@@ -89,10 +89,14 @@ def test_a_change_that_makes_a_duplicate_is_409(client):
                  409, "Word 1")
 
 
-def test_patch_errors(client):
+def test_patch_errors(client, db):
     assert_error(client.patch("/api/words/99999", json={"english": "x"}), 404, "Word 99999")
     assert_error(client.patch("/api/words/1", json={}), 400, "at least one")
     assert_error(client.patch("/api/words/1", data="x", content_type="text/plain"), 415)
+    before = rows(db, "SELECT group_id FROM word_groups WHERE word_id = 1")
+    assert_error(client.patch("/api/words/1", json={"group_ids": [1, 999]}), 422, "999")
+    assert_error(client.patch("/api/words/1", json={"group_ids": "1"}), 400, "group_ids")
+    assert rows(db, "SELECT group_id FROM word_groups WHERE word_id = 1") == before
 
 
 def test_group_ids_in_a_patch_replace_the_words_groups(client):
@@ -174,16 +178,32 @@ def test_a_group_is_created_renamed_and_filled(client, db):
 def test_adding_words_is_all_or_nothing(client, db):
     assert_error(client.post("/api/groups/1/words", json={"word_ids": [1, 99998, 99999]}), 422, "99998, 99999")
     assert_error(client.post("/api/groups/1/words", json={"word_ids": []}), 400, "word_ids")
+    assert_error(client.post("/api/groups/1/words", json={"word_ids": ["1"]}), 400, "word_ids[0] must be a positive")
+    assert_error(client.post("/api/groups/1/words", json={"word_ids": 1}), 400, "word_ids")
+    assert_error(client.post("/api/groups/1/words", json={"word_ids": [1], "colour": "red"}), 400, "colour")
+    assert_error(client.post("/api/groups/1/words", data="x", content_type="text/plain"), 415)
     assert_error(client.post("/api/groups/999/words", json={"word_ids": [1]}), 404, "Group 999")
     assert_error(client.delete("/api/groups/1/words/444"), 422, "not in group")
+    assert_error(client.delete("/api/groups/999/words/1"), 404, "Group 999")
     assert rows(db, "SELECT word_count FROM groups WHERE id = 1") == [(74,)]
 
 
+def test_group_errors(client, db):
+    assert_error(client.patch("/api/groups/999", json={"name": "Nowhere"}), 404, "Group 999")
+    assert_error(client.delete("/api/groups/999"), 404, "Group 999")
+    assert_error(client.delete("/api/groups/1?with_history=yes"), 400, "with_history must be true or false")
+    assert_error(client.post("/api/groups", data="x", content_type="text/plain"), 415)
+    assert_error(client.patch("/api/groups/1", data="x", content_type="text/plain"), 415)
+    assert count(db, "groups") == 9
+
+
 @pytest.mark.parametrize("body, status", [({}, 400), ({"name": ""}, 400), ({"name": 3}, 400),
+                                          ({"name": "g" * 101}, 400), ({"name": "Kitchen", "colour": "red"}, 400),
                                           ({"name": "Core Verbs"}, 409)])
-def test_bad_group_names(client, body, status):
+def test_bad_group_names(client, db, body, status):
     assert_error(client.post("/api/groups", json=body), status)
     assert_error(client.patch("/api/groups/1", json=body), status)
+    assert rows(db, "SELECT name FROM groups WHERE id = 1") == [("Core Adjectives",)] and count(db, "groups") == 9
 
 
 def test_deleting_a_group_keeps_its_words(client, db, db_path):

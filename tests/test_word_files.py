@@ -57,6 +57,13 @@ def test_dry_run_reports_and_stores_nothing(client, db):
     assert count(db, "words") == SEED_WORDS and count(db, "groups") == 9
 
 
+@pytest.mark.parametrize("query, mention", [({"group": " "}, "group"), ({"group": "g" * 101}, "100 characters"),
+                                            ({"dry_run": "yes"}, "dry_run")])
+def test_a_bad_import_parameter_is_a_400_and_stores_nothing(client, db, query, mention):
+    assert_error(imported(client, TWO_WORDS, **query), 400, mention)
+    assert count(db, "words") == SEED_WORDS and count(db, "groups") == 9
+
+
 def test_a_dry_run_names_what_is_stored_and_leaves_it_as_it_was(client, db, db_path):
     stored = imported(client, TWO_WORDS, group="Sushi bar").get_json()
     before = (count(db, "words"), count(db, "word_groups"), db.execute("SELECT * FROM learning_totals").fetchone())
