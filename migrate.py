@@ -19,10 +19,9 @@ import re
 import sqlite3
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
-from lib import scheduling
+from lib import clock, scheduling
 from lib.db import BUSY_TIMEOUT_SECONDS, connect, immediate
 from lib.errors import StartupError
 from lib.errors import cannot_use
@@ -154,7 +153,7 @@ def use_wal(conn):
 def record(conn, version, name, checksum):
     conn.execute(
         "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
-        (version, name, checksum, datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")),
+        (version, name, checksum, clock.now_iso()),
     )
 
 
@@ -184,6 +183,8 @@ def migrate(db_path, directory=None):
                 record(conn, version, name, checksum)
             done_now.append(path.name)
         for version, name, needs, step in STEPS:
+            if version in done:  # applied before this run: no write lock to take
+                continue
             with immediate(conn):
                 done = applied(conn)
                 if version in done or needs not in done:

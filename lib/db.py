@@ -23,7 +23,7 @@ from pathlib import Path
 
 from flask import current_app, g, has_request_context, request
 
-from lib.errors import ApiError, busy, not_found
+from lib.errors import ApiError, busy, none_such, not_found
 
 BUSY_TIMEOUT_SECONDS = 10.0
 READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -312,6 +312,15 @@ def query_one_or_404(sql, params, what):
 def placeholders(values):
     """"?,?,?" for ``values``: the parameters of an IN (...) list."""
     return ",".join("?" * len(values))
+
+
+def require_existing(table, ids, what):
+    """The 422 naming those of ``ids`` that are no row of ``table`` (a name
+    from the code, never from a request), if any; ``what`` as none_such."""
+    found = {row[0] for row in get_db().execute(f"SELECT id FROM {table} WHERE id IN ({placeholders(ids)})", ids)}
+    missing = [value for value in ids if value not in found]
+    if missing:
+        raise none_such(what, missing)
 
 
 def init_app(app):

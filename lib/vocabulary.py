@@ -19,25 +19,28 @@ INSERT_WORD = "INSERT INTO words (kanji, kana, romaji, english, parts) VALUES (?
 ADD_TO_GROUP = "INSERT INTO word_groups (word_id, group_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
 
 
-def group_name_problem(name, field):
-    """Why ``name`` (given as ``field``) cannot name a group, or None; a name
-    is stored without the spaces around it."""
-    if not isinstance(name, str) or not name.strip():
+def text_problem(value, field, longest):
+    """Why ``value`` (given as ``field``) is not a text of 1 to ``longest``
+    characters once the spaces around it are gone, or None."""
+    if not isinstance(value, str) or not value.strip():
         return f"{field} must be a non-empty string."
-    if len(name.strip()) > MAX_GROUP_NAME:
-        return f"{field} may be at most {MAX_GROUP_NAME} characters."
+    if len(value.strip()) > longest:
+        return f"{field} may be at most {longest} characters."
     return None
 
 
+def group_name_problem(name, field):
+    """Why ``name`` (given as ``field``) cannot name a group, or None; a name
+    is stored without the spaces around it."""
+    return text_problem(name, field, MAX_GROUP_NAME)
+
+
 def _text(value, field, problems):
-    if not isinstance(value, str) or not value.strip():
-        problems.append((field, f"{field} must be a non-empty string."))
+    problem = text_problem(value, field, MAX_TEXT.get(field, 500))
+    if problem:
+        problems.append((field, problem))
         return None
-    value = value.strip()
-    if len(value) > MAX_TEXT.get(field, 500):
-        problems.append((field, f"{field} may be at most {MAX_TEXT.get(field, 500)} characters."))
-        return None
-    return value
+    return value.strip()
 
 
 def _parts_problem(parts, kanji, romaji):

@@ -229,13 +229,10 @@ def _store(conn, checked, on_duplicate):
                                                                word["english"], parts)).lastrowid
             created["words"].add(word_id)
         elif on_duplicate == "update":
-            changed = conn.execute(
-                "SELECT (romaji, english, parts) IS NOT (?, ?, ?) FROM words WHERE id = ?",
-                (word["romaji"], word["english"], parts, word_id)).fetchone()[0]
+            # the UPDATE changes nothing, and counts no row, when nothing differs
+            changed = _write(conn, number, word, UPDATE_WORD, (word["romaji"], word["english"], parts, word_id,
+                                                               word["romaji"], word["english"], parts)).rowcount
             result["updated" if changed else "skipped"] += 1
-            if changed:
-                _write(conn, number, word, UPDATE_WORD, (word["romaji"], word["english"], parts, word_id,
-                                                         word["romaji"], word["english"], parts))
         else:
             result["skipped"] += 1
         result["word_ids"].append(word_id)

@@ -3,8 +3,8 @@ import json
 from flask import Blueprint, current_app, jsonify, url_for
 
 from lib import history, json_answers, vocabulary, word_files
-from lib.db import placeholders, query_all, query_one, query_one_or_404, snapshot, transaction
-from lib.errors import ApiError, bad_request, none_such, not_found, unprocessable
+from lib.db import query_all, query_one, query_one_or_404, require_existing, snapshot, transaction
+from lib.errors import ApiError, bad_request, not_found, unprocessable
 from lib.idempotency import idempotent
 from lib.validation import choice_arg, flag_arg, id_list, json_body, only_fields, paging, sorting, total_pages
 from routes.study_sessions import sessions_page
@@ -170,14 +170,7 @@ def add_group_words(group_id):
     word_ids = id_list(body, "word_ids")
     with transaction() as db:
         get_group_or_404(group_id)
-        found = set()
-        for start in range(0, len(word_ids), 500):
-            chunk = word_ids[start:start + 500]
-            found.update(row["id"] for row in db.execute(
-                f"SELECT id FROM words WHERE id IN ({placeholders(chunk)})", chunk))
-        missing = [word_id for word_id in word_ids if word_id not in found]
-        if missing:
-            raise none_such("Word", missing)
+        require_existing("words", word_ids, "Word")
         added = db.executemany(vocabulary.ADD_TO_GROUP, [(word_id, group_id) for word_id in word_ids]).rowcount
         group = get_group_or_404(group_id)
     return jsonify(group_id=group_id, added=added, word_count=group["word_count"])

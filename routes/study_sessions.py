@@ -3,8 +3,8 @@ from contextlib import closing
 from flask import Blueprint, current_app, jsonify, url_for
 
 from lib import backup, clock, history, scheduling, seed
-from lib.db import (bulk_transaction, get_db, placeholders, query_all, query_one, query_one_or_404, snapshot,
-                    transaction)
+from lib.db import (bulk_transaction, get_db, placeholders, query_all, query_one, query_one_or_404,
+                    require_existing, snapshot, transaction)
 from lib.errors import ApiError, bad_request, unprocessable
 from lib.idempotency import idempotent
 from lib.pages import fetch_page
@@ -96,8 +96,7 @@ def create_session():
         raise bad_request(" ".join(problems))
     group_id, activity_id = body["group_id"], body["study_activity_id"]
     with transaction() as db:
-        if query_one("SELECT 1 AS found FROM groups WHERE id = ?", (group_id,)) is None:
-            raise unprocessable(f"Group {group_id} does not exist.")
+        require_existing("groups", [group_id], "Group")
         activity = query_one("SELECT retired FROM study_activities WHERE id = ?", (activity_id,))
         if activity is None:
             raise unprocessable(f"Study activity {activity_id} does not exist.")

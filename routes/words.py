@@ -6,8 +6,9 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, jsonify, request, url_for
 
 from lib import clock, history, json_answers, scheduling, vocabulary, word_files
-from lib.db import placeholders, query_all, query_one, query_one_or_404, snapshot, transaction
-from lib.errors import ApiError, bad_request, none_such
+from lib.db import (placeholders, query_all, query_one, query_one_or_404, require_existing, snapshot,
+                    transaction)
+from lib.errors import ApiError, bad_request
 from lib.idempotency import idempotent
 from lib.pages import fetch_page, page_ids
 from lib.validation import (
@@ -103,9 +104,8 @@ def list_words(render=None):
 
 def word_detail(word_id):
     """One word with its parts, schedule and groups, or a 404."""
-    word = query_one_or_404(f"SELECT {WORD_COLUMNS}, w.parts, {scheduling.SELECT_COLUMNS}"
-                            " FROM words w LEFT JOIN word_schedules s ON s.word_id = w.id WHERE w.id = ?",
-                            (word_id,), f"Word {word_id}")
+    word = query_one_or_404(WORDS_WITH_SCHEDULES_BY_ID.format(parts="w.parts, ", ids="?"), (word_id,),
+                            f"Word {word_id}")
     word["parts"] = json.loads(word["parts"])
     with_schedule(word, scheduling.now_whole_seconds())
     word["groups"] = query_all(
@@ -241,14 +241,6 @@ def check_unique(db, word, word_id=None):
         raise ApiError(409, f"Word {same['id']} already has kanji {word['kanji']} and kana {word['kana']}.")
 
 
-def check_groups(db, group_ids):
-    marks = placeholders(group_ids)
-    found = {row["id"] for row in db.execute(f"SELECT id FROM groups WHERE id IN ({marks})", group_ids)}
-    missing = [group_id for group_id in group_ids if group_id not in found]
-    if missing:
-        raise none_such("Group", missing)
-
-
 def store_word(db, word, word_id=None):
     """Insert the word, or update word ``word_id``; its id."""
     values = (word["kanji"], word["kana"], word["romaji"], word["english"], vocabulary.parts_json(word))
@@ -278,9 +270,9 @@ def create_word():
     with transaction() as db:
         check_unique(db, word)
         if group_ids:
-            check_groups(db, group_ids)
+            require_existing("groups", group_ids, "Group")
         word_id = store_word(db, word)
-        set_groups(db, word_id, group_ids or [])
+        db.executemany(vocabulary.ADD_TO_GROUP, [(word_id, group_id) for group_id in group_ids or []])
         created = word_detail(word_id)
     response = jsonify(word=created)
     response.status_code = 201
@@ -295,11 +287,13 @@ def update_word(word_id):
         raise bad_request(f"Send at least one of: {', '.join(vocabulary.WORD_FIELDS)}, group_ids.")
     group_ids = id_list(body, "group_ids", required=False)
     with transaction() as db:
-        current = word_detail(word_id)
-        word = checked_word(body, {field: current[field] for field in vocabulary.WORD_FIELDS})
+        current = query_one_or_404(f"SELECT {', '.join(vocabulary.WORD_FIELDS)} FROM words WHERE id = ?",
+                                   (word_id,), f"Word {word_id}")
+        current["parts"] = json.loads(current["parts"])
+        word = checked_word(body, current)
         check_unique(db, word, word_id)
         if group_ids:
-            check_groups(db, group_ids)
+            require_existing("groups", group_ids, "Group")
         store_word(db, word, word_id)
         if group_ids is not None:
             set_groups(db, word_id, group_ids)
