@@ -148,8 +148,9 @@ def delete_group(group_id):
     """Its words stay; its sessions and their reviews go only with_history."""
     with_history = flag_arg("with_history")
     with transaction() as db:
-        group = get_group_or_404(group_id)
-        sessions = db.execute("SELECT sessions_count FROM groups WHERE id = ?", (group_id,)).fetchone()[0]
+        group = query_one_or_404("SELECT name, sessions_count FROM groups WHERE id = ?", (group_id,),
+                                 f"Group {group_id}")
+        sessions = group["sessions_count"]
         if sessions and not with_history:
             raise ApiError(409, f"Group {group_id} has {sessions} study session{'s' if sessions != 1 else ''};"
                                 " delete it with ?with_history=true to delete them and their reviews too.")
@@ -158,7 +159,7 @@ def delete_group(group_id):
         changed = history.remove_sessions(db, "group_id = ?", (group_id,))
         history.replay_schedules(db, changed)
         db.execute("DELETE FROM groups WHERE id = ?", (group_id,))
-    return jsonify(message=f"Group {group['group_name']} was deleted; its words were kept.",
+    return jsonify(message=f"Group {group['name']} was deleted; its words were kept.",
                    deleted_sessions=sessions, deleted_reviews=reviews)
 
 

@@ -1,7 +1,5 @@
 """Spaced repetition: every review moves its word's FSRS schedule on, in the
 review's own transaction; the due queues, leeches and a replayed history."""
-import subprocess
-import sys
 import threading
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -14,8 +12,8 @@ from app import create_app
 from lib import clock, scheduling
 from lib.errors import StartupError
 from lib.db import immediate
-from tests.conftest import ROOT
-from tests.helpers import assert_error, count, freeze_clock, group_word_ids, rows, rows_in, start_session
+from tests.helpers import (assert_error, assert_one_line_error, count, freeze_clock, group_word_ids, rows, rows_in,
+                           run_flask, start_session)
 
 START = "2026-03-10T09:00:00Z"
 
@@ -389,12 +387,9 @@ def test_a_desired_retention_out_of_range_stops_start_up_naming_it(db_path, valu
 
 
 def test_a_bad_retention_in_the_environment_stops_start_up_in_one_line(db_path):
-    env = {"LANG_PORTAL_DATABASE": str(db_path), "LANG_PORTAL_DESIRED_RETENTION": "1.5", "PATH": ""}
-    result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "routes"], cwd=ROOT, env=env,
-                            capture_output=True, text=True)
-    assert result.returncode != 0
-    assert result.stderr.strip().splitlines() == [
-        "Error: LANG_PORTAL_DESIRED_RETENTION=1.5 is not allowed: it must be a number from 0.7 to 0.99"]
+    result = run_flask("routes", database=db_path, DESIRED_RETENTION="1.5")
+    assert_one_line_error(result, "Error: LANG_PORTAL_DESIRED_RETENTION=1.5 is not allowed:"
+                                  " it must be a number from 0.7 to 0.99")
 
 
 def test_a_bad_retention_in_the_environment_stops_a_migration_replaying_the_history(tmp_path, monkeypatch):
