@@ -15,7 +15,7 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter
 
 import migrate
-from lib import backup, db, errors, integrity, scheduling, security, seed, settings, word_files_cli
+from lib import backup, db, errors, integrity, json_answers, scheduling, security, seed, settings, word_files_cli
 from lib.errors import StartupError
 from lib.validation import MAX_ID, unique_keys
 
@@ -117,6 +117,7 @@ def create_app(test_config=None):
             prepare_database(app)
 
     db.init_app(app)
+    json_answers.init_app(app)
     errors.init_app(app)
     security.init_app(app, activity_urls(app.config["DATABASE"]))
 

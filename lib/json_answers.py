@@ -12,7 +12,13 @@ fewer digits than Python does. JSON values (``json(w.parts)``) come out as
 SQLite minifies them, which is what Python writes for the texts we store
 (json.dumps(..., ensure_ascii=False); a stored \\u escape would stay one).
 """
+import threading
+from collections import OrderedDict
+
 from flask import current_app
+
+# Kept answers (KeptAnswers): up to this many bytes in all, per worker.
+KEPT_BYTES = 16 * 1024 * 1024
 
 
 def object_sql(shape):
@@ -23,7 +29,53 @@ def columns_sql(shape):
     return ", ".join(f"{value} AS {name}" for name, value in shape)
 
 
-def response(text):
-    """A JSON answer from a text SQLite wrote, ending in a newline as every
-    jsonify answer does."""
-    return current_app.response_class(text + "\n", mimetype="application/json")
+def body(text):
+    """The bytes of an answer from a text SQLite wrote, ending in a newline
+    as every jsonify answer does."""
+    return (text + "\n").encode()
+
+
+def response(text_or_body):
+    """A JSON answer from a text SQLite wrote (or its ``body``)."""
+    if isinstance(text_or_body, str):
+        text_or_body = body(text_or_body)
+    return current_app.response_class(text_or_body, mimetype="application/json")
+
+
+class KeptAnswers:
+    """Answers' bodies kept while what they were built from is unchanged:
+    each under a key that names that state (the vocabulary's version, say:
+    a state that has passed is never asked for again, and its answers leave
+    as the least recently used), up to ``max_bytes`` in all."""
+
+    def __init__(self, max_bytes=KEPT_BYTES):
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.bodies = OrderedDict()
+        self.lock = threading.Lock()  # the threads of a worker share it
+
+    def get(self, key):
+        with self.lock:
+            kept = self.bodies.get(key)
+            if kept is not None:
+                self.bodies.move_to_end(key)
+            return kept
+
+    def keep(self, key, kept):
+        if len(kept) > self.max_bytes:
+            return
+        with self.lock:
+            if key in self.bodies:
+                return
+            self.bodies[key] = kept
+            self.size += len(kept)
+            while self.size > self.max_bytes:
+                self.size -= len(self.bodies.popitem(last=False)[1])
+
+
+def init_app(app):
+    app.extensions["kept_answers"] = KeptAnswers()
+
+
+def kept_answers():
+    return current_app.extensions["kept_answers"]

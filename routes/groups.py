@@ -84,13 +84,27 @@ def render_raw_words(group, rows):
     return jsonify(group_id=group["id"], group_name=group["group_name"], words=words)
 
 
+VOCABULARY_VERSION = "SELECT version FROM vocabulary_version"
+
+
 @bp.get("/groups/<int:group_id>/words/raw")
 def list_group_words_raw(group_id):
-    """Every word of the group with its parts, for study activity apps."""
-    answer = query_one(RAW_WORDS_JSON, (group_id, group_id))
-    if answer is None:
-        raise not_found(f"Group {group_id} does not exist.")
-    return json_answers.response(answer["answer"])
+    """Every word of the group with its parts, for study activity apps.
+
+    Every launch of an activity asks for it, and only a change to the
+    vocabulary changes it: the answer is kept under the vocabulary's
+    version (migration 0013) and built again once that has moved on."""
+    kept = json_answers.kept_answers()
+    with snapshot():
+        key = ("raw words", group_id, query_one(VOCABULARY_VERSION)["version"])
+        body = kept.get(key)
+        if body is None:
+            answer = query_one(RAW_WORDS_JSON, (group_id, group_id))
+            if answer is None:
+                raise not_found(f"Group {group_id} does not exist.")
+            body = json_answers.body(answer["answer"])
+            kept.keep(key, body)
+    return json_answers.response(body)
 
 
 @bp.get("/groups/<int:group_id>/study-sessions")

@@ -164,8 +164,11 @@ def test_a_full_reset_then_a_restore_brings_everything_back(app, client, runner,
     assert db.execute("SELECT count(*) FROM word_schedules").fetchone()[0] == 3  # kept with the reviews
     db.close()
     before = everything(db_path)
+    raw_words = client.get("/api/groups/1/words/raw").get_data()  # kept by the server
     saved = Path(app.config["BACKUP_DIR"]) / client.post("/api/full-reset").get_json()["backup"]
     assert everything(db_path) != before
+    assert client.patch("/api/groups/1", json={"name": "Renamed after the reset"}).status_code == 200
+    assert client.get("/api/groups/1/words/raw").get_data() != raw_words
     close_all(app)  # the server stops
 
     result = runner.invoke(args=["restore", str(saved)])
@@ -174,6 +177,7 @@ def test_a_full_reset_then_a_restore_brings_everything_back(app, client, runner,
     assert everything(db_path) == before
     assert "backed up to" in result.output  # the reset database, in case it was wanted after all
     assert client.get(f"/api/study-sessions/{session_id}").get_json()["session"]["review_items_count"] == 3
+    assert client.get("/api/groups/1/words/raw").get_data() == raw_words
 
 
 TABLES = ("words", "groups", "word_groups", "study_activities", "study_sessions", "word_review_items",

@@ -5,6 +5,7 @@ import math
 import pytest
 
 from lib.db import get_db
+from lib.json_answers import KeptAnswers
 from routes.groups import RAW_WORDS_ROWS, render_raw_words
 
 from tests.helpers import (
@@ -177,6 +178,89 @@ def test_raw_words_built_by_sqlite_are_byte_for_byte_the_python_rendering(app, c
     awkward = client.get(f"/api/groups/{awkward_group}/words/raw").get_json()
     assert [word["english"] for word in awkward["words"]][-1] == AWKWARD_TEXT
     assert awkward["words"][-1]["parts"][0]["kanji"] == AWKWARD_TEXT
+
+
+# Raw words are kept while the vocabulary stays as it was (migration 0013):
+# each change below is seen by the next request, made after the answer was kept.
+
+def edit_a_word(client, db):
+    word_id = group_word_ids(db, STUDIED_GROUP)[0]
+    assert client.patch(f"/api/words/{word_id}", json={"english": "edited"}).status_code == 200
+
+
+def rename_the_group(client, db):
+    assert client.patch(f"/api/groups/{STUDIED_GROUP}", json={"name": "Renamed"}).status_code == 200
+
+
+def add_a_word(client, db):
+    outside = db.execute("SELECT id FROM words WHERE id NOT IN (SELECT word_id FROM word_groups WHERE group_id = ?)"
+                         " LIMIT 1", (STUDIED_GROUP,)).fetchone()[0]
+    assert client.post(f"/api/groups/{STUDIED_GROUP}/words", json={"word_ids": [outside]}).status_code == 200
+
+
+def take_a_word_out(client, db):
+    word_id = group_word_ids(db, STUDIED_GROUP)[0]
+    assert client.delete(f"/api/groups/{STUDIED_GROUP}/words/{word_id}").status_code == 200
+
+
+def delete_a_word(client, db):
+    word_id = group_word_ids(db, STUDIED_GROUP)[0]
+    assert client.delete(f"/api/words/{word_id}").status_code == 200
+
+
+def change_parts_from_another_program(client, db):
+    word_id = group_word_ids(db, STUDIED_GROUP)[0]
+    db.execute("UPDATE words SET parts = json_array(json_object('kanji', kanji, 'romaji', json_array('x')))"
+               " WHERE id = ?", (word_id,))
+    db.commit()
+
+
+@pytest.mark.parametrize("change", [edit_a_word, rename_the_group, add_a_word, take_a_word_out, delete_a_word,
+                                    change_parts_from_another_program])
+def test_raw_words_answer_a_change_to_the_vocabulary_at_once(app, client, db, change):
+    before = client.get(f"/api/groups/{STUDIED_GROUP}/words/raw").get_data()
+    assert client.get(f"/api/groups/{STUDIED_GROUP}/words/raw").get_data() == before  # kept
+
+    change(client, db)
+
+    after = client.get(f"/api/groups/{STUDIED_GROUP}/words/raw")
+    assert after.status_code == 200
+    assert after.get_data() != before
+    assert after.get_data() == raw_words_rendered_in_python(app, STUDIED_GROUP)
+
+
+def test_raw_words_of_a_deleted_group_are_404_once_kept(client, db):
+    assert client.get(f"/api/groups/{STUDIED_GROUP}/words/raw").status_code == 200
+    db.execute("DELETE FROM groups WHERE id = ?", (STUDIED_GROUP,))
+    db.commit()
+    assert_error(client.get(f"/api/groups/{STUDIED_GROUP}/words/raw"), 404, f"Group {STUDIED_GROUP}")
+
+
+def test_kept_answers_stay_within_their_bytes_least_recently_used_first():
+    kept = KeptAnswers(max_bytes=10)
+    kept.keep("a", b"aaaa")
+    kept.keep("b", b"bbbb")
+    assert kept.get("a") == b"aaaa"  # now b is the least recently used
+    kept.keep("c", b"cccc")
+    assert (kept.get("a"), kept.get("b"), kept.get("c")) == (b"aaaa", None, b"cccc")
+    kept.keep("d", b"d" * 11)  # more than all the room there is
+    assert kept.get("d") is None and kept.get("a") == b"aaaa"
+
+
+def vocabulary_version(db):
+    return db.execute("SELECT version FROM vocabulary_version").fetchone()[0]
+
+
+def test_study_leaves_the_vocabulary_version_and_edits_move_it(client, db):
+    version = vocabulary_version(db)
+    session_id = start_session(client, STUDIED_GROUP)
+    word_id = group_word_ids(db, STUDIED_GROUP)[0]
+    post_reviews(client, session_id, [(word_id, True), (word_id, False)])
+    assert client.post(f"/api/study-sessions/{session_id}/words/{word_id}/review",
+                       json={"correct": True}).status_code == 201
+    assert vocabulary_version(db) == version  # the kept raw words still hold
+    rename_the_group(client, db)
+    assert vocabulary_version(db) != version
 
 
 # --- a group's sessions ---------------------------------------------------------
