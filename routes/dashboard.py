@@ -1,4 +1,5 @@
 import json
+from itertools import accumulate
 from datetime import datetime, timedelta, timezone
 
 from flask import Blueprint, jsonify
@@ -170,12 +171,20 @@ ORDER BY r.key
 """
 
 
-def due_in_ranges(start, ends, overdue):
-    """How many words fall due from the Unix time ``start`` to the first of
-    ``ends``, plus the ``overdue`` ones (due before ``start``), then between
-    each end and the next."""
-    counts = [row["due"] for row in query_all(DUE_IN_RANGES, (json.dumps(list(zip([start] + ends[:-1], ends))),))]
-    return [counts[0] + overdue] + counts[1:]
+def due_from(start, ends):
+    """{end: how many words fall due from the Unix time ``start`` up to
+    ``end``} for each of ``ends`` (and 0 for ``start``): each schedule is
+    counted once, in the range between the ends around it."""
+    ends = sorted(set(ends))
+    counts = query_all(DUE_IN_RANGES, (json.dumps(list(zip([start] + ends[:-1], ends))),))
+    return {start: 0, **dict(zip(ends, accumulate(row["due"] for row in counts)))}
+
+
+def due_between(due_by, starts, overdue):
+    """How many fall due between each start and the next, given ``due_by``
+    (see due_from); the ``overdue`` ones count in the first."""
+    return [due_by[end] - due_by[start] + (overdue if n == 0 else 0)
+            for n, (start, end) in enumerate(zip(starts, starts[1:]))]
 
 
 @bp.get("/dashboard/forecast")
@@ -196,9 +205,11 @@ def forecast():
     with snapshot():
         overdue = query_one("SELECT count(*) AS n FROM word_schedules WHERE due < ?",
                             (clock.iso(datetime.fromtimestamp(today_start, timezone.utc)),))["n"]
-        due_now = overdue + due_in_ranges(today_start, [int(now.timestamp()) + 1], 0)[0]
-        due_per_hour = due_in_ranges(today_start, hours[1:], overdue)
-        due_per_day = due_in_ranges(today_start, day_starts[1:], overdue)
+        due_by = due_from(today_start, [int(now.timestamp()) + 1, *hours[1:], *day_starts[1:]])
+    due_now = overdue + due_by[int(now.timestamp()) + 1]
+    # the first hour and today start with what fell due earlier today
+    due_per_hour = due_between(due_by, [today_start, *hours[1:]], overdue)
+    due_per_day = due_between(due_by, day_starts, overdue)
     return jsonify(
         tz=tz.key,
         now=clock.iso(now),
