@@ -33,10 +33,10 @@ def clear(conn):
 # counters of what is removed are recounted from what is left, set-based and
 # only for the rows it touched, in the caller's write transaction.
 
-def remove_reviews(conn, where, params):
+def remove_reviews(conn, where, params, sessions_kept=True):
     """Delete the review items matching ``where`` and recount the words,
-    sessions and totals they counted in. The ids of the words whose history
-    changed, for their schedules to be replayed."""
+    sessions and totals they counted in (not the sessions when they go too:
+    ``sessions_kept`` False). The ids of the words whose history changed."""
     removed = conn.execute(f"SELECT count(*), coalesce(sum(correct), 0) FROM word_review_items WHERE {where}",
                            params).fetchone()
     if removed[0] == 0:
@@ -44,7 +44,7 @@ def remove_reviews(conn, where, params):
     word_ids = [row[0] for row in conn.execute(
         f"SELECT DISTINCT word_id FROM word_review_items WHERE {where}", params)]
     session_ids = [row[0] for row in conn.execute(
-        f"SELECT DISTINCT study_session_id FROM word_review_items WHERE {where}", params)]
+        f"SELECT DISTINCT study_session_id FROM word_review_items WHERE {where}", params)] if sessions_kept else []
     quarters = {row[0]: (0, row[1], row[2]) for row in conn.execute(
         f"SELECT {QUARTER}, count(*), sum(correct) FROM word_review_items WHERE {where} GROUP BY 1", params)}
     conn.execute(f"DELETE FROM word_review_items WHERE {where}", params)
@@ -72,15 +72,15 @@ def remove_reviews(conn, where, params):
 
 def remove_sessions(conn, where, params):
     """Delete the study sessions matching ``where`` with their review items,
-    recounting totals, groups, activities and days. The ids of the words
-    whose history changed."""
+    recounting totals, groups, activities and days, and replaying the
+    schedules of the words whose history changed from what is left of it."""
     sessions = conn.execute(f"SELECT id, group_id, study_activity_id, substr(created_at, 1, 10)"
                             f" FROM study_sessions WHERE {where}", params).fetchall()
     if not sessions:
         return []
     word_ids, quarters = [], {}
     for chunk in _chunks([row[0] for row in sessions]):
-        word_ids += remove_reviews(conn, f"study_session_id IN ({placeholders(chunk)})", chunk)
+        word_ids += remove_reviews(conn, f"study_session_id IN ({placeholders(chunk)})", chunk, sessions_kept=False)
         for quarter, count in conn.execute(f"SELECT {QUARTER}, count(*) FROM study_sessions"
                                            f" WHERE id IN ({placeholders(chunk)}) GROUP BY 1", chunk):
             quarters[quarter] = (quarters.get(quarter, (0,))[0] + count, 0, 0)
@@ -103,7 +103,8 @@ def remove_sessions(conn, where, params):
                      " WHERE created_at >= ? AND created_at < date(?, '+1 day')) WHERE day = ?", (day, day, day))
     conn.execute("DELETE FROM study_days WHERE sessions_count = 0")
     conn.execute(RESTREAK)
-    return sorted(set(word_ids))
+    if word_ids:
+        scheduling.replay(conn, word_ids)
 
 
 # Each study day's streak counted anew (see migration 0012), after days went.
@@ -147,10 +148,3 @@ def _chunks(values, size=500):
     """Lists short enough for one statement's parameters."""
     values = list(values)
     return [values[i:i + size] for i in range(0, len(values), size)]
-
-
-def replay_schedules(conn, word_ids):
-    """Rebuild the spaced-repetition schedules of words whose history changed
-    from what is left of it."""
-    if word_ids:
-        scheduling.replay(conn, word_ids)

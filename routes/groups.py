@@ -170,8 +170,7 @@ def delete_group(group_id):
                                 " delete it with ?with_history=true to delete them and their reviews too.")
         reviews = db.execute("SELECT coalesce(sum(review_items_count), 0) FROM study_sessions WHERE group_id = ?",
                              (group_id,)).fetchone()[0]
-        changed = history.remove_sessions(db, "group_id = ?", (group_id,))
-        history.replay_schedules(db, changed)
+        history.remove_sessions(db, "group_id = ?", (group_id,))
         db.execute("DELETE FROM groups WHERE id = ?", (group_id,))
     return jsonify(message=f"Group {group['name']} was deleted; its words were kept.",
                    deleted_sessions=sessions, deleted_reviews=reviews)
