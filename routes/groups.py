@@ -41,12 +41,11 @@ def get_group(group_id):
 
 @bp.get("/groups/<int:group_id>/words")
 def list_group_words(group_id, render=None):
-    with snapshot():
-        get_group_or_404(group_id)
-        return page_of_words(
-            "word_groups wg JOIN words w ON w.id = wg.word_id", "wg.group_id = ?", (group_id,),
-            "SELECT word_count AS total FROM groups WHERE id = ?", default_per_page=10, render=render,
-        )
+    return page_of_words(
+        "word_groups wg JOIN words w ON w.id = wg.word_id", "wg.group_id = ?", (group_id,),
+        "SELECT word_count AS total FROM groups WHERE id = ?", default_per_page=10, missing=f"Group {group_id}",
+        render=render,
+    )
 
 
 @bp.get("/groups/<int:group_id>/words/due")

@@ -66,23 +66,25 @@ def search():
     return SEARCH, (pattern,) * 4
 
 
-def page_of_words(source, where, params, count_sql, default_per_page, render=None):
+def page_of_words(source, where, params, count_sql, default_per_page, missing=None, render=None):
     """The contract's paged word list, for all words or for one group's.
 
     ``source`` joins ``words w``; ``where`` picks the list's words, and
-    ``count_sql`` counts them from a counter. With ``q`` the matching words
-    are counted instead. The id breaks ties so that pages neither repeat
-    nor skip a word. SQLite writes the answer; ``render`` (ids, total_pages,
-    page, total) renders it otherwise (see render_word_page)."""
+    ``count_sql`` counts them from a counter, finding no row when what the
+    list is of does not exist (a 404 naming ``missing``). With ``q`` the
+    matching words are counted instead. The id breaks ties so that pages
+    neither repeat nor skip a word. SQLite writes the answer; ``render``
+    (ids, total_pages, page, total) renders it otherwise (see
+    render_word_page)."""
     page, per_page, offset = paging(default_per_page)
     column, direction = sorting(SORT_COLUMNS, "kanji", "asc")
     found = search()
-    if found is not None:
-        where, params = f"{where} AND {found[0]}", (*params, *found[1])
-        count_sql = f"SELECT count(*) AS total FROM {source} WHERE {where}"
-    ids_sql = f"SELECT w.id FROM {source} WHERE {where} ORDER BY {{order}} LIMIT ? OFFSET ?"
     with snapshot():
-        total = query_one(count_sql, params)["total"]
+        total = query_one_or_404(count_sql, params, missing)["total"]
+        if found is not None:
+            where, params = f"{where} AND {found[0]}", (*params, *found[1])
+            total = query_one(f"SELECT count(*) AS total FROM {source} WHERE {where}", params)["total"]
+        ids_sql = f"SELECT w.id FROM {source} WHERE {where} ORDER BY {{order}} LIMIT ? OFFSET ?"
         ids = page_ids(ids_sql, params, (column, "w.id", direction), total, per_page, offset)
         answer = (json.dumps(ids), total_pages(total, per_page), page, total)
         if render is not None:
