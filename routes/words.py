@@ -62,6 +62,8 @@ def search():
         return None
     if len(text) > MAX_QUERY:
         raise bad_request(f"q may be at most {MAX_QUERY} characters.")
+    if "\x00" in text:  # LIKE ends a pattern there: it would match every word
+        raise bad_request("q may not contain a NUL character.")
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     return SEARCH, (pattern,) * 4
 

@@ -282,6 +282,11 @@ def test_q_matches_percent_and_underscore_literally(client):
     assert_error(client.get("/api/words", query_string={"q": "x" * 101}), 400, "q may be at most")
 
 
+@pytest.mark.parametrize("path", ["/api/words", "/api/groups/2/words"])
+def test_q_with_a_nul_character_is_400_not_every_word(client, path):
+    assert_error(client.get(path, query_string={"q": "\x00"}), 400, "q may not contain a NUL character")
+
+
 # Browsers
 
 PORTAL = "http://localhost:5173"
