@@ -1,6 +1,7 @@
 """The current time, in one place so that tests can move it; and the
 learner's days, which begin at midnight in their time zone."""
 from datetime import datetime, time, timedelta, timezone
+from functools import lru_cache
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 ONE_DAY = timedelta(days=1)
@@ -12,9 +13,11 @@ def utcnow():
     return datetime.now(timezone.utc)
 
 
+@lru_cache(maxsize=4096)
 def iso(moment):
     """ISO 8601 in UTC with a Z, to the second: how every timestamp is stored."""
-    # isoformat, not strftime: a due queue formats hundreds of times
+    # Kept, and isoformat rather than strftime: a due queue formats hundreds
+    # of times, most of them the same few moments (now plus a day, say).
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds")[:19] + "Z"
 
 

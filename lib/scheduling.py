@@ -20,7 +20,7 @@ from flask.cli import with_appcontext
 from fsrs import Card, Rating, Scheduler, State
 from fsrs.scheduler import FUZZ_RANGES
 
-from lib import clock
+from lib import clock, json_answers
 from lib.db import connect, immediate, placeholders
 
 RATINGS = {"again": Rating.Again, "hard": Rating.Hard, "good": Rating.Good, "easy": Rating.Easy}
@@ -75,10 +75,11 @@ class SeededScheduler(Scheduler):
         self._seed.value = (card.card_id << 32) + reps
         return self.review_card(card, rating, reviewed_at)[0]
 
-    def _outlook(self, word_id, state, step, stability, difficulty, last_review, reps, elapsed_days):
-        """(retrievability, ((rating name, wait), ...)) of a schedule reviewed
-        ``elapsed_days`` whole days after its last review: its chance of
-        recall and how long after the review it would be due.
+    def _outlook(self, word_id, state, step, stability, difficulty, due, last_review, reps, lapses, elapsed_days):
+        """(schedule, its JSON text, ((rating name, wait), ...)) of a schedule
+        row (see schedule_view) reviewed ``elapsed_days`` whole days after
+        its last review: what a client is shown of it, its chance of recall
+        included, and how long after the review it would be due.
 
         fsrs reads a review's time only as whole days since the last review,
         and dates the card's next review from it: one outlook serves every
@@ -87,9 +88,11 @@ class SeededScheduler(Scheduler):
             "state": state, "step": step, "stability": stability, "difficulty": difficulty,
             "due": None, "last_review": last_review})
         moment = card.last_review + timedelta(days=elapsed_days) if card.last_review else clock.EPOCH
-        retrievability = self.get_card_retrievability(card, moment) if state is not None else None
-        return retrievability, tuple((name, self.review(card, rating, moment, reps).due - moment)
-                                     for name, rating in RATINGS.items())
+        schedule = None if state is None else {
+            "state": STATES[STATE_BY_VALUE[state]], "due": due, "stability": stability, "difficulty": difficulty,
+            "retrievability": self.get_card_retrievability(card, moment), "reps": reps, "lapses": lapses}
+        return schedule, json_answers.dumps(schedule), tuple(
+            (name, self.review(card, rating, moment, reps or 0).due - moment) for name, rating in RATINGS.items())
 
     def _get_fuzzed_interval(self, *, interval):
         # fsrs 6.3.2's fuzz, drawn from the seeded generator.
@@ -230,7 +233,7 @@ def outlook(row, now):
     last_review = row["last_review"]
     elapsed_days = (now - parse_time(last_review)).days if last_review is not None else 0
     return scheduler().outlook(row["word_id"], row["state"], row["step"], row["stability"], row["difficulty"],
-                               last_review, row["reps"] or 0, elapsed_days)
+                               row["due"], last_review, row["reps"], row["lapses"], elapsed_days)
 
 
 def schedule_view(row, now, with_next_due=False):
@@ -240,16 +243,26 @@ def schedule_view(row, now, with_next_due=False):
     "easy": iso}. ``row`` has ``word_id`` and the schedule's COLUMNS (None
     for a word never reviewed)."""
     if with_next_due:
-        retrievability, waits = outlook(row, now)
-    else:  # one run of fsrs's formula: the four reviews are not needed
-        waits = ()
-        retrievability = (scheduler().get_card_retrievability(card_from(row["word_id"], row), now)
-                          if row["state"] is not None else None)
+        schedule, _, waits = outlook(row, now)
+        return (schedule and dict(schedule)), {name: clock.iso(now + wait) for name, wait in waits}
+    # one run of fsrs's formula: the four reviews are not needed
     schedule = None if row["state"] is None else {
         "state": STATES[STATE_BY_VALUE[row["state"]]], "due": row["due"], "stability": row["stability"],
-        "difficulty": row["difficulty"], "retrievability": retrievability, "reps": row["reps"],
-        "lapses": row["lapses"]}
-    return schedule, ({name: clock.iso(now + wait) for name, wait in waits} if with_next_due else None)
+        "difficulty": row["difficulty"],
+        "retrievability": scheduler().get_card_retrievability(card_from(row["word_id"], row), now),
+        "reps": row["reps"], "lapses": row["lapses"]}
+    return schedule, None
+
+
+# next_due as jsonify writes it, given its four times
+NEXT_DUE_TEXT = json_answers.object_text(**{name: '"%s"' for name in RATINGS})
+
+
+def schedule_view_texts(row, now):
+    """``schedule_view(row, now, True)`` as two JSON texts, as jsonify writes
+    them; the schedule's is kept with its outlook."""
+    _, schedule_text, waits = outlook(row, now)
+    return schedule_text, NEXT_DUE_TEXT % tuple(clock.iso(now + wait) for _, wait in waits)
 
 
 # --- the app's side -------------------------------------------------------------------

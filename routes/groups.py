@@ -49,11 +49,11 @@ def list_group_words(group_id, render=None):
 
 
 @bp.get("/groups/<int:group_id>/words/due")
-def list_group_due_words(group_id):
+def list_group_due_words(group_id, render=None):
     """The group's due queue: its words due now, then new ones."""
     with snapshot():
         get_group_or_404(group_id)
-        return jsonify(due_words(group_id))
+        return due_words(group_id, render=render)
 
 
 # The words an activity app studies, as /groups/<id>/words/raw answers them

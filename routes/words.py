@@ -175,10 +175,21 @@ DUE_QUERIES = {
 FIRST_REVIEWED_SINCE = "SELECT count(*) AS n FROM word_schedules WHERE first_reviewed_at >= ?"
 
 
-def due_words(group_id=None):
+# A due queue's words as SQLite writes them, in queue order: their fields
+# and parts. Their schedule and next_due are Python's (see due_words).
+QUEUE_WORD_SHAPE = (*WORD_SHAPE, ("parts", "json(w.parts)"))
+QUEUE_WORDS_JSON = (f"SELECT {json_answers.object_sql(QUEUE_WORD_SHAPE)} AS word"
+                    " FROM json_each(?) page JOIN words w ON w.id = page.value ORDER BY page.key")
+SCHEDULES_BY_ID = f"SELECT s.word_id, {scheduling.SELECT_COLUMNS} FROM word_schedules s WHERE s.word_id IN ({{ids}})"
+NO_SCHEDULE = dict.fromkeys(scheduling.COLUMNS)
+
+
+def due_words(group_id=None, render=None):
     """The due queue: words due now, most overdue first (up to ``limit``),
     then never-reviewed words (up to ``new``, and no more than today's
-    allowance of new words). Call inside ``snapshot()``."""
+    allowance of new words). Call inside ``snapshot()``. ``render``
+    (outlooks, due_count, next_due_at, new_left_today) renders the answer
+    otherwise (see render_due_queue)."""
     limit = int_arg("limit", 20, 1, 100)
     new = int_arg("new", 10, 0, 100)
     now = scheduling.now_whole_seconds()
@@ -189,25 +200,45 @@ def due_words(group_id=None):
     ids = [row["id"] for row in query_all(queries["due"], (*scope, now_iso, limit))]
     if min(new, new_left) > 0 and query_one(queries["any_new"])["n"]:
         ids += [row["id"] for row in query_all(queries["new"], (*scope, min(new, new_left)))]
-    words = {}
+    schedules = {}
     if ids:
-        sql = WORDS_WITH_SCHEDULES_BY_ID.format(parts="w.parts, ", ids=placeholders(ids))
-        words = {row["id"]: row for row in query_all(sql, ids)}
-    page = []
-    for word_id in ids:
-        word = words[word_id]
-        word["parts"] = json.loads(word["parts"])
-        page.append(with_schedule(word, now, next_due=True))
-    return {"words": page,
-            "due_count": query_one(queries["due_count"], (*scope, now_iso))["n"],
-            "next_due_at": query_one(queries["next_due_at"], (*scope, now_iso))["due"],
-            "new_left_today": new_left}
+        schedules = {row["word_id"]: row for row in query_all(SCHEDULES_BY_ID.format(ids=placeholders(ids)), ids)}
+    rows = [schedules.get(word_id) or {**NO_SCHEDULE, "word_id": word_id} for word_id in ids]
+    counts = (query_one(queries["due_count"], (*scope, now_iso))["n"],
+              query_one(queries["next_due_at"], (*scope, now_iso))["due"], new_left)
+    if render is not None:
+        return render([(word_id, *scheduling.schedule_view(row, now, with_next_due=True))
+                       for word_id, row in zip(ids, rows)], *counts)
+    # SQLite writes each word's text, Python its schedule (floats are Python's)
+    words = [row["word"] for row in query_all(QUEUE_WORDS_JSON, (json.dumps(ids),))]
+    items = []
+    for word, row in zip(words, rows):
+        schedule, next_due = scheduling.schedule_view_texts(row, now)
+        items.append(json_answers.extended(word, schedule=schedule, next_due=next_due))
+    dump = json_answers.dumps
+    return json_answers.response(json_answers.object_text(
+        words=f"[{','.join(items)}]", due_count=dump(counts[0]), next_due_at=dump(counts[1]),
+        new_left_today=dump(counts[2])))
+
+
+def render_due_queue(outlooks, due_count, next_due_at, new_left_today):
+    """The due queue as Python renders it from (word id, schedule, next_due)
+    of each word: the same bytes as due_words writes."""
+    words = {}
+    if outlooks:
+        ids = [word_id for word_id, _, _ in outlooks]
+        words = {row["id"]: row for row in query_all(
+            f"SELECT {WORD_COLUMNS}, w.parts FROM words w WHERE w.id IN ({placeholders(ids)})", ids)}
+    return jsonify(words=[{**words[word_id], "parts": json.loads(words[word_id]["parts"]),
+                           "schedule": schedule, "next_due": next_due}
+                          for word_id, schedule, next_due in outlooks],
+                   due_count=due_count, next_due_at=next_due_at, new_left_today=new_left_today)
 
 
 @bp.get("/words/due")
-def list_due_words():
+def list_due_words(render=None):
     with snapshot():
-        return jsonify(due_words())
+        return due_words(render=render)
 
 
 @bp.get("/words/leeches")

@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from routes.groups import list_group_words
-from routes.words import list_words, render_word_page
+from routes.groups import list_group_due_words, list_group_words
+from routes.words import list_due_words, list_words, render_due_queue, render_word_page
 
 from tests.helpers import (
     WORD,
@@ -27,6 +27,9 @@ from tests.helpers import (
     record_review_history,
     WORDS_RECOUNTED,
     WORD_SORT_KEYS,
+    freeze_clock,
+    post_reviews,
+    start_session,
 )
 
 # --- the list -------------------------------------------------------------------
@@ -149,12 +152,12 @@ def test_bad_order_is_400(client, order):
 AWKWARD_TEXT = 'say "hi" \\ back/slash <b>&amp;</b> \t\n\x01\x1f\x7f \u2028 \U0001f600 日本語'
 
 
-def rendered_both_ways(app, client, url, view, **view_args):
-    """(the route's answer, the same page rendered in Python) as bytes."""
+def rendered_both_ways(app, client, url, view, render=render_word_page, **view_args):
+    """(the route's answer, the same answer rendered in Python) as bytes."""
     served = client.get(url)
     assert served.status_code == 200, served.get_data(as_text=True)
     with app.test_request_context(url):
-        rendered = view(render=render_word_page, **view_args).get_data()
+        rendered = view(render=render, **view_args).get_data()
     return served.get_data(), rendered
 
 
@@ -173,3 +176,29 @@ def test_word_pages_built_by_sqlite_are_byte_for_byte_the_python_rendering(app, 
     assert served == rendered
     if "q=%22hi" in query:  # the awkward word itself is on the page
         assert [word["english"] for word in json.loads(served)["words"]] == [AWKWARD_TEXT]
+
+
+@pytest.mark.parametrize("query", ["?limit=100&new=100", "?limit=2&new=0", "?limit=1&new=3", "?new=0"])
+def test_due_queues_are_byte_for_byte_the_python_rendering(app, client, db, monkeypatch, query):
+    # SQLite writes each word, Python its schedule and next_due: the two put
+    # together must be what jsonify writes of the whole answer.
+    freeze_clock(monkeypatch, "2026-03-10T09:00:00Z")
+    parts = json.dumps([{"kanji": AWKWARD_TEXT, "romaji": ["a"]}], ensure_ascii=False)
+    awkward = db.execute("INSERT INTO words (kanji, kana, romaji, english, parts) VALUES (?, 'あ', 'a', ?, ?)",
+                         (AWKWARD_TEXT, AWKWARD_TEXT, parts)).lastrowid
+    db.execute("INSERT INTO word_groups (group_id, word_id) VALUES (1, ?)", (awkward,))
+    db.commit()
+    record_review_history(client, db)
+    post_reviews(client, start_session(client, 1), [(awkward, False)])
+    freeze_clock(monkeypatch, "2026-03-13T17:45:31Z")  # learning, review and relearning words are due
+
+    for url, view, view_args in ((f"/api/words/due{query}", list_due_words, {}),
+                                 (f"/api/groups/1/words/due{query}", list_group_due_words, {"group_id": 1})):
+        served, rendered = rendered_both_ways(app, client, url, view, render=render_due_queue, **view_args)
+        assert served == rendered, url
+        if query == "?limit=100&new=100":
+            queue = json.loads(served)["words"]
+            assert {word["schedule"]["state"] for word in queue if word["schedule"]} == {"learning", "review",
+                                                                                       "relearning"}
+            assert any(word["schedule"] is None for word in queue)
+            assert next(word for word in queue if word["id"] == awkward)["english"] == AWKWARD_TEXT
