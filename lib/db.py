@@ -314,6 +314,13 @@ def placeholders(values):
     return ",".join("?" * len(values))
 
 
+def chunks(values, size=500):
+    """``values`` in lists short enough for one statement's parameters
+    (SQLite takes 32,766; each value may need several)."""
+    values = list(values)
+    return [values[i:i + size] for i in range(0, len(values), size)]
+
+
 def require_existing(table, ids, what):
     """The 422 naming those of ``ids`` that are no row of ``table`` (a name
     from the code, never from a request), if any; ``what`` as none_such."""

@@ -6,7 +6,7 @@ the counters are zeroed or recounted here, set-based, in the caller's write
 transaction (``db.bulk_transaction()`` for ``clear``).
 """
 from lib import scheduling
-from lib.db import placeholders
+from lib.db import chunks, placeholders
 
 CLEAR = (
     "DELETE FROM word_review_items",
@@ -51,14 +51,14 @@ def remove_reviews(conn, where, params, sessions_kept=True):
     _unquarter(conn, quarters)
     conn.execute("UPDATE learning_totals SET review_items_count = review_items_count - ?,"
                  " correct_count = correct_count - ?", tuple(removed))
-    for chunk in _chunks(word_ids):
+    for chunk in chunks(word_ids):
         # the words_recounted trigger moves words_studied and words_mastered
         conn.execute(f"""
             UPDATE words SET
                 correct_count = (SELECT count(*) FROM word_review_items WHERE word_id = words.id AND correct = 1),
                 wrong_count = (SELECT count(*) FROM word_review_items WHERE word_id = words.id AND correct = 0)
             WHERE id IN ({placeholders(chunk)})""", chunk)
-    for chunk in _chunks(session_ids):
+    for chunk in chunks(session_ids):
         conn.execute(f"""
             UPDATE study_sessions SET
                 review_items_count = (SELECT count(*) FROM word_review_items WHERE study_session_id = study_sessions.id),
@@ -79,7 +79,7 @@ def remove_sessions(conn, where, params):
     if not sessions:
         return []
     word_ids, quarters = [], {}
-    for chunk in _chunks([row[0] for row in sessions]):
+    for chunk in chunks([row[0] for row in sessions]):
         word_ids += remove_reviews(conn, f"study_session_id IN ({placeholders(chunk)})", chunk, sessions_kept=False)
         for quarter, count in conn.execute(f"SELECT {QUARTER}, count(*) FROM study_sessions"
                                            f" WHERE id IN ({placeholders(chunk)}) GROUP BY 1", chunk):
@@ -142,9 +142,3 @@ def _unquarter(conn, removed):
                               (quarter,)).fetchone()
         if here is not None and tuple(here) == (tuple(before) if before else (0, 0, 0)):
             conn.execute("DELETE FROM study_quarters WHERE quarter = ?", (quarter,))
-
-
-def _chunks(values, size=500):
-    """Lists short enough for one statement's parameters."""
-    values = list(values)
-    return [values[i:i + size] for i in range(0, len(values), size)]

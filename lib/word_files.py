@@ -11,6 +11,7 @@ import json
 import sqlite3
 
 from lib import vocabulary
+from lib.db import chunks
 from lib.validation import DuplicateKey, unique_keys
 
 MAX_ROWS = 10_000
@@ -160,8 +161,7 @@ def existing_words(conn, words):
     """{(kanji, kana): id} of the words already stored."""
     found = {}
     keys = [(word["kanji"], word["kana"]) for word in words]
-    for start in range(0, len(keys), 400):
-        chunk = keys[start:start + 400]
+    for chunk in chunks(keys, 400):  # two parameters each
         condition = " OR ".join(["(kanji = ? AND kana = ?)"] * len(chunk))
         found.update({(row[1], row[2]): row[0] for row in conn.execute(
             f"SELECT id, kanji, kana FROM words WHERE {condition}", [value for key in chunk for value in key])})
