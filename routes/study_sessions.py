@@ -47,8 +47,9 @@ def from_day(direction, offset):
     the per-day counters: a deep page of every session then skips no more
     than one day's sessions."""
     skipped = 0
-    with closing(get_db().execute(DAYS[direction])) as days:  # read only as far as the day
-        for day, sessions in days:
+    with closing(get_db().cursor()) as days:  # read only as far as the day
+        days.row_factory = None  # plain tuples: a year of days may be read
+        for day, sessions in days.execute(DAYS[direction]):
             if skipped + sessions > offset:
                 return FROM_DAY[direction], (day,), offset - skipped
             skipped += sessions
