@@ -1,5 +1,6 @@
 """The current time, in one place so that tests can move it; and the
 learner's days, which begin at midnight in their time zone."""
+import math
 from datetime import datetime, time, timedelta, timezone
 from functools import lru_cache
 
@@ -13,12 +14,17 @@ def utcnow():
     return datetime.now(timezone.utc)
 
 
-@lru_cache(maxsize=4096)
 def iso(moment):
     """ISO 8601 in UTC with a Z, to the second: how every timestamp is stored."""
-    # Kept, and isoformat rather than strftime: a due queue formats hundreds
-    # of times, most of them the same few moments (now plus a day, say).
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")[:19] + "Z"
+    return _iso_of_second(math.floor(moment.timestamp()))
+
+
+# Kept: a due queue formats hundreds of times, most of them the same few
+# seconds (now plus a day, say). Keyed by the instant, which a datetime
+# with its zone and fold does not hash as.
+@lru_cache(maxsize=4096)
+def _iso_of_second(seconds):
+    return datetime.fromtimestamp(seconds, timezone.utc).isoformat()[:19] + "Z"
 
 
 def now_iso():

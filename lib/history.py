@@ -77,7 +77,7 @@ def remove_sessions(conn, where, params):
     sessions = conn.execute(f"SELECT id, group_id, study_activity_id, substr(created_at, 1, 10)"
                             f" FROM study_sessions WHERE {where}", params).fetchall()
     if not sessions:
-        return []
+        return
     word_ids, quarters = [], {}
     for chunk in chunks([row[0] for row in sessions]):
         word_ids += remove_reviews(conn, f"study_session_id IN ({placeholders(chunk)})", chunk, sessions_kept=False)

@@ -18,7 +18,8 @@ from collections import OrderedDict
 
 from flask import current_app
 
-# Kept answers (KeptAnswers): up to this many bytes in all, per worker.
+# Kept answers (KeptAnswers), per worker: room for the raw words of every
+# group of a big vocabulary (10,000 words write about 2 MiB).
 KEPT_BYTES = 16 * 1024 * 1024
 
 

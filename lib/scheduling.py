@@ -88,9 +88,9 @@ class SeededScheduler(Scheduler):
             "state": state, "step": step, "stability": stability, "difficulty": difficulty,
             "due": None, "last_review": last_review})
         moment = card.last_review + timedelta(days=elapsed_days) if card.last_review else clock.EPOCH
-        schedule = None if state is None else {
-            "state": STATES[STATE_BY_VALUE[state]], "due": due, "stability": stability, "difficulty": difficulty,
-            "retrievability": self.get_card_retrievability(card, moment), "reps": reps, "lapses": lapses}
+        schedule = None if state is None else schedule_object(
+            {"state": state, "due": due, "stability": stability, "difficulty": difficulty, "reps": reps,
+             "lapses": lapses}, self.get_card_retrievability(card, moment))
         return schedule, json_answers.dumps(schedule), tuple(
             (name, self.review(card, rating, moment, reps or 0).due - moment) for name, rating in RATINGS.items())
 
@@ -246,12 +246,16 @@ def schedule_view(row, now, with_next_due=False):
         schedule, _, waits = outlook(row, now)
         return (schedule and dict(schedule)), {name: clock.iso(now + wait) for name, wait in waits}
     # one run of fsrs's formula: the four reviews are not needed
-    schedule = None if row["state"] is None else {
-        "state": STATES[STATE_BY_VALUE[row["state"]]], "due": row["due"], "stability": row["stability"],
-        "difficulty": row["difficulty"],
-        "retrievability": scheduler().get_card_retrievability(card_from(row["word_id"], row), now),
-        "reps": row["reps"], "lapses": row["lapses"]}
-    return schedule, None
+    if row["state"] is None:
+        return None, None
+    return schedule_object(row, scheduler().get_card_retrievability(card_from(row["word_id"], row), now)), None
+
+
+def schedule_object(row, retrievability):
+    """The ``schedule`` a client is shown of a schedule row."""
+    return {"state": STATES[STATE_BY_VALUE[row["state"]]], "due": row["due"], "stability": row["stability"],
+            "difficulty": row["difficulty"], "retrievability": retrievability, "reps": row["reps"],
+            "lapses": row["lapses"]}
 
 
 # next_due as jsonify writes it, given its four times

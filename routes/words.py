@@ -78,11 +78,11 @@ def page_of_words(source, where, params, count_sql, default_per_page, missing=No
     neither repeat nor skip a word. SQLite writes the answer; ``render``
     (ids, total_pages, page, total) renders it otherwise (see
     render_word_page)."""
-    page, per_page, offset = paging(default_per_page)
-    column, direction = sorting(SORT_COLUMNS, "kanji", "asc")
-    found = search()
     with snapshot():
-        total = query_one_or_404(count_sql, params, missing)["total"]
+        total = query_one_or_404(count_sql, params, missing)["total"]  # a missing group before bad paging
+        page, per_page, offset = paging(default_per_page)
+        column, direction = sorting(SORT_COLUMNS, "kanji", "asc")
+        found = search()
         if found is not None:
             where, params = f"{where} AND {found[0]}", (*params, *found[1])
             total = query_one(f"SELECT count(*) AS total FROM {source} WHERE {where}", params)["total"]
@@ -133,14 +133,11 @@ WORDS_WITH_SCHEDULES_BY_ID = (f"SELECT {WORD_COLUMNS}, {{parts}}{scheduling.SELE
                               " FROM words w LEFT JOIN word_schedules s ON s.word_id = w.id WHERE w.id IN ({ids})")
 
 
-def with_schedule(word, now, next_due=False):
-    """``word`` with its schedule's columns made into ``schedule`` (and
-    ``next_due``, the due time after each rating)."""
+def with_schedule(word, now):
+    """``word`` with its schedule's columns made into ``schedule``."""
     schedule = {column: word.pop(column) for column in scheduling.COLUMNS}
     schedule["word_id"] = word["id"]
-    word["schedule"], upcoming = scheduling.schedule_view(schedule, now, next_due)
-    if next_due:
-        word["next_due"] = upcoming
+    word["schedule"], _ = scheduling.schedule_view(schedule, now)
     return word
 
 
@@ -178,8 +175,8 @@ FIRST_REVIEWED_SINCE = "SELECT count(*) AS n FROM word_schedules WHERE first_rev
 # A due queue's words as SQLite writes them, in queue order: their fields
 # and parts. Their schedule and next_due are Python's (see due_words).
 QUEUE_WORD_SHAPE = (*WORD_SHAPE, ("parts", "json(w.parts)"))
-QUEUE_WORDS_JSON = (f"SELECT {json_answers.object_sql(QUEUE_WORD_SHAPE)} AS word"
-                    " FROM json_each(?) page JOIN words w ON w.id = page.value ORDER BY page.key")
+QUEUE_WORDS_JSON = (f"SELECT w.id, {json_answers.object_sql(QUEUE_WORD_SHAPE)} AS word"
+                    " FROM json_each(?) page JOIN words w ON w.id = page.value")
 SCHEDULES_BY_ID = f"SELECT s.word_id, {scheduling.SELECT_COLUMNS} FROM word_schedules s WHERE s.word_id IN ({{ids}})"
 NO_SCHEDULE = dict.fromkeys(scheduling.COLUMNS)
 
@@ -210,11 +207,12 @@ def due_words(group_id=None, render=None):
         return render([(word_id, *scheduling.schedule_view(row, now, with_next_due=True))
                        for word_id, row in zip(ids, rows)], *counts)
     # SQLite writes each word's text, Python its schedule (floats are Python's)
-    words = [row["word"] for row in query_all(QUEUE_WORDS_JSON, (json.dumps(ids),))]
+    words = {row["id"]: row["word"] for row in query_all(QUEUE_WORDS_JSON, (json.dumps(ids),))}
     items = []
-    for word, row in zip(words, rows):
-        schedule, next_due = scheduling.schedule_view_texts(row, now)
-        items.append(json_answers.extended(word, schedule=schedule, next_due=next_due))
+    for word_id, row in zip(ids, rows):
+        if word_id in words:  # a schedule left behind by a word deleted outside the app is not shown
+            schedule, next_due = scheduling.schedule_view_texts(row, now)
+            items.append(json_answers.extended(words[word_id], schedule=schedule, next_due=next_due))
     dump = json_answers.dumps
     return json_answers.response(json_answers.object_text(
         words=f"[{','.join(items)}]", due_count=dump(counts[0]), next_due_at=dump(counts[1]),
@@ -231,7 +229,7 @@ def render_due_queue(outlooks, due_count, next_due_at, new_left_today):
             f"SELECT {WORD_COLUMNS}, w.parts FROM words w WHERE w.id IN ({placeholders(ids)})", ids)}
     return jsonify(words=[{**words[word_id], "parts": json.loads(words[word_id]["parts"]),
                            "schedule": schedule, "next_due": next_due}
-                          for word_id, schedule, next_due in outlooks],
+                          for word_id, schedule, next_due in outlooks if word_id in words],
                    due_count=due_count, next_due_at=next_due_at, new_left_today=new_left_today)
 
 

@@ -215,8 +215,15 @@ def change_parts_from_another_program(client, db):
     db.commit()
 
 
+def renumber_a_word_from_another_program(client, db):
+    db.execute("PRAGMA foreign_keys = OFF")  # as the sqlite3 shell has it: the group keeps the old id
+    db.execute("UPDATE words SET id = (SELECT max(id) + 1 FROM words) WHERE id = ?",
+               (group_word_ids(db, STUDIED_GROUP)[0],))
+    db.commit()
+
+
 @pytest.mark.parametrize("change", [edit_a_word, rename_the_group, add_a_word, take_a_word_out, delete_a_word,
-                                    change_parts_from_another_program])
+                                    change_parts_from_another_program, renumber_a_word_from_another_program])
 def test_raw_words_answer_a_change_to_the_vocabulary_at_once(app, client, db, change):
     before = client.get(f"/api/groups/{STUDIED_GROUP}/words/raw").get_data()
     assert client.get(f"/api/groups/{STUDIED_GROUP}/words/raw").get_data() == before  # kept
@@ -229,11 +236,28 @@ def test_raw_words_answer_a_change_to_the_vocabulary_at_once(app, client, db, ch
     assert after.get_data() == raw_words_rendered_in_python(app, STUDIED_GROUP)
 
 
-def test_raw_words_of_a_deleted_group_are_404_once_kept(client, db):
-    assert client.get(f"/api/groups/{STUDIED_GROUP}/words/raw").status_code == 200
-    db.execute("DELETE FROM groups WHERE id = ?", (STUDIED_GROUP,))
+@pytest.mark.parametrize("change", ["DELETE FROM groups WHERE id = ?", "UPDATE groups SET id = id + 1000 WHERE id = ?"])
+def test_raw_words_of_a_group_gone_from_its_id_are_404_once_kept(client, db, change):
+    empty = client.post("/api/groups", json={"name": "Empty"}).get_json()["id"]
+    for group_id in (STUDIED_GROUP, empty):
+        assert client.get(f"/api/groups/{group_id}/words/raw").status_code == 200
+    db.execute("PRAGMA foreign_keys = OFF")  # as the sqlite3 shell has it
+    for group_id in (STUDIED_GROUP, empty):
+        db.execute(change, (group_id,))
     db.commit()
-    assert_error(client.get(f"/api/groups/{STUDIED_GROUP}/words/raw"), 404, f"Group {STUDIED_GROUP}")
+    for group_id in (STUDIED_GROUP, empty):
+        assert_error(client.get(f"/api/groups/{group_id}/words/raw"), 404, f"Group {group_id}")
+
+
+def test_a_kept_raw_words_answer_is_served_until_the_vocabulary_changes(app, client, db):
+    path = f"/api/groups/{STUDIED_GROUP}/words/raw"
+    first = client.get(path).get_data()
+    kept = app.extensions["kept_answers"]
+    [key] = kept.bodies
+    kept.bodies[key] = b'{"kept":true}\n'  # what the next request answers, if it is read from what was kept
+    assert client.get(path).get_json() == {"kept": True}
+    rename_the_group(client, db)
+    assert client.get(path).get_data() not in (first, b'{"kept":true}\n')
 
 
 def test_kept_answers_stay_within_their_bytes_least_recently_used_first():
@@ -304,6 +328,8 @@ def test_group_session_pages_follow_the_stored_data(client, db, monkeypatch, sor
 @pytest.mark.parametrize("group_id", [0, 999999, 2**63])
 def test_unknown_group_is_404(client, template, group_id):
     assert_error(client.get(template.format(id=group_id)), 404)
+    # before any problem with the query: the group is what was asked for
+    assert_error(client.get(template.format(id=group_id), query_string={"page": 0, "sort_by": "nope"}), 404)
 
 
 PAGED_PATHS = ["/api/groups", "/groups/1/words", "/api/groups/1/study-sessions", "/groups/1/study_sessions"]

@@ -202,3 +202,38 @@ def test_due_queues_are_byte_for_byte_the_python_rendering(app, client, db, monk
                                                                                        "relearning"}
             assert any(word["schedule"] is None for word in queue)
             assert next(word for word in queue if word["id"] == awkward)["english"] == AWKWARD_TEXT
+            assert_schedules_are_the_stored_ones(db, queue)
+
+
+STORED_SCHEDULE = ("SELECT state, due, stability, difficulty, reps, lapses FROM word_schedules"
+                   " WHERE word_id = ?")
+STATE_NAMES = {1: "learning", 2: "review", 3: "relearning"}
+
+
+def assert_schedules_are_the_stored_ones(db, queue):
+    """Each word of the queue carries its own schedule, as stored."""
+    for word in queue:
+        stored = db.execute(STORED_SCHEDULE, (word["id"],)).fetchone()
+        if word["schedule"] is None:
+            assert stored is None, word["id"]
+            continue
+        shown = word["schedule"]
+        assert (STATE_NAMES[stored["state"]], *tuple(stored)[1:]) == (
+            shown["state"], shown["due"], shown["stability"], shown["difficulty"], shown["reps"], shown["lapses"])
+
+
+def test_a_due_word_deleted_outside_the_app_leaves_the_queue_and_no_one_its_schedule(client, db, monkeypatch):
+    freeze_clock(monkeypatch, "2026-03-10T09:00:00Z")
+    record_review_history(client, db)
+    freeze_clock(monkeypatch, "2026-03-13T17:45:31Z")
+    before = client.get("/api/words/due?limit=100&new=0").get_json()["words"]
+    gone = before[0]["id"]
+    db.execute("PRAGMA foreign_keys = OFF")  # as the sqlite3 shell has it: its schedule stays behind
+    db.execute("DELETE FROM words WHERE id = ?", (gone,))
+    db.commit()
+    for path in ("/api/words/due?limit=100&new=0", "/api/groups/1/words/due?limit=100&new=0"):
+        response = client.get(path)
+        assert response.status_code == 200
+        queue = response.get_json()["words"]
+        assert gone not in [word["id"] for word in queue] and queue
+        assert_schedules_are_the_stored_ones(db, queue)
