@@ -34,6 +34,8 @@ DEFAULT_RETENTION = 0.9
 # A schedule's columns as the read queries select them (``s`` is word_schedules).
 COLUMNS = ("state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses")
 SELECT_COLUMNS = ", ".join(f"s.{column}" for column in COLUMNS)
+# {ids}: the placeholders of the words' ids
+SCHEDULES_BY_ID = f"SELECT s.word_id, {SELECT_COLUMNS} FROM word_schedules s WHERE s.word_id IN ({{ids}})"
 
 SAVE = """
 INSERT INTO word_schedules (word_id, state, step, stability, difficulty, due, last_review, reps, lapses,
@@ -77,7 +79,7 @@ class SeededScheduler(Scheduler):
 
     def _outlook(self, word_id, state, step, stability, difficulty, due, last_review, reps, lapses, elapsed_days):
         """(schedule, its JSON text, ((rating name, wait), ...)) of a schedule
-        row (see schedule_view) reviewed ``elapsed_days`` whole days after
+        row (see outlook_view) reviewed ``elapsed_days`` whole days after
         its last review: what a client is shown of it, its chance of recall
         included, and how long after the review it would be due.
 
@@ -166,9 +168,8 @@ def apply_reviews(db, reviews, reviewed_at):
     """``apply_review`` for each (word_id, rating) of ``reviews``, in order
     (a word may come more than once): one read of the schedules, one write."""
     word_ids = sorted({word_id for word_id, _ in reviews})
-    found = {row["word_id"]: row for row in db.execute(
-        f"SELECT s.word_id, {SELECT_COLUMNS} FROM word_schedules s"
-        f" WHERE s.word_id IN ({placeholders(word_ids)})", word_ids)}
+    found = {row["word_id"]: row
+             for row in db.execute(SCHEDULES_BY_ID.format(ids=placeholders(word_ids)), word_ids)}
     cards = {word_id: (card_from(word_id, row), row["reps"], row["lapses"]) for word_id, row in found.items()}
     review = scheduler().review
     moment = parse_time(reviewed_at)
@@ -236,19 +237,21 @@ def outlook(row, now):
                                row["due"], last_review, row["reps"], row["lapses"], elapsed_days)
 
 
-def schedule_view(row, now, with_next_due=False):
-    """(schedule, next_due): the ``schedule`` object of a word (None for a
-    new word) and, with ``with_next_due``, when the word would come back
-    after each rating given ``now``: {"again": iso, "hard": iso, "good": iso,
-    "easy": iso}. ``row`` has ``word_id`` and the schedule's COLUMNS (None
-    for a word never reviewed)."""
-    if with_next_due:
-        schedule, _, waits = outlook(row, now)
-        return (schedule and dict(schedule)), {name: clock.iso(now + wait) for name, wait in waits}
-    # one run of fsrs's formula: the four reviews are not needed
+def schedule_view(row, now):
+    """The ``schedule`` object of a word at ``now``: None for a new word.
+    ``row`` has ``word_id`` and the schedule's COLUMNS (None for a word never
+    reviewed). One run of fsrs's formula: the four reviews are not needed."""
     if row["state"] is None:
-        return None, None
-    return schedule_object(row, scheduler().get_card_retrievability(card_from(row["word_id"], row), now)), None
+        return None
+    return schedule_object(row, scheduler().get_card_retrievability(card_from(row["word_id"], row), now))
+
+
+def outlook_view(row, now):
+    """(schedule, next_due) of a word in a due queue, from its kept outlook:
+    its ``schedule`` object and when it would come back after each rating
+    given ``now``: {"again": iso, "hard": iso, "good": iso, "easy": iso}."""
+    schedule, _, waits = outlook(row, now)
+    return (schedule and dict(schedule)), {name: clock.iso(now + wait) for name, wait in waits}
 
 
 def schedule_object(row, retrievability):
@@ -262,9 +265,9 @@ def schedule_object(row, retrievability):
 NEXT_DUE_TEXT = json_answers.object_text(**{name: '"%s"' for name in RATINGS})
 
 
-def schedule_view_texts(row, now):
-    """``schedule_view(row, now, True)`` as two JSON texts, as jsonify writes
-    them; the schedule's is kept with its outlook."""
+def outlook_texts(row, now):
+    """``outlook_view(row, now)`` as two JSON texts, as jsonify writes them;
+    the schedule's is kept with its outlook."""
     _, schedule_text, waits = outlook(row, now)
     return schedule_text, NEXT_DUE_TEXT % tuple(clock.iso(now + wait) for _, wait in waits)
 

@@ -1,6 +1,6 @@
 import json
-from itertools import accumulate
 from datetime import datetime, timedelta, timezone
+from itertools import accumulate
 
 from flask import Blueprint, jsonify
 
@@ -202,11 +202,12 @@ def forecast():
     # What fell due before today is counted once (it may be most of the
     # schedules); every range after it is of today or later.
     today_start = day_starts[0]
+    until_now = int(now.timestamp()) + 1  # due now: up to this second, included
     with snapshot():
         overdue = query_one("SELECT count(*) AS n FROM word_schedules WHERE due < ?",
                             (clock.iso(datetime.fromtimestamp(today_start, timezone.utc)),))["n"]
-        due_by = due_from(today_start, [int(now.timestamp()) + 1, *hours[1:], *day_starts[1:]])
-    due_now = overdue + due_by[int(now.timestamp()) + 1]
+        due_by = due_from(today_start, [until_now, *hours[1:], *day_starts[1:]])
+    due_now = overdue + due_by[until_now]
     # the first hour and today start with what fell due earlier today
     due_per_hour = due_between(due_by, [today_start, *hours[1:]], overdue)
     due_per_day = due_between(due_by, day_starts, overdue)

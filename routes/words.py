@@ -137,7 +137,7 @@ def with_schedule(word, now):
     """``word`` with its schedule's columns made into ``schedule``."""
     schedule = {column: word.pop(column) for column in scheduling.COLUMNS}
     schedule["word_id"] = word["id"]
-    word["schedule"], _ = scheduling.schedule_view(schedule, now)
+    word["schedule"] = scheduling.schedule_view(schedule, now)
     return word
 
 
@@ -172,12 +172,11 @@ DUE_QUERIES = {
 FIRST_REVIEWED_SINCE = "SELECT count(*) AS n FROM word_schedules WHERE first_reviewed_at >= ?"
 
 
-# A due queue's words as SQLite writes them, in queue order: their fields
-# and parts. Their schedule and next_due are Python's (see due_words).
+# A due queue's words as SQLite writes them (their fields and parts), by id.
+# Their schedule and next_due are Python's (see due_words).
 QUEUE_WORD_SHAPE = (*WORD_SHAPE, ("parts", "json(w.parts)"))
 QUEUE_WORDS_JSON = (f"SELECT w.id, {json_answers.object_sql(QUEUE_WORD_SHAPE)} AS word"
                     " FROM json_each(?) page JOIN words w ON w.id = page.value")
-SCHEDULES_BY_ID = f"SELECT s.word_id, {scheduling.SELECT_COLUMNS} FROM word_schedules s WHERE s.word_id IN ({{ids}})"
 NO_SCHEDULE = dict.fromkeys(scheduling.COLUMNS)
 
 
@@ -199,19 +198,20 @@ def due_words(group_id=None, render=None):
         ids += [row["id"] for row in query_all(queries["new"], (*scope, min(new, new_left)))]
     schedules = {}
     if ids:
-        schedules = {row["word_id"]: row for row in query_all(SCHEDULES_BY_ID.format(ids=placeholders(ids)), ids)}
+        schedules = {row["word_id"]: row
+                     for row in query_all(scheduling.SCHEDULES_BY_ID.format(ids=placeholders(ids)), ids)}
     rows = [schedules.get(word_id) or {**NO_SCHEDULE, "word_id": word_id} for word_id in ids]
     counts = (query_one(queries["due_count"], (*scope, now_iso))["n"],
               query_one(queries["next_due_at"], (*scope, now_iso))["due"], new_left)
     if render is not None:
-        return render([(word_id, *scheduling.schedule_view(row, now, with_next_due=True))
+        return render([(word_id, *scheduling.outlook_view(row, now))
                        for word_id, row in zip(ids, rows)], *counts)
     # SQLite writes each word's text, Python its schedule (floats are Python's)
     words = {row["id"]: row["word"] for row in query_all(QUEUE_WORDS_JSON, (json.dumps(ids),))}
     items = []
     for word_id, row in zip(ids, rows):
         if word_id in words:  # a schedule left behind by a word deleted outside the app is not shown
-            schedule, next_due = scheduling.schedule_view_texts(row, now)
+            schedule, next_due = scheduling.outlook_texts(row, now)
             items.append(json_answers.extended(words[word_id], schedule=schedule, next_due=next_due))
     dump = json_answers.dumps
     return json_answers.response(json_answers.object_text(
