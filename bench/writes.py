@@ -6,9 +6,10 @@ included) and Python (Flask, validation, JSON).
 For a new study session and a 10-item review batch, on a copy of the
 database, it times in-process (Flask's test client, one thread):
 
-- ``request``: the whole request as served (synchronous=FULL, as always);
-- ``no sync``: the same with the request's connection at synchronous=OFF, so
-  the difference is the time spent waiting for the disk;
+- ``request``: the whole request as served (committed at synchronous=NORMAL,
+  then the WAL synced outside the locks before the answer: see lib/db.py);
+- ``no sync``: the same with the request's connection at synchronous=OFF and
+  no sync of the WAL, so the difference is the time spent waiting for the disk;
 - ``sql``: the request's own statements, as traced, replayed on a bare
   connection at synchronous=OFF: what SQLite itself costs; ``no sync`` less
   this is Python's share;
@@ -71,13 +72,17 @@ def cases(conn):
     return group, activity, [{"word_id": word, "is_correct": n % 4 != 0} for n, word in enumerate(words)]
 
 
-def time_requests(app, send, count, synchronous):
-    """Per-request times of ``send`` with the app's writable connection at
-    ``synchronous``; and the statements the last request ran."""
+def time_requests(app, send, count, synced):
+    """Per-request times of ``send``, as served or (``synced`` False) with
+    nothing synced to disk; and the statements the last request ran."""
     statements = []
     with app.test_request_context("/", method="POST"):
         conn = database.get_db()  # the connection this thread's requests write through
-    conn.execute(f"PRAGMA synchronous = {synchronous}")
+    served = conn.execute("PRAGMA synchronous").fetchone()[0]
+    sync_log = database.sync_log
+    if not synced:
+        conn.execute("PRAGMA synchronous = OFF")
+        database.sync_log = lambda path: None
     samples = []
     for n in range(count + 5):
         statements.clear()
@@ -87,7 +92,8 @@ def time_requests(app, send, count, synchronous):
         if n >= 5:
             samples.append(time.perf_counter() - started)
         conn.set_trace_callback(None)
-    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute(f"PRAGMA synchronous = {served}")
+    database.sync_log = sync_log
     return samples, list(statements)
 
 
@@ -114,8 +120,8 @@ def breakdown(source, name, send_factory, count):
     app = create_app({"DATABASE": str(path), "INIT_DATABASE": False})
     client = app.test_client()
     send = send_factory(client)
-    full, _ = time_requests(app, send, count, "FULL")
-    no_sync, statements = time_requests(app, send, count, "OFF")
+    full, _ = time_requests(app, send, count, synced=True)
+    no_sync, statements = time_requests(app, send, count, synced=False)
     database.close_all(app)
     # The traced statements replayed: the write's SQL alone. A statement is
     # traced again for each trigger program it runs: keep it once.

@@ -11,6 +11,13 @@ The app's writers queue on a lock of their own before they take SQLite's
 write lock (see WritersLock): SQLite makes a writer that finds its lock taken
 sleep 1, 2, 5, 10 ms... before it tries again, while the lock may sit idle.
 Other programs that write (the command line, a backup) wait on SQLite's lock.
+
+A write is answered only once it is on disk, but the sync is not done under
+the locks: the writable connections commit at synchronous=NORMAL (the WAL is
+written, not synced) and ``transaction()`` syncs the WAL after the commit,
+once the locks are free. A sync covers every commit written before it, so a
+writer no longer waits for the syncs of the writers before it to take its
+turn, and several syncs in flight are one flush of the disk.
 """
 import fcntl
 import os
@@ -64,13 +71,34 @@ def file_identity(path):
     return stat.st_dev, stat.st_ino
 
 
-class KeptConnection:
-    __slots__ = ("conn", "pid", "identity", "__weakref__")
+def log_path(conn):
+    """The path of the WAL of ``conn``'s database, beside the file SQLite
+    opened (symbolic links followed); None for a database without a file."""
+    path = conn.execute("PRAGMA database_list").fetchone()[2]
+    return f"{path}-wal" if path else None
 
-    def __init__(self, conn, identity):
+
+def sync_log(path):
+    """Sync the WAL at ``path`` to disk: every commit written to it so far is
+    then as durable as a commit at synchronous=FULL."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return  # checkpointed into the database file, which was synced, and removed
+    try:
+        os.fdatasync(fd)
+    finally:
+        os.close(fd)
+
+
+class KeptConnection:
+    __slots__ = ("conn", "pid", "identity", "log", "__weakref__")
+
+    def __init__(self, conn, identity, log=None):
         self.conn = conn
         self.pid = os.getpid()
         self.identity = identity
+        self.log = log  # a writable connection's WAL, synced by transaction()
 
 
 class WritersLock:
@@ -145,11 +173,29 @@ class Connections:
                     self.close(kept)
         kept = getattr(self.local, name, None)
         if kept is None:
-            kept = KeptConnection(connect(self.path, read_only=read_only), identity)
+            conn = connect(self.path, read_only=read_only)
+            if not read_only:
+                # durable once transaction() has synced the WAL, not at COMMIT
+                conn.execute("PRAGMA synchronous = NORMAL")
+            kept = KeptConnection(conn, identity, None if read_only else log_path(conn))
             with self.lock:
                 self.opened.add(kept)
             setattr(self.local, name, kept)
         return kept.conn
+
+    def sync_written(self):
+        """Sync the WAL this thread's writable connection commits to: what it
+        committed is then on disk. An I/O error is the 503 that says the
+        write may not be stored: it is not answered as done."""
+        kept = getattr(self.local, "rw", None)
+        if kept is None or kept.log is None:
+            return
+        try:
+            sync_log(kept.log)
+        except OSError as error:
+            current_app.logger.error("cannot sync the database's log %s: %s", kept.log, error)
+            raise ApiError(503, "The write could not be made sure on disk (an I/O error): it may not"
+                                " have been stored. Send it again.") from None
 
     def writers_lock(self):
         """The WritersLock of this process."""
@@ -244,7 +290,8 @@ def immediate(conn):
 
 @contextmanager
 def transaction():
-    """The request's write transaction: all of it is stored, or none.
+    """The request's write transaction: all of it is stored, or none; and
+    stored on disk when it returns, synced after the locks are let go.
 
     Nested uses join the outermost one, which alone commits."""
     db = get_db()
@@ -257,6 +304,7 @@ def transaction():
             yield db
     finally:
         g.writing = False
+    connections().sync_written()
 
 
 @contextmanager

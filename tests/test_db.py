@@ -5,6 +5,7 @@ import shutil
 import sqlite3
 import threading
 from contextlib import closing
+from types import SimpleNamespace
 
 import pytest
 
@@ -270,3 +271,67 @@ def test_a_process_opens_the_writers_lock_file_once_and_close_all_closes_it(app,
     assert open_files_of(f"{db_path}{WRITERS_LOCK_SUFFIX}") == 1
     close_all(app)
     assert open_files_of(f"{db_path}{WRITERS_LOCK_SUFFIX}") == 0
+
+
+# --- a write is answered once it is on disk --------------------------------------
+
+@pytest.fixture
+def syncs(monkeypatch, db_path):
+    """``calls``: every fdatasync the app makes, as (the file synced, the
+    sessions stored then, whether the writers' lock was free then);
+    ``fail`` set to an OSError makes them fail with it."""
+    seen, real = SimpleNamespace(calls=[], fail=None), os.fdatasync
+
+    def spy(fd):
+        with closing(sqlite3.connect(db_path)) as other:
+            stored = count(other, "study_sessions")
+        lock = os.open(f"{db_path}{WRITERS_LOCK_SUFFIX}", os.O_RDWR | os.O_CREAT)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            free = True
+        except BlockingIOError:
+            free = False
+        finally:
+            os.close(lock)
+        seen.calls.append((os.readlink(f"/proc/self/fd/{fd}"), stored, free))
+        if seen.fail is not None:
+            raise seen.fail
+        real(fd)
+
+    monkeypatch.setattr(os, "fdatasync", spy)
+    return seen
+
+
+def test_a_write_is_answered_after_its_log_is_synced_with_the_locks_free(app, client, db, db_path, syncs):
+    response = client.post("/api/study-sessions", json={"group_id": 1, "study_activity_id": 1})
+
+    assert response.status_code == 201
+    # synced once, after the commit and outside the writers' lock, before the answer
+    assert syncs.calls == [(os.path.realpath(f"{db_path}-wal"), 1, True)]
+    # the commit itself leaves the sync to it
+    assert request_connection(app, "POST").execute("PRAGMA synchronous").fetchone()[0] == 1
+
+
+def test_a_read_syncs_nothing(client, syncs):
+    assert client.get("/api/groups").status_code == 200
+    assert client.get("/api/study-sessions").status_code == 200
+
+    assert syncs.calls == []
+
+
+def test_a_write_whose_log_cannot_be_synced_is_not_answered_as_stored(client, db, syncs):
+    syncs.fail = OSError(5, "Input/output error")
+    headers = {"Idempotency-Key": "sync-failed-once"}
+    body = {"group_id": 1, "study_activity_id": 1}
+
+    failed = client.post("/api/study-sessions", json=body, headers=headers)
+
+    assert_error(failed, 503, "may not have been stored", "again")
+    assert "Input/output" not in failed.get_data(as_text=True)
+    # Sent again once the disk syncs, it is answered as the first one was
+    # stored, and not stored twice.
+    syncs.fail = None
+    again = client.post("/api/study-sessions", json=body, headers=headers)
+    assert again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert count(db, "study_sessions") == 1
