@@ -175,11 +175,13 @@ def misfits(session, items):
     if not word_ids:
         return []
     marks = placeholders(word_ids)
-    in_group = {row["word_id"] for row in query_all(
-        f"SELECT word_id FROM word_groups WHERE group_id = ? AND word_id IN ({marks})",
-        (session["group_id"], *word_ids))}
-    if len(in_group) == len(word_ids):
+    in_group_where = f"FROM word_groups WHERE group_id = ? AND word_id IN ({marks})"
+    params = (session["group_id"], *word_ids)
+    # Counted first: one row to read, under the write lock, when (as almost
+    # always) every word fits.
+    if query_one(f"SELECT count(*) AS fitting {in_group_where}", params)["fitting"] == len(word_ids):
         return []
+    in_group = {row["word_id"] for row in query_all(f"SELECT word_id {in_group_where}", params)}
     existing = {row["id"] for row in query_all(f"SELECT id FROM words WHERE id IN ({marks})", word_ids)}
     return [(index, f"reviews[{index}]: word {word_id} does not exist." if word_id not in existing
              else f"reviews[{index}]: word {word_id} is not in group {session['group_name']}.")
