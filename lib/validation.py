@@ -206,8 +206,13 @@ def id_list(body, field, required=True):
     return list(dict.fromkeys(values))
 
 
+def field_name(field):
+    """A field's name as a sentence shows it: a key sent empty is shown as ""."""
+    return field or '""'
+
+
 def only_fields(body, allowed, what):
     """A 400 naming the first field of ``body`` that ``what`` does not have."""
     unknown = sorted(set(body) - set(allowed))
     if unknown:
-        raise bad_request(f"{unknown[0]} is not a field of {what}.")
+        raise bad_request(f"{field_name(unknown[0])} is not a field of {what}.")

@@ -9,6 +9,7 @@ with it. Two words are the same word when their kanji and kana match.
 import json
 
 from lib import kana as kana_lib
+from lib.validation import field_name
 
 MAX_TEXT = {"kanji": 100, "kana": 100, "english": 500}
 WORD_FIELDS = ("kanji", "kana", "english", "romaji", "parts")
@@ -71,7 +72,7 @@ def check_word(data, current=None):
     if not isinstance(data, dict):
         return None, [("word", "a word must be an object.")]
     unknown = sorted(set(data) - set(WORD_FIELDS))
-    problems += [(field, f"{field} is not a field of a word.") for field in unknown]
+    problems += [(field_name(field), f"{field_name(field)} is not a field of a word.") for field in unknown]
     word = dict(current or {})
     if current is not None and ("kana" in data or "kanji" in data):
         # a new reading or spelling: derived fields follow it unless sent

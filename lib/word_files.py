@@ -12,7 +12,7 @@ import sqlite3
 
 from lib import vocabulary
 from lib.db import chunks
-from lib.validation import DuplicateKey, unique_keys
+from lib.validation import DuplicateKey, field_name, unique_keys
 
 MAX_ROWS = 10_000
 FORMATS = ("json", "csv", "tsv")
@@ -104,7 +104,8 @@ def _delimited_rows(text, delimiter):
     if tags_column is not None:  # Anki's tags: not a field of a word
         names += [None] * (tags_column + 1 - len(names))
         names[tags_column] = None
-    unknown = [problem(0, name, f"{name} is not a column of a word (columns: {', '.join(COLUMNS)}).")
+    unknown = [problem(0, field_name(name), f"{field_name(name)} is not a column of a word"
+                                            f" (columns: {', '.join(COLUMNS)}).")
                for name in names if name is not None and name not in COLUMNS]
     if unknown:
         raise ImportProblems(unknown)

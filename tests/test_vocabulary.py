@@ -49,6 +49,7 @@ def test_romaji_and_parts_sent_with_the_word_are_kept_when_they_agree(client):
     ({"parts": [{"kanji": "回転", "romaji": ["kaiten"]}]}, "parts' kanji do not join"),
     ({"parts": "回転寿司"}, "parts must be a non-empty list"),
     ({"reading": "x"}, "reading is not a field of a word"),
+    ({"": "x"}, '"" is not a field of a word'),
     ({"group_ids": [0]}, "group_ids[0] must be a positive integer"),
     ({"group_ids": "3"}, "group_ids must be a list"),
 ])

@@ -98,6 +98,7 @@ def test_on_duplicate_error_names_the_rows(client, db):
     ("kanji,kana,english,parts\n子猫,こねこ,kitten,\"[{\"\"kanji\"\":\"\"子\"\",\"\"romaji\"\":[\"\"ko\"\"]}]\"\n",
      [(1, "parts")]),
     ("kanji,kana,english,colour\n子猫,こねこ,kitten,white\n", [(0, "colour")]),
+    ("kanji,kana,english,\n子猫,こねこ,kitten,white\n", [(0, '""')]),  # a column without a name
     ("kanji,kana,english\n子猫,\"こねこ,kitten\n", [(0, "file")]),
     ("kanji,kana,english\n子猫,こねこ,kitten\n子猫,こねこ,cat\n", [(2, "kana")]),
     ("kanji,kana,english\n", [(0, "file")]),
@@ -250,3 +251,12 @@ def test_the_command_line_names_each_problem(runner, db, tmp_path):
     result = runner.invoke(args=["import", str(source)])
     assert result.exit_code != 0
     assert "row 1, kana" in result.output and "nothing imported" in result.output
+
+
+def test_a_field_sent_without_a_name_is_named_as_empty(client, db):
+    words = [{"kanji": "子猫", "kana": "こねこ", "english": "kitten", "": "white"}]
+    response = imported(client, json.dumps(words), content_type="application/json")
+
+    assert problems(response) == [(1, '""')]
+    assert response.get_json()["problems"][0]["message"].startswith('"" is not a field of a word')
+    assert count(db, "words") == SEED_WORDS
