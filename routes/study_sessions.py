@@ -210,9 +210,10 @@ def record_reviews(session_id):
                                        for _, word_id, correct, rating in items])
         # In the order given: a batch may review one word several times.
         scheduling.apply_reviews(db, [(word_id, rating) for _, word_id, _, rating in items], now)
-        count = query_one("SELECT review_items_count FROM study_sessions WHERE id = ?", (session_id,))
+    # The session was read under the write lock, and the counting trigger
+    # adds each item to it: no need to read it again while holding the lock.
     return jsonify(session_id=session_id, recorded=len(items),
-                   review_items_count=count["review_items_count"]), 201
+                   review_items_count=session["review_items_count"] + len(items)), 201
 
 
 @bp.post("/study-sessions/<int:session_id>/words/<int:word_id>/review")
