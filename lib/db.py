@@ -25,7 +25,7 @@ import sqlite3
 import threading
 import time
 import weakref
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 from flask import current_app, g, has_request_context, request
@@ -344,6 +344,14 @@ def snapshot():
 
 def query_all(sql, params=()):
     return [dict(row) for row in get_db().execute(sql, params)]
+
+
+def query_column(sql, params=()):
+    """The first value of every row: read as plain tuples, without a dict
+    per row (a page's ids, a queue's)."""
+    with closing(get_db().cursor()) as cursor:
+        cursor.row_factory = None
+        return [row[0] for row in cursor.execute(sql, params)]
 
 
 def query_one(sql, params=()):

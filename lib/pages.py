@@ -6,7 +6,7 @@ entries only, and from whichever end of the index is nearer, so no page
 skips more than half of the list. Where counters say how many rows share a
 prefix of the sort key (sessions a day), whole prefixes are skipped by them.
 """
-from lib.db import placeholders, query_all
+from lib.db import placeholders, query_all, query_column
 
 FLIP = {"ASC": "DESC", "DESC": "ASC"}
 
@@ -33,8 +33,7 @@ def page_ids(ids_sql, params, sort, total, per_page, offset, seek=None):
     condition, condition_params = "1", ()
     if seek is not None:
         condition, condition_params, offset = seek(direction, offset)
-    ids = [row["id"] for row in query_all(ids_sql.format(order=order, seek=condition),
-                                          (*params, *condition_params, count, offset))]
+    ids = query_column(ids_sql.format(order=order, seek=condition), (*params, *condition_params, count, offset))
     if from_end:
         ids.reverse()
     return ids

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, jsonify, request, url_for
 
 from lib import clock, history, json_answers, scheduling, vocabulary, word_files
-from lib.db import (placeholders, query_all, query_one, query_one_or_404, require_existing, snapshot,
-                    transaction)
+from lib.db import (placeholders, query_all, query_column, query_one, query_one_or_404, require_existing,
+                    snapshot, transaction)
 from lib.errors import ApiError, bad_request
 from lib.idempotency import idempotent
 from lib.pages import fetch_page, page_ids
@@ -193,9 +193,9 @@ def due_words(group_id=None, render=None):
     now_iso = clock.iso(now)
     today = clock.day_start(now, ZoneInfo(current_app.config["TIMEZONE"]))  # the learner's day
     new_left = max(0, scheduling.new_per_day() - query_one(FIRST_REVIEWED_SINCE, (clock.iso(today),))["n"])
-    ids = [row["id"] for row in query_all(queries["due"], (*scope, now_iso, limit))]
+    ids = query_column(queries["due"], (*scope, now_iso, limit))
     if min(new, new_left) > 0 and query_one(queries["any_new"])["n"]:
-        ids += [row["id"] for row in query_all(queries["new"], (*scope, min(new, new_left)))]
+        ids += query_column(queries["new"], (*scope, min(new, new_left)))
     schedules = {}
     if ids:
         schedules = {row["word_id"]: row
