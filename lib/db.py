@@ -196,8 +196,9 @@ class Connections:
             sync_log(kept.log)
         except OSError as error:
             current_app.logger.error("cannot sync the database's log %s: %s", kept.log, error)
-            raise ApiError(503, "The write could not be made sure on disk (an I/O error): it may not"
-                                " have been stored. Send it again.") from None
+            raise ApiError(503, "The write could not be confirmed on disk (an I/O error): it may not have"
+                                " been stored. Sent again with the same Idempotency-Key, it is answered as"
+                                " it was stored.") from None
 
     def writers_lock(self):
         """The WritersLock of this process."""

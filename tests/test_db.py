@@ -326,7 +326,7 @@ def test_a_write_whose_log_cannot_be_synced_is_not_answered_as_stored(client, db
 
     failed = client.post("/api/study-sessions", json=body, headers=headers)
 
-    assert_error(failed, 503, "may not have been stored", "again")
+    assert_error(failed, 503, "may not have been stored", "Idempotency-Key")
     assert "Input/output" not in failed.get_data(as_text=True)
     # Sent again once the disk syncs, it is answered as the first one was
     # stored, and not stored twice.
