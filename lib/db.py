@@ -383,7 +383,7 @@ def chunks(values, size=500):
 def require_existing(table, ids, what):
     """The 422 naming those of ``ids`` that are no row of ``table`` (a name
     from the code, never from a request), if any; ``what`` as none_such."""
-    found = {row[0] for row in get_db().execute(f"SELECT id FROM {table} WHERE id IN ({placeholders(ids)})", ids)}
+    found = set(query_column(f"SELECT id FROM {table} WHERE id IN ({placeholders(ids)})", ids))
     missing = [value for value in ids if value not in found]
     if missing:
         raise none_such(what, missing)

@@ -226,8 +226,8 @@ def _store(conn, checked, on_duplicate):
         parts = vocabulary.parts_json(word)
         if word_id is None:
             result["created"] += 1
-            word_id = _write(conn, number, word, vocabulary.INSERT_WORD, (word["kanji"], word["kana"], word["romaji"],
-                                                               word["english"], parts)).lastrowid
+            word_id = _write(conn, number, word, vocabulary.INSERT_WORD,
+                             (word["kanji"], word["kana"], word["romaji"], word["english"], parts)).lastrowid
             created["words"].add(word_id)
         elif on_duplicate == "update":
             # the UPDATE changes nothing, and counts no row, when nothing differs

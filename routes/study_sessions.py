@@ -3,7 +3,7 @@ from contextlib import closing
 from flask import Blueprint, current_app, jsonify, url_for
 
 from lib import backup, clock, history, scheduling, seed
-from lib.db import (bulk_transaction, get_db, placeholders, query_all, query_one, query_one_or_404,
+from lib.db import (bulk_transaction, get_db, placeholders, query_all, query_column, query_one, query_one_or_404,
                     require_existing, snapshot, transaction)
 from lib.errors import ApiError, bad_request, unprocessable
 from lib.idempotency import idempotent
@@ -181,8 +181,8 @@ def misfits(session, items):
     # always) every word fits.
     if query_one(f"SELECT count(*) AS fitting {in_group_where}", params)["fitting"] == len(word_ids):
         return []
-    in_group = {row["word_id"] for row in query_all(f"SELECT word_id {in_group_where}", params)}
-    existing = {row["id"] for row in query_all(f"SELECT id FROM words WHERE id IN ({marks})", word_ids)}
+    in_group = set(query_column(f"SELECT word_id {in_group_where}", params))
+    existing = set(query_column(f"SELECT id FROM words WHERE id IN ({marks})", word_ids))
     return [(index, f"reviews[{index}]: word {word_id} does not exist." if word_id not in existing
              else f"reviews[{index}]: word {word_id} is not in group {session['group_name']}.")
             for index, word_id, _, _ in items if word_id not in in_group]
