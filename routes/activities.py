@@ -7,8 +7,8 @@ from urllib.parse import quote
 from flask import Blueprint, redirect, request, send_from_directory
 from werkzeug.security import safe_join
 
-from lib.errors import not_found
-from lib.seed import ACTIVITIES_DIR
+from lib.store.seed import ACTIVITIES_DIR
+from lib.web.errors import not_found
 
 bp = Blueprint("activities", __name__)
 

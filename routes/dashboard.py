@@ -4,9 +4,9 @@ from itertools import accumulate
 
 from flask import Blueprint, jsonify
 
-from lib import clock
-from lib.db import query_all, query_one, snapshot
-from lib.validation import int_arg, time_zone_arg
+from lib.core import clock
+from lib.web.database import query_all, query_one, snapshot
+from lib.web.validation import int_arg, time_zone_arg
 
 bp = Blueprint("dashboard", __name__)
 

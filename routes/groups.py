@@ -1,14 +1,16 @@
-import json
-
 from flask import Blueprint, current_app, jsonify, url_for
 
-from lib import history, json_answers, vocabulary, word_files
-from lib.db import query_all, query_one, query_one_or_404, require_existing, snapshot, transaction
-from lib.errors import ApiError, bad_request, not_found, unprocessable
-from lib.idempotency import idempotent
-from lib.validation import choice_arg, flag_arg, id_list, json_body, only_fields, paging, sorting, total_pages
-from routes.study_sessions import sessions_page
-from routes.words import due_words, page_of_words
+from lib.core import vocabulary
+from lib.store import history, word_files
+from lib.store.words import ADD_TO_GROUP
+from lib.web.answers import body, kept_answers, object_sql, response
+from lib.web.database import query_all, query_one, query_one_or_404, require_existing, snapshot, transaction
+from lib.web.errors import ApiError, bad_request, not_found, unprocessable
+from lib.web.idempotency import idempotent
+from lib.web.scheduling import scheduler
+from lib.web.session_lists import sessions_page
+from lib.web.validation import choice_arg, flag_arg, id_list, json_body, only_fields, paging, sorting, total_pages
+from lib.web.word_lists import due_queue, page_of_words
 
 bp = Blueprint("groups", __name__)
 
@@ -40,24 +42,23 @@ def get_group(group_id):
 
 
 @bp.get("/groups/<int:group_id>/words")
-def list_group_words(group_id, render=None):
+def list_group_words(group_id):
     return page_of_words(
         "word_groups wg JOIN words w ON w.id = wg.word_id", "wg.group_id = ?", (group_id,),
         "SELECT word_count AS total FROM groups WHERE id = ?", default_per_page=10, missing=f"Group {group_id}",
-        render=render,
     )
 
 
 @bp.get("/groups/<int:group_id>/words/due")
-def list_group_due_words(group_id, render=None):
+def list_group_due_words(group_id):
     """The group's due queue: its words due now, then new ones."""
     with snapshot():
         get_group_or_404(group_id)
-        return due_words(group_id, render=render)
+        return due_queue(group_id)
 
 
 # The words an activity app studies, as /groups/<id>/words/raw answers them
-# (see lib/json_answers.py).
+# (see lib/web/answers.py).
 RAW_WORD_SHAPE = (
     ("id", "w.id"),
     ("kanji", "w.kanji"),
@@ -70,17 +71,10 @@ GROUP_WORDS_IN_ORDER = ("SELECT w.* FROM word_groups wg JOIN words w ON w.id = w
                         " WHERE wg.group_id = ? ORDER BY wg.word_id")
 RAW_WORDS_JSON = f"""
 SELECT json_object('group_id', g.id, 'group_name', g.name, 'words', (
-    SELECT json_group_array({json_answers.object_sql(RAW_WORD_SHAPE)})
+    SELECT json_group_array({object_sql(RAW_WORD_SHAPE)})
     FROM ({GROUP_WORDS_IN_ORDER}) w)) AS answer
 FROM groups g WHERE g.id = ?
 """
-RAW_WORDS_ROWS = f"SELECT {json_answers.columns_sql(RAW_WORD_SHAPE)} FROM ({GROUP_WORDS_IN_ORDER}) w"
-
-
-def render_raw_words(group, rows):
-    """The raw words' answer rendered in Python from the rows of RAW_WORDS_ROWS."""
-    words = [{**row, "parts": json.loads(row["parts"])} for row in rows]
-    return jsonify(group_id=group["id"], group_name=group["group_name"], words=words)
 
 
 VOCABULARY_VERSION = "SELECT version FROM vocabulary_version"
@@ -93,17 +87,17 @@ def list_group_words_raw(group_id):
     Every launch of an activity asks for it, and only a change to the
     vocabulary changes it: the answer is kept under the vocabulary's
     version (migration 0013) and built again once that has moved on."""
-    kept = json_answers.kept_answers()
+    kept = kept_answers()
     with snapshot():
         key = ("raw words", group_id, query_one(VOCABULARY_VERSION)["version"])
-        body = kept.get(key)
-        if body is None:
+        kept_body = kept.get(key)
+        if kept_body is None:
             answer = query_one(RAW_WORDS_JSON, (group_id, group_id))
             if answer is None:
                 raise not_found(f"Group {group_id} does not exist.")
-            body = json_answers.body(answer["answer"])
-            kept.keep(key, body)
-    return json_answers.response(body)
+            kept_body = body(answer["answer"])
+            kept.keep(key, kept_body)
+    return response(kept_body)
 
 
 @bp.get("/groups/<int:group_id>/study-sessions")
@@ -169,7 +163,7 @@ def delete_group(group_id):
                                 " delete it with ?with_history=true to delete them and their reviews too.")
         reviews = db.execute("SELECT coalesce(sum(review_items_count), 0) FROM study_sessions WHERE group_id = ?",
                              (group_id,)).fetchone()[0]
-        history.remove_sessions(db, "group_id = ?", (group_id,))
+        history.remove_sessions(db, scheduler(), "group_id = ?", (group_id,))
         db.execute("DELETE FROM groups WHERE id = ?", (group_id,))
     return jsonify(message=f"Group {group['name']} was deleted; its words were kept.",
                    deleted_sessions=sessions, deleted_reviews=reviews)
@@ -184,7 +178,7 @@ def add_group_words(group_id):
     with transaction() as db:
         get_group_or_404(group_id)
         require_existing("words", word_ids, "Word")
-        added = db.executemany(vocabulary.ADD_TO_GROUP, [(word_id, group_id) for word_id in word_ids]).rowcount
+        added = db.executemany(ADD_TO_GROUP, [(word_id, group_id) for word_id in word_ids]).rowcount
         group = get_group_or_404(group_id)
     return jsonify(group_id=group_id, added=added, word_count=group["word_count"])
 

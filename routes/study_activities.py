@@ -1,8 +1,8 @@
 from flask import Blueprint, current_app, jsonify, request
 
-from lib.db import query_all, query_one_or_404, snapshot
-from lib.errors import ApiError
-from routes.study_sessions import paged_items, sessions_page
+from lib.web.database import query_all, query_one_or_404, snapshot
+from lib.web.errors import ApiError
+from lib.web.session_lists import paged_items, sessions_page
 
 bp = Blueprint("study_activities", __name__)
 
@@ -18,7 +18,7 @@ def own_base_url():
     return (current_app.config.get("PUBLIC_URL") or request.root_url).rstrip("/")
 
 
-def answered(activity):
+def activity_answer(activity):
     """An activity as clients see it: the app's own pages as absolute URLs,
     so that the portal can open them whatever host and port serve the API."""
     base = own_base_url()
@@ -30,14 +30,14 @@ def answered(activity):
 
 
 def get_activity_or_404(activity_id):
-    return answered(query_one_or_404(f"{ACTIVITY_SELECT} WHERE id = ?", (activity_id,),
+    return activity_answer(query_one_or_404(f"{ACTIVITY_SELECT} WHERE id = ?", (activity_id,),
                                      f"Study activity {activity_id}"))
 
 
 @bp.get("/study-activities")
 def list_activities():
     # A bare array: the portal reads it as one.
-    return jsonify([answered(activity) for activity in query_all(f"{ACTIVITY_SELECT} WHERE retired = 0 ORDER BY id")])
+    return jsonify([activity_answer(activity) for activity in query_all(f"{ACTIVITY_SELECT} WHERE retired = 0 ORDER BY id")])
 
 
 @bp.get("/study-activities/<int:activity_id>")

@@ -1,82 +1,19 @@
-from contextlib import closing
-
 from flask import Blueprint, current_app, jsonify, url_for
 
-from lib import backup, clock, history, scheduling, seed
-from lib.db import (bulk_transaction, get_db, placeholders, query_all, query_column, query_one, query_one_or_404,
-                    require_existing, snapshot, transaction)
-from lib.errors import ApiError, bad_request, unprocessable
-from lib.idempotency import idempotent
-from lib.pages import fetch_page
-from lib.validation import check_review, is_id, json_body, paging, sorting, total_pages
+from lib.core import clock
+from lib.store import backup, history, schedules, seed
+from lib.store.connection import placeholders
+from lib.web.database import (bulk_transaction, query_all, query_column, query_one, query_one_or_404,
+                              require_existing, snapshot, transaction)
+from lib.web.errors import ApiError, bad_request, unprocessable
+from lib.web.idempotency import idempotent
+from lib.web.scheduling import scheduler
+from lib.web.session_lists import SESSION_SELECT, from_day, paged_items, sessions_page
+from lib.web.validation import check_review, is_id, json_body, paging, total_pages
 
 bp = Blueprint("study_sessions", __name__)
 
 MAX_REVIEWS_PER_REQUEST = 500
-
-SESSION_SELECT = """
-SELECT s.id, s.group_id, g.name AS group_name,
-       s.study_activity_id AS activity_id, a.name AS activity_name,
-       s.created_at AS start_time, s.ended_at AS end_time, s.review_items_count
-FROM study_sessions s
-JOIN groups g ON g.id = s.group_id
-JOIN study_activities a ON a.id = s.study_activity_id
-"""
-
-# Every key the portal sends, snake_case and camelCase, to its column. Only a
-# group's session list is sortable: there every row has the group's name, so
-# sorting by it leaves the rows in the order of the id tie-break.
-SORT_COLUMNS = {
-    "id": "s.id",
-    "activity_name": "a.name", "activityName": "a.name",
-    "group_name": "s.group_id", "groupName": "s.group_id",
-    "start_time": "s.created_at", "startTime": "s.created_at",
-    "end_time": "s.ended_at", "endTime": "s.ended_at",
-    "review_items_count": "s.review_items_count", "reviewItemsCount": "s.review_items_count",
-}
-NEWEST_FIRST = ("s.created_at", "DESC")
-SESSIONS_BY_ID = f"{SESSION_SELECT} WHERE s.id IN ({{ids}})"
-
-DAYS = {direction: f"SELECT day, sessions_count FROM study_days ORDER BY day {direction}"
-        for direction in ("ASC", "DESC")}
-FROM_DAY = {"DESC": "s.created_at < date(?, '+1 day')", "ASC": "s.created_at >= ?"}
-
-
-def from_day(direction, offset):
-    """Start at the day that holds ``offset`` in start-time order, found by
-    the per-day counters: a deep page of every session then skips no more
-    than one day's sessions."""
-    skipped = 0
-    with closing(get_db().cursor()) as days:  # read only as far as the day
-        days.row_factory = None  # plain tuples: a year of days may be read
-        for day, sessions in days.execute(DAYS[direction]):
-            if skipped + sessions > offset:
-                return FROM_DAY[direction], (day,), offset - skipped
-            skipped += sessions
-    return "1", (), offset
-
-
-def sessions_page(where, params, count_sql, sortable=False, seek=None):
-    """One page of sessions matching ``where``: (items, total, page, per_page).
-
-    The total comes from a counter (``count_sql``), never from counting rows."""
-    page, per_page, offset = paging(10)
-    column, direction = sorting(SORT_COLUMNS, "start_time", "desc") if sortable else NEWEST_FIRST
-    # By activity name: the activities in name order, then each one's sessions
-    # in id order from an index, so that no sort of all the sessions is needed.
-    source = ("study_activities a CROSS JOIN study_sessions s ON s.study_activity_id = a.id"
-              if column == "a.name" else "study_sessions s")
-    with snapshot():
-        total = query_one(count_sql, params)["total"]
-        items = fetch_page(
-            f"SELECT s.id FROM {source} WHERE {where} AND {{seek}} ORDER BY {{order}} LIMIT ? OFFSET ?",
-            SESSIONS_BY_ID, params, (column, "s.id", direction), total, per_page, offset, seek)
-    return items, total, page, per_page
-
-
-def paged_items(items, total, page, per_page):
-    return {"items": items, "total": total, "page": page, "per_page": per_page,
-            "total_pages": total_pages(total, per_page)}
 
 
 def get_session_or_404(session_id):
@@ -168,7 +105,7 @@ def check_reviews(body):
     return items, problems
 
 
-def misfits(session, items):
+def words_outside_group(session, items):
     """(index, sentence) for each item whose word does not exist or is not in
     the session's group."""
     word_ids = sorted({word_id for _, word_id, _, _ in items})
@@ -199,7 +136,7 @@ def record_reviews(session_id):
     items, malformed = check_reviews(json_body())
     with transaction() as db:
         session = get_session_or_404(session_id)
-        unfit = misfits(session, items)
+        unfit = words_outside_group(session, items)
         # One answer names every bad item: a 400 lists those that do not fit too.
         if malformed:
             raise bad_request(" ".join(problem for _, problem in sorted(malformed + unfit)))
@@ -209,7 +146,7 @@ def record_reviews(session_id):
         db.executemany(INSERT_REVIEW, [(word_id, session_id, int(correct), rating, now)
                                        for _, word_id, correct, rating in items])
         # In the order given: a batch may review one word several times.
-        scheduling.apply_reviews(db, [(word_id, rating) for _, word_id, _, rating in items], now)
+        schedules.apply_reviews(db, scheduler(), [(word_id, rating) for _, word_id, _, rating in items], now)
     # The session was read under the write lock, and the counting trigger
     # adds each item to it: no need to read it again while holding the lock.
     return jsonify(session_id=session_id, recorded=len(items),
@@ -230,7 +167,7 @@ def record_review(session_id, word_id):
             raise unprocessable(f"Word {word_id} is not in group {session['group_name']}.")
         item = dict(db.execute(f"{INSERT_REVIEW} RETURNING id, study_session_id, word_id, correct, created_at",
                                (word_id, session_id, int(correct), rating, clock.now_iso())).fetchone())
-        scheduling.apply_review(db, word_id, rating, item["created_at"])
+        schedules.apply_reviews(db, scheduler(), [(word_id, rating)], item["created_at"])
     item["correct"] = bool(item["correct"])
     return jsonify(item), 201
 

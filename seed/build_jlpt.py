@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lib import kana as kana_lib  # noqa: E402
-from lib import vocabulary  # noqa: E402
+from lib.core import kana as kana_lib  # noqa: E402
+from lib.core import vocabulary  # noqa: E402
 
 SEED = ROOT / "seed"
 READINGS = SEED / "kanji_readings.json"

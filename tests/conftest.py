@@ -7,9 +7,11 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app import create_app, init_database  # noqa: E402
-from lib import seed  # noqa: E402
-from lib.db import close_all, connect  # noqa: E402
+from app import create_app  # noqa: E402
+from lib.startup import init_database  # noqa: E402
+from lib.store import seed  # noqa: E402
+from lib.store.connection import connect  # noqa: E402
+from lib.web.database import close_all  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from lib import clock, integrity
+from lib.core import clock
+from lib.store import integrity
 
 TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
@@ -225,7 +226,7 @@ def assert_one_line_error(result, *mentions):
 
 def seed_word_count():
     """How many words the seed holds (a word in several groups once)."""
-    from lib import seed
+    from lib.store import seed
     groups, _ = seed.read_seed()
     return len({(word["kanji"], word["kana"]) for words in groups.values() for word in words})
 

@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 from app import init_database  # noqa: E402
-from lib import seed  # noqa: E402
+from lib.store import seed  # noqa: E402
 from tests.live_server import LiveServer  # noqa: E402
 from tests.test_activities_browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 

@@ -10,7 +10,7 @@ import os
 from datetime import datetime, timedelta, timezone
 
 import app
-from lib import clock
+from lib.core import clock
 
 
 def ahead():

@@ -7,7 +7,7 @@ from urllib.parse import urljoin
 import pytest
 
 from app import create_app
-from lib.seed import ACTIVITIES_DIR
+from lib.store.seed import ACTIVITIES_DIR
 from tests.helpers import assert_error
 
 SLUGS = ["typing-tutor", "flashcards"]

@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from lib.db import close_all, connect
+from lib.store.connection import connect
+from lib.web.database import close_all
 from tests.helpers import assert_error, assert_one_line_error, count, rows_in, run_flask
 from tests.test_integrity import damage
 

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from lib import clock
+from lib.core import clock
 from tests.helpers import count, counters_that_differ_from_a_recount, freeze_clock
 
 

@@ -1,7 +1,7 @@
 """Dashboard: the newest session and the learning figures, as the contract defines them."""
 import pytest
 
-from lib.integrity import counter_problems
+from lib.store.integrity import counter_problems
 
 from tests.helpers import (
     assert_fields, count, freeze_clock, get_ok, group_word_ids, integer, number, post_reviews, spellings,

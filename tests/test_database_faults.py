@@ -6,7 +6,8 @@ import sqlite3
 import pytest
 
 from app import create_app
-from lib import db as db_module
+from lib.store import connection as db_module
+from lib.web.database import close_all
 from tests.helpers import assert_error, count, group_word_ids, start_session
 
 FULL = "The disk holding the database is full"
@@ -111,7 +112,7 @@ def test_acknowledged_writes_are_kept_when_the_disk_fills_after_them(app, client
         "reviews": [{"word_id": word_id, "is_correct": True} for word_id in words]}).status_code == 201
     connect = db_module.connect
     monkeypatch.setattr(db_module, "connect", on_a_full_disk(connect))
-    db_module.close_all(app)  # the kept connections are opened again, on the full disk
+    close_all(app)  # the kept connections are opened again, on the full disk
     assert client.post(f"/api/study-sessions/{session_id}/review", json=many_reviews(db)).status_code == 507
     monkeypatch.setattr(db_module, "connect", connect)  # space freed again
 

@@ -9,11 +9,12 @@ from types import SimpleNamespace
 
 import pytest
 
-import migrate
+from lib.store import migrations
 from app import create_app
-from lib import db as db_module
-from lib.db import WRITERS_LOCK_SUFFIX, close_all, connections, get_db, transaction
-from lib.errors import ApiError
+from lib.store import connection as db_module
+from lib.store.connection import WRITERS_LOCK_SUFFIX
+from lib.web.database import close_all, connections, get_db, transaction
+from lib.store.connection import DatabaseBusy
 from tests.helpers import assert_error, count
 
 NEW_GROUP = "INSERT INTO groups (name) VALUES ('Written during a read')"
@@ -103,10 +104,10 @@ def test_a_request_that_failed_in_sqlite_gets_a_new_connection(app):
 
 def test_a_migration_applied_while_serving_is_seen_by_kept_connections(app, client, db_path, tmp_path):
     assert client.get("/api/groups/1").status_code == 200
-    migrations = tmp_path / "migrations"
-    shutil.copytree(migrate.MIGRATIONS_DIR, migrations)
-    (migrations / "9999_word_notes.sql").write_text("ALTER TABLE words ADD COLUMN note TEXT NOT NULL DEFAULT 'n';")
-    migrate.migrate(db_path, migrations)
+    migrations_dir = tmp_path / "migrations"
+    shutil.copytree(migrations.MIGRATIONS_DIR, migrations_dir)
+    (migrations_dir / "9999_word_notes.sql").write_text("ALTER TABLE words ADD COLUMN note TEXT NOT NULL DEFAULT 'n';")
+    migrations.migrate(db_path, migrations_dir)
 
     assert client.get("/api/groups/1").status_code == 200
     with app.test_request_context("/api/words/1"):
@@ -224,8 +225,8 @@ def test_a_forked_process_is_kept_out_while_its_parent_holds_the_writers_lock(ap
         try:
             with child.held():
                 return False
-        except ApiError as error:
-            return error.status == 503 and child is not parent
+        except DatabaseBusy:  # answered 503
+            return child is not parent
 
     with parent.held():
         assert in_a_child(kept_out)

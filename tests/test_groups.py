@@ -3,10 +3,10 @@ import json
 import math
 
 import pytest
+from flask import jsonify
 
-from lib.db import get_db
-from lib.json_answers import KeptAnswers
-from routes.groups import RAW_WORDS_ROWS, render_raw_words
+from lib.web.database import get_db
+from lib.web.answers import KeptAnswers
 
 from tests.helpers import (
     ALLOWED_PAGING, BAD_ORDERS, BAD_PAGING, GROUP, SESSION, WORD, WORD_PAGE, WORD_SORT_KEYS, WORDS_RECOUNTED,
@@ -153,10 +153,13 @@ AWKWARD_TEXT = 'say "hi" \\ back/slash <b>&amp;</b> \t\n\x01\x1f\x7f \u2028 \U00
 
 
 def raw_words_rendered_in_python(app, group_id):
+    """The raw words' answer as jsonify writes it, from the stored rows."""
     with app.app_context():
-        group = get_db().execute("SELECT id, name AS group_name FROM groups WHERE id = ?", (group_id,)).fetchone()
-        rows = [dict(row) for row in get_db().execute(RAW_WORDS_ROWS, (group_id,))]
-        return render_raw_words(dict(group), rows).get_data()
+        group = get_db().execute("SELECT id, name FROM groups WHERE id = ?", (group_id,)).fetchone()
+        words = [{**row, "parts": json.loads(row["parts"])} for row in map(dict, get_db().execute(
+            "SELECT w.id, w.kanji, w.kana, w.romaji, w.english, w.parts FROM word_groups wg"
+            " JOIN words w ON w.id = wg.word_id WHERE wg.group_id = ? ORDER BY wg.word_id", (group_id,)))]
+        return jsonify(group_id=group["id"], group_name=group["name"], words=words).get_data()
 
 
 def test_raw_words_built_by_sqlite_are_byte_for_byte_the_python_rendering(app, client, db):

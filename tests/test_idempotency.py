@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from lib import clock
+from lib.core import clock
 from tests.helpers import count
 
 KEY = {"Idempotency-Key": "retry-7f3a"}

@@ -2,8 +2,8 @@
 machine has, and finding damage where there is some."""
 import sqlite3
 
-import migrate
-from lib import integrity
+from lib.store import migrations
+from lib.store import integrity
 from tests.helpers import rows_in
 
 
@@ -15,20 +15,20 @@ def test_an_intact_database_passes_the_quick_and_the_full_check(db_path):
 
 def test_word_groups_keep_their_rows_and_counts_through_the_reordering(tmp_path):
     before = tmp_path / "before.db"
-    pending = [version for version, *_ in migrate.available() if version >= 8]
+    pending = [version for version, *_ in migrations.available() if version >= 8]
     folder = tmp_path / "migrations"
     folder.mkdir()
-    for version, name, path, _ in migrate.available():
+    for version, name, path, _ in migrations.available():
         if version < 8:
             (folder / path.name).write_bytes(path.read_bytes())
-    migrate.migrate(before, folder)
+    migrations.migrate(before, folder)
     conn = sqlite3.connect(before)
     conn.executescript("INSERT INTO groups (id, name) VALUES (1, 'g'), (2, 'h');"
                        "INSERT INTO words (id, kanji, romaji, english) VALUES (1, 'a', 'a', 'a'), (2, 'b', 'b', 'b');"
                        "INSERT INTO word_groups (word_id, group_id) VALUES (1, 1), (2, 1), (2, 2);")
     conn.close()
 
-    assert pending and "0008_word_groups_in_key_order.sql" in migrate.migrate(before)
+    assert pending and "0008_word_groups_in_key_order.sql" in migrations.migrate(before)
 
     assert rows_in(before, "SELECT group_id, word_id FROM word_groups") == [(1, 1), (1, 2), (2, 2)]
     assert rows_in(before, "SELECT id, word_count FROM groups ORDER BY id") == [(1, 2), (2, 1)]

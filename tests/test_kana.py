@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from lib import kana, seed, vocabulary
+from lib.core import kana, vocabulary
+from lib.store import seed
 
 
 @pytest.mark.parametrize("reading, romaji", [

@@ -5,6 +5,8 @@ import sys
 import pytest
 
 import migrate
+
+from lib.store import migrations
 from tests.conftest import ROOT
 from tests.helpers import counters_that_differ_from_a_recount, rows_in
 
@@ -27,27 +29,27 @@ def applied_versions(path):
 
 def every_name():
     """What a first run applies: every file, then every Python step."""
-    return ([path.name for _, _, path, _ in migrate.available()]
-            + [f"{name} (Python step)" for _, name, _, _ in migrate.STEPS])
+    return ([path.name for _, _, path, _ in migrations.available()]
+            + [f"{name} (Python step)" for _, name, _, _ in migrations.STEPS])
 
 
 def every_version():
-    return [version for version, *_ in migrate.available()] + [version for version, *_ in migrate.STEPS]
+    return [version for version, *_ in migrations.available()] + [version for version, *_ in migrations.STEPS]
 
 
 @pytest.fixture
-def migrations(tmp_path):
+def migrations_dir(tmp_path):
     """A migrations folder of the test's own, starting with a copy of the real ones."""
     folder = tmp_path / "migrations"
     folder.mkdir()
-    for path in migrate.MIGRATIONS_DIR.glob("*.sql"):
+    for path in migrations.MIGRATIONS_DIR.glob("*.sql"):
         (folder / path.name).write_bytes(path.read_bytes())
     return folder
 
 
 def test_first_run_creates_the_schema_and_records_it(tmp_path):
     db = tmp_path / "new" / "lang.db"
-    names = migrate.migrate(db)
+    names = migrations.migrate(db)
     assert names == every_name()
     assert {"words", "groups", "word_groups", "study_activities", "study_sessions",
             "word_review_items", "schema_migrations"} <= tables(db)
@@ -56,49 +58,49 @@ def test_first_run_creates_the_schema_and_records_it(tmp_path):
 
 def test_running_twice_applies_nothing(tmp_path):
     db = tmp_path / "lang.db"
-    migrate.migrate(db)
+    migrations.migrate(db)
     before = applied_versions(db)
-    assert migrate.migrate(db) == []
+    assert migrations.migrate(db) == []
     assert applied_versions(db) == before
 
 
 def test_database_is_in_wal_mode(tmp_path):
     db = tmp_path / "lang.db"
-    migrate.migrate(db)
+    migrations.migrate(db)
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     conn.close()
 
 
-def test_an_edited_applied_migration_is_refused_by_name(tmp_path, migrations):
+def test_an_edited_applied_migration_is_refused_by_name(tmp_path, migrations_dir):
     db = tmp_path / "lang.db"
-    migrate.migrate(db, migrations)
-    first = sorted(migrations.glob("*.sql"))[0]
+    migrations.migrate(db, migrations_dir)
+    first = sorted(migrations_dir.glob("*.sql"))[0]
     first.write_text(first.read_text() + "\n-- edited\n")
-    with pytest.raises(migrate.MigrationError, match=first.name):
-        migrate.migrate(db, migrations)
+    with pytest.raises(migrations.MigrationError, match=first.name):
+        migrations.migrate(db, migrations_dir)
 
 
-def test_a_failing_migration_leaves_nothing_half_applied(tmp_path, migrations):
+def test_a_failing_migration_leaves_nothing_half_applied(tmp_path, migrations_dir):
     db = tmp_path / "lang.db"
-    migrate.migrate(db, migrations)
-    (migrations / "0900_broken.sql").write_text(
+    migrations.migrate(db, migrations_dir)
+    (migrations_dir / "0900_broken.sql").write_text(
         "CREATE TABLE half_done (id INTEGER PRIMARY KEY);\n"
         "INSERT INTO half_done (id) VALUES (1);\n"
         "INSERT INTO no_such_table (id) VALUES (1);\n"
     )
-    with pytest.raises(migrate.MigrationError, match="0900_broken.sql"):
-        migrate.migrate(db, migrations)
+    with pytest.raises(migrations.MigrationError, match="0900_broken.sql"):
+        migrations.migrate(db, migrations_dir)
     assert "half_done" not in tables(db)
     assert 900 not in applied_versions(db)
 
 
-def test_new_migrations_apply_in_order_after_the_applied_ones(tmp_path, migrations):
+def test_new_migrations_apply_in_order_after_the_applied_ones(tmp_path, migrations_dir):
     db = tmp_path / "lang.db"
-    migrate.migrate(db, migrations)
-    (migrations / "0901_second.sql").write_text("INSERT INTO first_table (note) VALUES ('second');\n")
-    (migrations / "0900_first.sql").write_text("CREATE TABLE first_table (note TEXT);\n")
-    assert migrate.migrate(db, migrations) == ["0900_first.sql", "0901_second.sql"]
+    migrations.migrate(db, migrations_dir)
+    (migrations_dir / "0901_second.sql").write_text("INSERT INTO first_table (note) VALUES ('second');\n")
+    (migrations_dir / "0900_first.sql").write_text("CREATE TABLE first_table (note TEXT);\n")
+    assert migrations.migrate(db, migrations_dir) == ["0900_first.sql", "0901_second.sql"]
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT note FROM first_table").fetchall() == [("second",)]
     conn.close()
@@ -106,13 +108,13 @@ def test_new_migrations_apply_in_order_after_the_applied_ones(tmp_path, migratio
 
 def test_triggers_with_semicolons_in_their_body_are_one_statement():
     script = "CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE b SET n = n + 1; DELETE FROM c; END;\nSELECT ';';"
-    assert len(list(migrate.statements(script))) == 2
+    assert len(list(migrations.statements(script))) == 2
 
 
-def test_badly_named_files_are_refused(tmp_path, migrations):
-    (migrations / "2_oops.sql").write_text("SELECT 1;")
-    with pytest.raises(migrate.MigrationError, match="2_oops.sql"):
-        migrate.migrate(tmp_path / "lang.db", migrations)
+def test_badly_named_files_are_refused(tmp_path, migrations_dir):
+    (migrations_dir / "2_oops.sql").write_text("SELECT 1;")
+    with pytest.raises(migrations.MigrationError, match="2_oops.sql"):
+        migrations.migrate(tmp_path / "lang.db", migrations_dir)
 
 
 def test_command_line_applies_and_reports_status_from_any_directory(tmp_path):
@@ -127,11 +129,11 @@ def test_command_line_applies_and_reports_status_from_any_directory(tmp_path):
     assert "0001_initial.sql" in status.stdout and "pending" not in status.stdout
 
 
-def test_command_line_exits_non_zero_on_an_edited_migration(tmp_path, migrations, monkeypatch):
+def test_command_line_exits_non_zero_on_an_edited_migration(tmp_path, migrations_dir, monkeypatch):
     db = tmp_path / "lang.db"
-    migrate.migrate(db, migrations)
-    monkeypatch.setattr(migrate, "MIGRATIONS_DIR", migrations)
-    first = sorted(migrations.glob("*.sql"))[0]
+    migrations.migrate(db, migrations_dir)
+    monkeypatch.setattr(migrations, "MIGRATIONS_DIR", migrations_dir)
+    first = sorted(migrations_dir.glob("*.sql"))[0]
     first.write_text(first.read_text() + "\n-- edited\n")
     assert migrate.main(["--db", str(db)]) == 1
 
@@ -163,37 +165,37 @@ def test_two_processes_migrating_at_once_apply_each_file_once(tmp_path):
     ("CREATE TABLE notes (x);\nEND;\n", "END"),
 ])
 def test_a_file_that_controls_the_transaction_is_refused_before_anything_runs(
-        tmp_path, migrations, script, statement):
+        tmp_path, migrations_dir, script, statement):
     db = tmp_path / "lang.db"
-    migrate.migrate(db, migrations)
-    (migrations / "0900_notes.sql").write_text(script)
-    (migrations / "0901_later.sql").write_text("CREATE TABLE later (x);\n")
+    migrations.migrate(db, migrations_dir)
+    (migrations_dir / "0900_notes.sql").write_text(script)
+    (migrations_dir / "0901_later.sql").write_text("CREATE TABLE later (x);\n")
 
-    with pytest.raises(migrate.MigrationError, match=f"0900_notes.sql: '{statement}"):
-        migrate.migrate(db, migrations)
+    with pytest.raises(migrations.MigrationError, match=f"0900_notes.sql: '{statement}"):
+        migrations.migrate(db, migrations_dir)
 
     assert not {"notes", "more", "later"} & tables(db)
     assert 900 not in applied_versions(db)
 
 
-def test_a_trigger_body_with_begin_and_end_is_not_transaction_control(tmp_path, migrations):
+def test_a_trigger_body_with_begin_and_end_is_not_transaction_control(tmp_path, migrations_dir):
     db = tmp_path / "lang.db"
-    (migrations / "0900_trigger.sql").write_text(
+    (migrations_dir / "0900_trigger.sql").write_text(
         "CREATE TABLE t (x);\n-- counted\nCREATE TRIGGER t_counted AFTER INSERT ON t\nBEGIN\n"
         "    UPDATE learning_totals SET words_count = words_count WHERE id = 1;\nEND;\n")
-    assert "0900_trigger.sql" in migrate.migrate(db, migrations)
+    assert "0900_trigger.sql" in migrations.migrate(db, migrations_dir)
 
 
-def test_quarters_are_counted_from_the_history_recorded_before_them(tmp_path, migrations):
+def test_quarters_are_counted_from_the_history_recorded_before_them(tmp_path, migrations_dir):
     # The history predates the schedules too: their step waits for 0009 and replays it.
     # 0014 changes the triggers of 0006, so it comes after it.
-    later = [migrations / "0006_study_quarters.sql", migrations / "0009_first_reviews.sql",
-             migrations / "0014_quarters_opened_once.sql"]
+    later = [migrations_dir / "0006_study_quarters.sql", migrations_dir / "0009_first_reviews.sql",
+             migrations_dir / "0014_quarters_opened_once.sql"]
     kept = [path.read_bytes() for path in later]
     for path in later:
         path.unlink()
     path = tmp_path / "lang_portal.db"
-    migrate.migrate(path, migrations)
+    migrations.migrate(path, migrations_dir)
     conn = sqlite3.connect(path)
     try:
         conn.executescript("""
@@ -211,26 +213,27 @@ def test_quarters_are_counted_from_the_history_recorded_before_them(tmp_path, mi
         conn.close()
     for file, text in zip(later, kept):
         file.write_bytes(text)
-    migrate.migrate(path, migrations)
+    migrations.migrate(path, migrations_dir)
     assert counters_that_differ_from_a_recount(path) == []
     assert rows_in(path, "SELECT * FROM study_quarters ORDER BY quarter") == [
         ("2026-03-09T23:30:00Z", 1, 1, 1), ("2026-03-09T23:45:00Z", 1, 2, 1), ("2026-03-10T08:00:00Z", 2, 3, 2)]
 
 
-def test_a_history_from_before_schedules_is_scheduled_once_by_the_python_step(tmp_path, migrations):
+def test_a_history_from_before_schedules_is_scheduled_once_by_the_python_step(tmp_path, migrations_dir):
     """A database upgraded with reviews in it gets the schedules that reviewing
     them live would have given, and the step is recorded so it never runs again."""
-    from lib import scheduling
-    from lib.db import connect, immediate
+    from lib.core import scheduler as scheduling
+    from lib.store import schedules
+    from lib.store.connection import connect, immediate
     from tests.helpers import rows, rows_in
-    later = sorted(path for path in migrations.glob("*.sql") if int(path.name[:4]) >= 5)
+    later = sorted(path for path in migrations_dir.glob("*.sql") if int(path.name[:4]) >= 5)
     parked = tmp_path / "parked"
     parked.mkdir()
     for path in later:
         path.rename(parked / path.name)
     db = tmp_path / "old.db"
-    migrate.migrate(db, migrations)
-    assert [name for name, when in migrate.status(db, migrations) if when is None] == [
+    migrations.migrate(db, migrations_dir)
+    assert [name for name, when in migrations.status(db, migrations_dir) if when is None] == [
         "schedules_from_history (Python step)"]  # waits for the files it builds on
     conn = connect(str(db))
     try:
@@ -253,7 +256,7 @@ def test_a_history_from_before_schedules_is_scheduled_once_by_the_python_step(tm
     for path in later:
         (parked / path.name).rename(path)
 
-    applied_now = migrate.migrate(db, migrations)
+    applied_now = migrations.migrate(db, migrations_dir)
     assert applied_now == [path.name for path in later] + ["schedules_from_history (Python step)"]
     conn = connect(str(db))
     try:
@@ -263,21 +266,22 @@ def test_a_history_from_before_schedules_is_scheduled_once_by_the_python_step(tm
         with immediate(conn):  # what the live path computes for the same reviews
             conn.execute("DELETE FROM word_schedules")
             for word, _, correct, when in sorted(history, key=lambda review: (review[0], review[3])):
-                scheduling.apply_review(conn, word, scheduling.RATINGS["good" if correct else "again"], when)
+                schedules.apply_reviews(conn, scheduling.scheduler_from_environment(),
+                                        [(word, scheduling.RATINGS["good" if correct else "again"])], when)
         assert rows(conn, "SELECT * FROM word_schedules ORDER BY word_id") == stored
         conn.execute("UPDATE word_schedules SET reps = 99")
     finally:
         conn.close()
-    assert migrate.migrate(db, migrations) == []  # recorded: never runs again
+    assert migrations.migrate(db, migrations_dir) == []  # recorded: never runs again
     assert rows_in(db, "SELECT DISTINCT reps FROM word_schedules") == [(99,)]
 
 
-def test_streaks_are_counted_from_the_days_recorded_before_them(tmp_path, migrations):
-    later = migrations / "0012_study_day_streaks.sql"
+def test_streaks_are_counted_from_the_days_recorded_before_them(tmp_path, migrations_dir):
+    later = migrations_dir / "0012_study_day_streaks.sql"
     kept = later.read_bytes()
     later.unlink()
     path = tmp_path / "lang_portal.db"
-    migrate.migrate(path, migrations)
+    migrations.migrate(path, migrations_dir)
     conn = sqlite3.connect(path)
     try:
         conn.execute("INSERT INTO groups (name) VALUES ('g')")
@@ -289,7 +293,7 @@ def test_streaks_are_counted_from_the_days_recorded_before_them(tmp_path, migrat
     finally:
         conn.close()
     later.write_bytes(kept)
-    migrate.migrate(path, migrations)
+    migrations.migrate(path, migrations_dir)
     assert rows_in(path, "SELECT day, streak FROM study_days ORDER BY day") == [
         ("2026-03-01", 1), ("2026-03-03", 1), ("2026-03-04", 2), ("2026-03-05", 3), ("2026-03-08", 1),
         ("2026-03-09", 2), ("2026-03-12", 1)]

@@ -68,14 +68,15 @@ def query_schema(operation, name, document):
 
 
 def test_query_bounds_and_sort_keys_are_the_ones_the_routes_check():
-    from lib.validation import MAX_PAGE, MAX_PER_PAGE
-    from routes import dashboard, groups, study_sessions, words
+    from lib.web import session_lists, word_lists
+    from lib.web.validation import MAX_PAGE, MAX_PER_PAGE
+    from routes import dashboard, groups
 
     sort_keys = {
-        "/api/words": words.SORT_COLUMNS,
+        "/api/words": word_lists.SORT_COLUMNS,
         "/api/groups": groups.SORT_COLUMNS,
-        "/api/groups/{group_id}/words": words.SORT_COLUMNS,
-        "/api/groups/{group_id}/study-sessions": study_sessions.SORT_COLUMNS,
+        "/api/groups/{group_id}/words": word_lists.SORT_COLUMNS,
+        "/api/groups/{group_id}/study-sessions": session_lists.SORT_COLUMNS,
     }
     document = load_document()
     for path, item in document["paths"].items():

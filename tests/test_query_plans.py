@@ -21,8 +21,8 @@ import shutil
 import pytest
 
 from app import create_app
-from bench.sql_trace import selects, trace_statements
-from lib import db as database
+from tests.sql_trace import selects, trace_statements
+from lib.store import connection as database
 
 BIG_TABLES = {"word_review_items", "study_sessions", "study_quarters", "word_schedules"}
 
@@ -169,7 +169,7 @@ def test_route_reads_one_page_not_the_history(route, planned):
     response = client.get(url)
     assert response.status_code == 200, (url, response.get_json())
     reads = selects(traced)
-    assert reads, f"{url}: no SELECT was traced; is the request's connection still lib.db.get_db()?"
+    assert reads, f"{url}: no SELECT was traced; is the request's connection still lib.web.database.get_db()?"
     problems = []
     for sql in reads:
         offenders, plan = whole_scans(conn, sql)

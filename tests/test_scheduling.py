@@ -7,11 +7,13 @@ from zoneinfo import ZoneInfo
 import fsrs
 import pytest
 
-import migrate
+from lib.store import migrations
 from app import create_app
-from lib import clock, scheduling
-from lib.errors import StartupError
-from lib.db import immediate
+from lib.core import clock
+from lib.core import scheduler as scheduling
+from lib.store import schedules
+from lib.core.settings import StartupError
+from lib.store.connection import immediate
 from tests.helpers import (assert_error, assert_one_line_error, count, freeze_clock, group_word_ids, rows, rows_in,
                            run_flask, start_session)
 
@@ -35,6 +37,11 @@ def schedule_rows(db, word_ids=None):
     sql = "SELECT * FROM word_schedules" + (
         f" WHERE word_id IN ({','.join('?' * len(word_ids))})" if word_ids else "") + " ORDER BY word_id"
     return rows(db, sql, word_ids or ())
+
+
+def stored_schedule(row):
+    """A schedule row of word_schedules as the scheduler reads it."""
+    return scheduling.StoredSchedule(**{field: row[field] for field in scheduling.StoredSchedule._fields})
 
 
 def schedule_of(client, word_id):
@@ -100,7 +107,7 @@ def test_a_new_word_has_no_schedule_and_a_reviewed_one_says_its_state(client, mo
 
 def test_a_words_retrievability_is_what_fsrs_computes_now(client, db, monkeypatch, session, words):
     review(client, session, [(words[0], "good"), (words[0], "good")])
-    card = scheduling.card_from(words[0], schedule_rows(db, [words[0]])[0])
+    card = scheduling.card_from(stored_schedule(schedule_rows(db, [words[0]])[0]))
     for moment in ("2026-03-12T08:59:59Z", "2026-03-12T09:00:00Z", "2026-05-01T17:30:00Z"):
         freeze_clock(monkeypatch, moment)
         assert schedule_of(client, words[0])["retrievability"] == fsrs.Scheduler().get_card_retrievability(
@@ -181,7 +188,7 @@ def test_two_clients_reviewing_one_word_at_once_lose_neither_review(app, db, ses
     live = schedule_rows(db, [words[0]])
     assert live[0]["reps"] == threads * 5
     with immediate(db):
-        scheduling.replay(db, [words[0]])
+        schedules.replay(db, scheduling.scheduler_from_environment(), [words[0]])
     assert schedule_rows(db, [words[0]]) == live
 
 
@@ -226,7 +233,7 @@ def test_replaying_some_words_rebuilds_only_theirs(client, db, monkeypatch, word
     live = schedule_rows(db)
     db.execute("UPDATE word_schedules SET reps = 99")
     with immediate(db):
-        assert scheduling.replay(db, words[:2]) == 2
+        assert schedules.replay(db, scheduling.scheduler_from_environment(), words[:2]) == 2
     assert [row["reps"] == 99 for row in schedule_rows(db)] == [False, False] + [True] * 10
     assert schedule_rows(db, words[:2]) == live[:2]
 
@@ -296,7 +303,7 @@ def test_a_due_words_outlook_is_what_fsrs_computes_at_each_moment_of_the_day(
     stored = schedule_rows(db, [words[0]])[0]
     last = at(stored["last_review"])
     fresh = scheduling.SeededScheduler(desired_retention=scheduling.DEFAULT_RETENTION)  # nothing kept yet
-    card = scheduling.card_from(words[0], stored)
+    card = scheduling.card_from(stored_schedule(stored))
     due = at(stored["due"])
     day_after = last + timedelta(days=(due - last).days + 1)  # the first moment of the next whole day
     for moment in (due, due + timedelta(hours=1), day_after - timedelta(seconds=1), day_after,
@@ -394,8 +401,8 @@ def test_a_bad_retention_in_the_environment_stops_start_up_in_one_line(db_path):
 
 def test_a_bad_retention_in_the_environment_stops_a_migration_replaying_the_history(tmp_path, monkeypatch):
     monkeypatch.setenv("LANG_PORTAL_DESIRED_RETENTION", "0.2")
-    with pytest.raises(migrate.MigrationError, match="LANG_PORTAL_DESIRED_RETENTION=0.2 is not allowed"):
-        migrate.migrate(tmp_path / "new.db")
+    with pytest.raises(migrations.MigrationError, match="LANG_PORTAL_DESIRED_RETENTION=0.2 is not allowed"):
+        migrations.migrate(tmp_path / "new.db")
 
 
 def test_a_lower_desired_retention_brings_words_back_later(db_path, monkeypatch):

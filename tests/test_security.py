@@ -90,7 +90,7 @@ def test_make_run_binds_to_loopback_by_default():
 
 
 def test_a_writer_kept_waiting_past_the_busy_timeout_gets_a_503(client, db, monkeypatch):
-    from lib import db as database
+    from lib.store import connection as database
     monkeypatch.setattr(database, "BUSY_TIMEOUT_SECONDS", 0.05)
     db.execute("BEGIN IMMEDIATE")  # another writer holds the lock
     try:

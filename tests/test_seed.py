@@ -3,10 +3,10 @@ import shutil
 
 import pytest
 
-import migrate
+from lib.store import migrations
 from app import create_app
-from lib import seed
-from lib.db import connect, immediate
+from lib.store import seed
+from lib.store.connection import connect, immediate
 
 TABLES = ("words", "groups", "word_groups", "study_activities")
 
@@ -31,7 +31,7 @@ def load(path, seed_dir=seed.SEED_DIR):
 @pytest.fixture
 def empty_db(tmp_path):
     path = tmp_path / "empty.db"
-    migrate.migrate(path)
+    migrations.migrate(path)
     return path
 
 
@@ -211,11 +211,11 @@ def test_the_migration_gives_every_existing_word_its_kana(tmp_path):
     back from its parts, and is the seed's."""
     before = tmp_path / "before"
     before.mkdir()
-    for path in migrate.MIGRATIONS_DIR.glob("*.sql"):
+    for path in migrations.MIGRATIONS_DIR.glob("*.sql"):
         if path.name < "0006":
             (before / path.name).write_bytes(path.read_bytes())
     db_path = tmp_path / "old.db"
-    migrate.migrate(db_path, before)
+    migrations.migrate(db_path, before)
     groups, _ = seed.read_seed()
     # the theme groups: the seed of those days (romaji cannot tell づ from ず)
     words = {(w["kanji"], w["romaji"], w["english"]): w
@@ -225,7 +225,7 @@ def test_the_migration_gives_every_existing_word_its_kana(tmp_path):
         with immediate(conn):
             conn.executemany("INSERT INTO words (kanji, romaji, english, parts) VALUES (?, ?, ?, ?)",
                              [(*key, json.dumps(w["parts"], ensure_ascii=False)) for key, w in words.items()])
-        migrate.migrate(db_path)
+        migrations.migrate(db_path)
         stored = {(row[0], row[1], row[2]): row[3]
                   for row in conn.execute("SELECT kanji, romaji, english, kana FROM words")}
     finally:

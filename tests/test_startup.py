@@ -7,11 +7,11 @@ import sys
 
 import pytest
 
-import migrate
+from lib.store import migrations
 from app import create_app
-from lib import errors
-from lib.errors import StartupError
-from lib.settings import CHECKS
+from lib import startup
+from lib.core.settings import StartupError
+from lib.core.settings import CHECKS
 from tests.conftest import ROOT
 from tests.helpers import assert_one_line_error, rows_in, run_flask
 from tests.live_server import GUNICORN, free_port
@@ -88,7 +88,7 @@ def test_flask_seed_creates_migrates_and_seeds(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "seed loaded: 1402 words" in result.stdout
     assert rows_in(database, "SELECT count(*) FROM schema_migrations") == [
-        (len(migrate.available()) + len(migrate.STEPS),)]
+        (len(migrations.available()) + len(migrations.STEPS),)]
 
 
 def test_a_damaged_database_is_not_served_and_the_message_says_how_to_restore(db_path):
@@ -161,7 +161,7 @@ def read_only_directory_error():
 def test_a_read_only_folder_is_named_as_the_reason(tmp_path):
     # What SQLite raises for a WAL database whose folder is read-only; tests
     # run as root, whom file modes do not stop.
-    message = errors.cannot_use(tmp_path / "lang_portal.db", read_only_directory_error()).message
+    message = startup.cannot_use(tmp_path / "lang_portal.db", read_only_directory_error()).message
     assert message == (f"cannot use the database {tmp_path / 'lang_portal.db'}: its folder {tmp_path} is"
                        " read-only, and SQLite must create the database's -wal and -shm files beside it")
 

@@ -5,10 +5,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-import migrate
+from lib.store import migrations
 from app import create_app
-from lib import seed
-from lib.errors import StartupError
+from lib.store import seed
+from lib.core.settings import StartupError
 from tests.helpers import (
     ACTIVITY, ALLOWED_PAGING, BAD_PAGING, GROUP_REF, PAGED_ITEMS, SESSION, assert_each, assert_error,
     assert_fields, assert_pages_match, freeze_clock, get_ok, rows, spellings, start_session, walk_pages,
@@ -158,11 +158,11 @@ def test_an_existing_database_gets_the_built_in_activities(tmp_path):
     the built-in tutor; Writing Practice is retired; Flashcards is added."""
     before = tmp_path / "migrations"
     before.mkdir()
-    for path in migrate.MIGRATIONS_DIR.glob("*.sql"):
+    for path in migrations.MIGRATIONS_DIR.glob("*.sql"):
         if int(path.name[:4]) < 7:
             shutil.copy(path, before / path.name)
     db_path = tmp_path / "old.db"
-    migrate.migrate(db_path, before)
+    migrations.migrate(db_path, before)
     conn = sqlite3.connect(db_path)
     with conn:
         conn.execute("INSERT INTO groups (name) VALUES ('Verbs')")

@@ -1,6 +1,6 @@
 import pytest
 
-from lib import clock
+from lib.core import clock
 from tests.helpers import assert_error, count, freeze_clock
 
 NEW_SESSION = {"group_id": 1, "study_activity_id": 1}

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app import create_app
-from lib import clock
-from lib.errors import StartupError
+from lib.core import clock
+from lib.core.settings import StartupError
 from tests.helpers import (
     array, assert_error, assert_fields, freeze_clock, get_ok, group_word_ids, integer, post_reviews, start_session,
     text,

@@ -4,8 +4,8 @@ import json
 import pytest
 
 from app import create_app
-from lib import word_files
-from lib.errors import StartupError
+from lib.store import word_files
+from lib.core.settings import StartupError
 from tests.helpers import SEED_WORDS, assert_error, count, counters_that_differ_from_a_recount
 
 CSV = "text/csv"

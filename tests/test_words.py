@@ -1,11 +1,13 @@
 """Words: /api/words and /api/words/<id>, checked against what is stored."""
 import json
 import math
+from datetime import datetime
 
 import pytest
 
-from routes.groups import list_group_due_words, list_group_words
-from routes.words import list_due_words, list_words, render_due_queue, render_word_page
+from flask import jsonify
+
+from lib.core.scheduler import DEFAULT_RETENTION, SeededScheduler, StoredSchedule, next_due
 
 from tests.helpers import (
     WORD,
@@ -152,13 +154,44 @@ def test_bad_order_is_400(client, order):
 AWKWARD_TEXT = 'say "hi" \\ back/slash <b>&amp;</b> \t\n\x01\x1f\x7f \u2028 \U0001f600 日本語'
 
 
-def rendered_both_ways(app, client, url, view, render=render_word_page, **view_args):
-    """(the route's answer, the same answer rendered in Python) as bytes."""
+WORD_ROW = "SELECT id, kanji, kana, romaji, english, correct_count, wrong_count FROM words WHERE id = ?"
+SCHEDULE_ROW = ("SELECT word_id, state, step, stability, difficulty, due, last_review, reps, lapses"
+                " FROM word_schedules WHERE word_id = ?")
+
+
+def rendered_both_ways(app, client, db, url, render):
+    """(the route's answer, the same answer as jsonify writes it) as bytes:
+    ``render(db, answer)`` gives the answer's fields from the stored rows of
+    the words the route answered, in its order."""
     served = client.get(url)
     assert served.status_code == 200, served.get_data(as_text=True)
     with app.test_request_context(url):
-        rendered = view(render=render, **view_args).get_data()
+        rendered = jsonify(render(db, served.get_json())).get_data()
     return served.get_data(), rendered
+
+
+def word_page(db, answer):
+    return {"words": [dict(db.execute(WORD_ROW, (word["id"],)).fetchone()) for word in answer["words"]],
+            "total_pages": answer["total_pages"], "current_page": answer["current_page"],
+            "total_words": answer["total_words"]}
+
+
+def due_queue_at(now):
+    """A due queue's fields as a scheduler of the test's own works them out at ``now``."""
+    scheduler = SeededScheduler(desired_retention=DEFAULT_RETENTION)
+
+    def render(db, answer):
+        words = []
+        for word in answer["words"]:
+            row = db.execute(SCHEDULE_ROW, (word["id"],)).fetchone()
+            stored = StoredSchedule._make(row) if row else StoredSchedule(word["id"])
+            stored_word = dict(db.execute(WORD_ROW, (word["id"],)).fetchone())
+            parts = json.loads(db.execute("SELECT parts FROM words WHERE id = ?", (word["id"],)).fetchone()[0])
+            words.append({**stored_word, "parts": parts, "schedule": scheduler.schedule_at(stored, now),
+                          "next_due": next_due(scheduler.outlook(stored, now), now)})
+        return {"words": words, "due_count": answer["due_count"], "next_due_at": answer["next_due_at"],
+                "new_left_today": answer["new_left_today"]}
+    return render
 
 
 @pytest.mark.parametrize("query", ["", "?sort_by=english&order=desc", "?sort_by=correct_count&page=2&per_page=7",
@@ -170,9 +203,9 @@ def test_word_pages_built_by_sqlite_are_byte_for_byte_the_python_rendering(app, 
     db.commit()
     record_review_history(client, db)
 
-    served, rendered = rendered_both_ways(app, client, f"/api/words{query}", list_words)
+    served, rendered = rendered_both_ways(app, client, db, f"/api/words{query}", word_page)
     assert served == rendered
-    served, rendered = rendered_both_ways(app, client, f"/api/groups/1/words{query}", list_group_words, group_id=1)
+    served, rendered = rendered_both_ways(app, client, db, f"/api/groups/1/words{query}", word_page)
     assert served == rendered
     if "q=%22hi" in query:  # the awkward word itself is on the page
         assert [word["english"] for word in json.loads(served)["words"]] == [AWKWARD_TEXT]
@@ -180,8 +213,8 @@ def test_word_pages_built_by_sqlite_are_byte_for_byte_the_python_rendering(app, 
 
 @pytest.mark.parametrize("query", ["?limit=100&new=100", "?limit=2&new=0", "?limit=1&new=3", "?new=0"])
 def test_due_queues_are_byte_for_byte_the_python_rendering(app, client, db, monkeypatch, query):
-    # SQLite writes each word, Python its schedule and next_due: the two put
-    # together must be what jsonify writes of the whole answer.
+    # SQLite writes the answer, Python the schedules and next_due in it: the
+    # whole must be what jsonify writes of the stored words and schedules.
     freeze_clock(monkeypatch, "2026-03-10T09:00:00Z")
     parts = json.dumps([{"kanji": AWKWARD_TEXT, "romaji": ["a"]}], ensure_ascii=False)
     awkward = db.execute("INSERT INTO words (kanji, kana, romaji, english, parts) VALUES (?, 'あ', 'a', ?, ?)",
@@ -192,9 +225,9 @@ def test_due_queues_are_byte_for_byte_the_python_rendering(app, client, db, monk
     post_reviews(client, start_session(client, 1), [(awkward, False)])
     freeze_clock(monkeypatch, "2026-03-13T17:45:31Z")  # learning, review and relearning words are due
 
-    for url, view, view_args in ((f"/api/words/due{query}", list_due_words, {}),
-                                 (f"/api/groups/1/words/due{query}", list_group_due_words, {"group_id": 1})):
-        served, rendered = rendered_both_ways(app, client, url, view, render=render_due_queue, **view_args)
+    render = due_queue_at(datetime.fromisoformat("2026-03-13T17:45:31Z"))
+    for url in (f"/api/words/due{query}", f"/api/groups/1/words/due{query}"):
+        served, rendered = rendered_both_ways(app, client, db, url, render)
         assert served == rendered, url
         if query == "?limit=100&new=100":
             queue = json.loads(served)["words"]

@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 from flask import request
 from flask_cors import CORS
 
-from lib.db import READING_METHODS
-from lib.errors import ApiError
+from lib.web.database import READING_METHODS
+from lib.web.errors import ApiError
 
 # Anchored at both ends (\Z): flask-cors matches from the start only, and
 # http://localhost.evil.example must not pass for http://localhost.

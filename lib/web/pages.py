@@ -6,7 +6,8 @@ entries only, and from whichever end of the index is nearer, so no page
 skips more than half of the list. Where counters say how many rows share a
 prefix of the sort key (sessions a day), whole prefixes are skipped by them.
 """
-from lib.db import placeholders, query_all, query_column
+from lib.store.connection import placeholders
+from lib.web.database import query_all, query_column
 
 FLIP = {"ASC": "DESC", "DESC": "ASC"}
 

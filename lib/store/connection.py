@@ -1,11 +1,12 @@
-"""The one way this project talks to SQLite.
+"""The one way this project talks to SQLite (lib/web/database.py binds it
+to the requests).
 
 Connections are kept, not reopened: each worker thread keeps one read-only
 connection for reading requests (GET, HEAD, OPTIONS) and one writable
 connection for the others, reused across requests, so that SQLite parses the
 schema once per connection and prepares each statement once. A request leaves
-its connection with no transaction open. Reads use ``query_all`` /
-``query_one``; every write goes through ``transaction()``.
+its connection with no transaction open. Every write goes through
+``Connections.writing()``: the writers' lock, BEGIN IMMEDIATE, the sync.
 
 The app's writers queue on a lock of their own before they take SQLite's
 write lock (see WritersLock): SQLite makes a writer that finds its lock taken
@@ -14,7 +15,7 @@ Other programs that write (the command line, a backup) wait on SQLite's lock.
 
 A write is answered only once it is on disk, but the sync is not done under
 the locks: the writable connections commit at synchronous=NORMAL (the WAL is
-written, not synced) and ``transaction()`` syncs the WAL after the commit,
+written, not synced) and ``writing()`` syncs the WAL after the commit,
 once the locks are free. A sync covers every commit written before it, so a
 writer no longer waits for the syncs of the writers before it to take its
 turn, and several syncs in flight are one flush of the disk.
@@ -28,12 +29,7 @@ import weakref
 from contextlib import closing, contextmanager
 from pathlib import Path
 
-from flask import current_app, g, has_request_context, request
-
-from lib.errors import ApiError, busy, none_such, not_found
-
 BUSY_TIMEOUT_SECONDS = 10.0
-READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Beside the database: what writers queue on (see WritersLock), tried again
 # after 50 microseconds, then twice as long each time up to 0.2 ms: a write
 # holds it for 1-2 ms, and a lock left free while its next writer sleeps is
@@ -44,6 +40,27 @@ LONGEST_PAUSE = 0.0002
 # Every statement the routes run, with room to spare: a statement that falls
 # out of the cache is prepared again on its next use.
 STATEMENT_CACHE_SIZE = 512
+# SQLite's codes for a lock held by another connection
+BUSY_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+class DatabaseBusy(Exception):
+    """Another writer held the database past the busy timeout: a moment's
+    wait, not a fault."""
+
+
+class WriteNotSynced(Exception):
+    """A commit whose WAL could not be synced: it may not be on disk."""
+
+
+class WritersLockUnavailable(Exception):
+    """The writers' lock file beside the database cannot be opened."""
+
+
+def primary_code(error):
+    """SQLite's primary result code of ``error`` (extended codes carry it in the low byte)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code & 0xFF if code is not None else None
 
 
 def connect(path, read_only=False):
@@ -109,7 +126,7 @@ class WritersLock:
     next one as soon as it is released, then an flock on a file beside the
     database for the other processes, tried every fraction of a millisecond
     (SQLite's own retries wait 1, 2, 5, 10 ms... while its lock may sit idle).
-    A wait longer than the busy timeout is the 503 that says so. Made anew
+    A wait longer than the busy timeout is DatabaseBusy. Made anew
     in a forked process: the parent's would share its lock."""
 
     def __init__(self, path):
@@ -122,7 +139,7 @@ class WritersLock:
         timeout = BUSY_TIMEOUT_SECONDS
         deadline = time.monotonic() + timeout
         if not self.threads.acquire(timeout=timeout):
-            raise busy()
+            raise DatabaseBusy()
         try:
             pause = FIRST_PAUSE
             while True:
@@ -131,7 +148,7 @@ class WritersLock:
                     break
                 except BlockingIOError:
                     if time.monotonic() >= deadline:
-                        raise busy() from None
+                        raise DatabaseBusy() from None
                     time.sleep(pause)
                     pause = min(pause * 2, LONGEST_PAUSE)
             try:
@@ -185,20 +202,25 @@ class Connections:
             setattr(self.local, name, kept)
         return kept.conn
 
+    @contextmanager
+    def writing(self, conn):
+        """A write transaction on ``conn`` (this thread's writable connection):
+        all of it is stored, or none; and on disk when the block is left,
+        synced after the locks are let go."""
+        with self.writers_lock().held(), immediate(conn):
+            yield conn
+        self.sync_written()
+
     def sync_written(self):
         """Sync the WAL this thread's writable connection commits to: what it
-        committed is then on disk. An I/O error is the 503 that says the
-        write may not be stored: it is not answered as done."""
+        committed is then on disk, or WriteNotSynced says it may not be."""
         kept = getattr(self.local, "rw", None)
         if kept is None or kept.log is None:
             return
         try:
             sync_log(kept.log)
         except OSError as error:
-            current_app.logger.error("cannot sync the database's log %s: %s", kept.log, error)
-            raise ApiError(503, "The write could not be confirmed on disk (an I/O error): it may not have"
-                                " been stored. Sent again with the same Idempotency-Key, it is answered as"
-                                " it was stored.") from None
+            raise WriteNotSynced(f"cannot sync the database's log {kept.log}: {error}") from None
 
     def writers_lock(self):
         """The WritersLock of this process."""
@@ -207,9 +229,7 @@ class Connections:
                 try:
                     self.writers = WritersLock(self.path)
                 except OSError as error:
-                    current_app.logger.error("cannot open the writers' lock file: %s", error)
-                    raise ApiError(503, "The database cannot be written: the lock file beside it cannot be"
-                                        " opened; nothing was stored.") from None
+                    raise WritersLockUnavailable(f"cannot open the writers' lock file: {error}") from None
             return self.writers
 
     def release(self, conn, broken=False):
@@ -248,34 +268,6 @@ class Connections:
         self.local = threading.local()
 
 
-def connections(app=None):
-    return (app or current_app).extensions["lang_portal_db"]
-
-
-def get_db():
-    if "db" not in g:
-        # A reading request cannot write by mistake.
-        read_only = has_request_context() and request.method in READING_METHODS
-        g.db = connections().get(read_only)
-    return g.db
-
-
-def mark_broken():
-    """The request's connection met an error that may have broken it
-    (an I/O error, say): it is closed at the end of the request."""
-    g.db_broken = True
-
-
-def release_db(_error=None):
-    conn = g.pop("db", None)
-    if conn is not None:
-        connections().release(conn, broken=g.pop("db_broken", False))
-
-
-def close_all(app):
-    connections(app).close_all()
-
-
 @contextmanager
 def immediate(conn):
     """BEGIN IMMEDIATE on ``conn``; commit on success, roll back on any error."""
@@ -291,83 +283,6 @@ def immediate(conn):
     conn.execute("COMMIT")
 
 
-@contextmanager
-def transaction():
-    """The request's write transaction: all of it is stored, or none; and
-    stored on disk when it returns, synced after the locks are let go.
-
-    Nested uses join the outermost one, which alone commits."""
-    db = get_db()
-    if g.get("writing"):
-        yield db
-        return
-    g.writing = True
-    try:
-        with connections().writers_lock().held(), immediate(db):
-            yield db
-    finally:
-        g.writing = False
-    connections().sync_written()
-
-
-@contextmanager
-def bulk_transaction():
-    """``transaction()`` for emptying whole tables.
-
-    With foreign keys off SQLite drops a table's pages at once instead of
-    deleting row by row (seconds for a million review items, all of them
-    under the write lock). The check before COMMIT makes sure that nothing
-    is left pointing at a deleted row."""
-    db = get_db()
-    db.execute("PRAGMA foreign_keys = OFF")  # only takes effect outside a transaction
-    try:
-        with transaction():
-            yield db
-            if db.execute("PRAGMA foreign_key_check").fetchone() is not None:
-                raise RuntimeError("a bulk delete left a row pointing at a deleted one")
-    finally:
-        db.execute("PRAGMA foreign_keys = ON")
-
-
-@contextmanager
-def snapshot():
-    """Run several reads against one consistent state of the database."""
-    db = get_db()
-    if db.in_transaction:  # already inside one: it is the snapshot
-        yield db
-        return
-    db.execute("BEGIN")
-    try:
-        yield db
-    finally:
-        db.execute("COMMIT")
-
-
-def query_all(sql, params=()):
-    return [dict(row) for row in get_db().execute(sql, params)]
-
-
-def query_column(sql, params=()):
-    """The first value of every row: read as plain tuples, without a dict
-    per row (a page's ids, a queue's)."""
-    with closing(get_db().cursor()) as cursor:
-        cursor.row_factory = None
-        return [row[0] for row in cursor.execute(sql, params)]
-
-
-def query_one(sql, params=()):
-    row = get_db().execute(sql, params).fetchone()
-    return dict(row) if row is not None else None
-
-
-def query_one_or_404(sql, params, what):
-    """The one row the query finds, or a 404 saying that ``what`` does not exist."""
-    row = query_one(sql, params)
-    if row is None:
-        raise not_found(f"{what} does not exist.")
-    return row
-
-
 def placeholders(values):
     """"?,?,?" for ``values``: the parameters of an IN (...) list."""
     return ",".join("?" * len(values))
@@ -378,17 +293,3 @@ def chunks(values, size=500):
     (SQLite takes 32,766; each value may need several)."""
     values = list(values)
     return [values[i:i + size] for i in range(0, len(values), size)]
-
-
-def require_existing(table, ids, what):
-    """The 422 naming those of ``ids`` that are no row of ``table`` (a name
-    from the code, never from a request), if any; ``what`` as none_such."""
-    found = set(query_column(f"SELECT id FROM {table} WHERE id IN ({placeholders(ids)})", ids))
-    missing = [value for value in ids if value not in found]
-    if missing:
-        raise none_such(what, missing)
-
-
-def init_app(app):
-    app.extensions["lang_portal_db"] = Connections(app.config["DATABASE"])
-    app.teardown_appcontext(release_db)

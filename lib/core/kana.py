@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-READINGS_PATH = Path(__file__).resolve().parent.parent / "seed" / "kanji_readings.json"
+READINGS_PATH = Path(__file__).resolve().parents[2] / "seed" / "kanji_readings.json"
 
 SMALL_TSU = "っ"
 LONG_MARK = "ー"

@@ -1,18 +1,17 @@
-"""Answers that SQLite writes as one JSON text.
+"""Answers that SQLite writes as one JSON text, and answers kept.
 
 For a list of many rows, reading each row into a dict and encoding the lot
 costs several times what SQLite's json_object / json_group_array take to
 write the same text. A shape is a tuple of (field name, SQL value) pairs in
-answer order; the same shape gives the JSON object (``object_sql``) and the
-plain columns (``columns_sql``) from which the Python rendering is made,
-and the tests hold the two renderings to the same bytes.
+answer order: ``object_sql`` makes it the JSON object SQLite writes, whole,
+and ``columns_sql`` the columns of a row read into Python. The tests hold
+what SQLite writes to what jsonify writes of the same rows.
 
 Only text, integers and JSON values go in a shape: SQLite writes floats with
 fewer digits than Python does. JSON values (``json(w.parts)``) come out as
 SQLite minifies them, which is what Python writes for the texts we store
 (json.dumps(..., ensure_ascii=False); a stored \\u escape would stay one).
 """
-import json
 import threading
 from collections import OrderedDict
 
@@ -42,26 +41,6 @@ def response(text_or_body):
     if isinstance(text_or_body, str):
         text_or_body = body(text_or_body)
     return current_app.response_class(text_or_body, mimetype="application/json")
-
-
-# One encoder for every call: json.dumps with arguments builds a new one each time.
-ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
-def dumps(value):
-    """``value`` as jsonify writes it (compact, UTF-8 as is)."""
-    return ENCODER.encode(value)
-
-
-def object_text(**members):
-    """A JSON object's text from its members' JSON texts, in order: for an
-    answer put together from what SQLite and Python each wrote."""
-    return "{" + ",".join(f'"{name}":{text}' for name, text in members.items()) + "}"
-
-
-def extended(text, **members):
-    """The JSON object ``text`` (not empty) with ``members`` (JSON texts) added at its end."""
-    return text[:-1] + "," + object_text(**members)[1:]
 
 
 class KeptAnswers:

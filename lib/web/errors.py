@@ -1,10 +1,10 @@
 """One error shape everywhere: {"error": "<sentence>"} with the HTTP status."""
-import os
 import sqlite3
 
-import click
-from flask import jsonify, request
+from flask import g, jsonify, request
 from werkzeug.exceptions import HTTPException, SecurityError
+
+from lib.store.connection import BUSY_CODES, DatabaseBusy, WriteNotSynced, WritersLockUnavailable, primary_code
 
 
 class ApiError(Exception):
@@ -45,12 +45,6 @@ HTTP_MESSAGES = {
 }
 
 
-class StartupError(click.ClickException, RuntimeError):
-    """The app cannot start, said in one line: ``flask`` prints it as
-    "Error: ..." and gunicorn, for a RuntimeError, as "Error: ..." too, both
-    without a traceback, and both exit non-zero."""
-
-
 # What the database itself reports, by SQLite's primary result code, as
 # (status, sentence). The full error goes to the log.
 DATABASE_FAULTS = {
@@ -62,50 +56,10 @@ DATABASE_FAULTS = {
     sqlite3.SQLITE_NOTADB: (503, "The database file is damaged."),
     sqlite3.SQLITE_CANTOPEN: (503, "The database file cannot be opened."),
 }
-BUSY = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 # A body over the size limit is read this far (and thrown away) before the
 # 413 is sent: a client still sending then reads the answer instead of
 # having its connection reset under it.
 DISCARD_AT_MOST = 16 * 1024 * 1024
-
-
-def primary_code(error):
-    """SQLite's primary result code of ``error`` (extended codes carry it in the low byte)."""
-    code = getattr(error, "sqlite_errorcode", None)
-    return code & 0xFF if code is not None else None
-
-
-def cannot_use(path, error):
-    """A StartupError saying in one line why the database at ``path`` cannot
-    be used, for ``error`` raised while opening, checking or preparing it."""
-    path = os.path.abspath(path)
-    folder = os.path.dirname(path)
-    code = primary_code(error)
-    if getattr(error, "sqlite_errorname", "") == "SQLITE_READONLY_DIRECTORY":
-        reason = (f"its folder {folder} is read-only, and SQLite must create the database's -wal and -shm"
-                  " files beside it")
-    elif code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
-        reason = (f"the file is damaged or is not a database ({error}); restore a backup with"
-                  " flask --app app restore BACKUP_FILE")
-    elif code == sqlite3.SQLITE_CANTOPEN or isinstance(error, OSError):
-        reason = why_not_openable(path, folder, error)
-    elif code in DATABASE_FAULTS:
-        reason = DATABASE_FAULTS[code][1].split(";")[0].rstrip(".").lower()
-    else:
-        reason = str(error)
-    return StartupError(f"cannot use the database {path}: {reason}")
-
-
-def why_not_openable(path, folder, error):
-    if os.path.isdir(path):
-        return "it is a folder"
-    if not os.path.isdir(folder):
-        return f"its folder {folder} does not exist and could not be created"
-    if not os.access(folder, os.W_OK | os.X_OK):
-        return f"its folder {folder} is not writable"
-    if os.path.exists(path) and not os.access(path, os.R_OK | os.W_OK):
-        return "the file may not be read or written by this user"
-    return getattr(error, "strerror", None) or str(error)
 
 
 def error_response(status, message):
@@ -120,6 +74,23 @@ def init_app(app):
         response = error_response(error.status, error.message)
         response.headers.update(error.headers)
         return response
+
+    @app.errorhandler(DatabaseBusy)
+    def database_busy(_error):
+        return api_error(busy())
+
+    @app.errorhandler(WriteNotSynced)
+    def write_not_synced(error):
+        app.logger.error("%s", error)
+        return api_error(ApiError(
+            503, "The write could not be confirmed on disk (an I/O error): it may not have been stored. Sent"
+                 " again with the same Idempotency-Key, it is answered as it was stored."))
+
+    @app.errorhandler(WritersLockUnavailable)
+    def writers_lock_unavailable(error):
+        app.logger.error("%s", error)
+        return api_error(ApiError(503, "The database cannot be written: the lock file beside it cannot be"
+                                       " opened; nothing was stored."))
 
     @app.errorhandler(HTTPException)
     def http_error(error):
@@ -137,11 +108,10 @@ def init_app(app):
     @app.errorhandler(sqlite3.Error)
     def database_error(error):
         code = primary_code(error)
-        if code in BUSY:
+        if code in BUSY_CODES:
             return api_error(busy())
         if code not in DATABASE_FAULTS:
             return unexpected_error(error)
-        from lib.db import mark_broken  # lib.db raises our errors: imported here, not above
         mark_broken()  # a file made writable or mended again is opened afresh
         app.logger.error("database error on %s %s: %s (%s)", request.method, request.path,
                          error, getattr(error, "sqlite_errorname", "?"))
@@ -151,7 +121,6 @@ def init_app(app):
     def unexpected_error(error):
         app.logger.exception("unhandled error")
         if isinstance(error, sqlite3.Error):
-            from lib.db import mark_broken  # lib.db raises our errors: imported here, not above
             mark_broken()
         return error_response(500, "Internal server error.")
 
@@ -175,7 +144,14 @@ def discard_body():
         pass
 
 
-def none_such(what, ids, shown=20):
+def mark_broken():
+    """The request's connection met an error that may have broken it (an
+    I/O error, say): it is closed at the end of the request
+    (lib/web/database.py releases it)."""
+    g.db_broken = True
+
+
+def unknown_ids(what, ids, shown=20):
     """A 422 naming the ids of ``what`` (singular) that do not exist."""
     named = ", ".join(str(i) for i in ids[:shown]) + (f" and {len(ids) - shown} more" if len(ids) > shown else "")
     if len(ids) == 1:

@@ -10,9 +10,11 @@ import io
 import json
 import sqlite3
 
-from lib import vocabulary
-from lib.db import chunks
-from lib.validation import DuplicateKey, field_name, unique_keys
+from lib.core import vocabulary
+from lib.core.json_text import DuplicateKey, unique_keys
+from lib.core.vocabulary import field_name
+from lib.store.connection import chunks
+from lib.store.words import ADD_TO_GROUP, INSERT_WORD
 
 MAX_ROWS = 10_000
 FORMATS = ("json", "csv", "tsv")
@@ -226,7 +228,7 @@ def _store(conn, checked, on_duplicate):
         parts = vocabulary.parts_json(word)
         if word_id is None:
             result["created"] += 1
-            word_id = _write(conn, number, word, vocabulary.INSERT_WORD,
+            word_id = _write(conn, number, word, INSERT_WORD,
                              (word["kanji"], word["kana"], word["romaji"], word["english"], parts)).lastrowid
             created["words"].add(word_id)
         elif on_duplicate == "update":
@@ -239,7 +241,7 @@ def _store(conn, checked, on_duplicate):
         result["word_ids"].append(word_id)
         if group_name:
             memberships.append((word_id, group_ids[group_name]))
-    conn.executemany(vocabulary.ADD_TO_GROUP, memberships)
+    conn.executemany(ADD_TO_GROUP, memberships)
     result["groups"] = [{"id": group_ids[name], "name": name} for name in sorted(group_ids)]
     return result, created
 

@@ -10,10 +10,9 @@ import os
 import sqlite3
 from pathlib import Path
 
-import migrate
-from lib import clock, integrity
-from lib.db import connect
-from lib.errors import primary_code
+from lib.core import clock
+from lib.store import integrity, migrations
+from lib.store.connection import BUSY_CODES, connect, primary_code
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -91,15 +90,16 @@ def check_restorable(backup_path, migrations_dir=None):
         raise BackupError(f"{backup_path} is not a database of this app (it has no schema_migrations)") from None
     finally:
         conn.close()
-    unknown = sorted(versions - migrate.known_versions(migrations_dir))
+    unknown = sorted(versions - migrations.known_versions(migrations_dir))
     if unknown:
         raise BackupError(f"{backup_path} holds migration {unknown[0]:04d}, which this version of the app does"
                           " not have: restore it with the version that made it")
 
 
-def restore(backup_path, database_path, backup_dir, migrations_dir=None):
-    """Put the backup in place of the database; return the backup taken of
-    the database first (None if there was none).
+def restore(backup_path, database_path, backup_dir, migrations_dir=None, scheduler=None):
+    """Put the backup in place of the database, migrated (``scheduler``
+    replays what a migration replays); return the backup taken of the
+    database first (None if there was none).
 
     The backup API writes into the live file under an exclusive lock, so the
     database and its WAL stay one consistent whole; a server holding the file
@@ -117,7 +117,7 @@ def restore(backup_path, database_path, backup_dir, migrations_dir=None):
             target.execute("BEGIN EXCLUSIVE")
             target.execute("COMMIT")  # the lock stays until the connection closes
         except sqlite3.OperationalError as error:
-            if primary_code(error) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            if primary_code(error) in BUSY_CODES:
                 raise BackupError(f"{database_path} is in use (is the server running?): stop it, then restore") \
                     from None
             raise
@@ -128,5 +128,5 @@ def restore(backup_path, database_path, backup_dir, migrations_dir=None):
             source.close()
     finally:
         target.close()
-    migrate.migrate(database_path, migrations_dir)
+    migrations.migrate(database_path, migrations_dir, scheduler)
     return saved

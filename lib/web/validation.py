@@ -1,13 +1,15 @@
 """Checks of what a client sends; each failure raises one ApiError."""
 import re
-from functools import cache
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from flask import current_app, request
 from werkzeug.exceptions import HTTPException
 
-from lib.errors import HTTP_MESSAGES, ApiError, bad_request
-from lib.scheduling import RATINGS
+from lib.core.clock import time_zone
+from lib.core.json_text import DuplicateKey
+from lib.core.scheduler import RATINGS
+from lib.core.vocabulary import field_name
+from lib.web.errors import HTTP_MESSAGES, ApiError, bad_request
 
 MAX_PER_PAGE = 100
 # Far beyond any real page, and keeps OFFSET inside SQLite's 64-bit integers.
@@ -57,23 +59,6 @@ def json_body(required=True):
     if not isinstance(body, dict):
         raise bad_request("The request body must be a JSON object.")
     return body
-
-
-class DuplicateKey(ValueError):
-    def __init__(self, key):
-        super().__init__(f"duplicate key {key!r}")
-        self.key = key
-
-
-def unique_keys(pairs):
-    """A JSON object's pairs as a dict; a key given twice is refused, since
-    which of its values counts is not said by JSON."""
-    found = {}
-    for key, value in pairs:
-        if key in found:
-            raise DuplicateKey(key)
-        found[key] = value
-    return found
 
 
 def choice_arg(name, choices, default):
@@ -130,19 +115,6 @@ def int_arg(name, default, low, high):
     if value is None or not low <= value <= high:
         raise bad_request(f"{name} must be an integer from {low} to {high}.")
     return value
-
-
-@cache
-def time_zone_names():
-    return frozenset(available_timezones())
-
-
-def time_zone(name):
-    """The ZoneInfo of the IANA time zone ``name``, or None if there is none
-    by that name (names are matched exactly, as the tz database spells them)."""
-    if not isinstance(name, str) or name not in time_zone_names():
-        return None
-    return ZoneInfo(name)
 
 
 def time_zone_arg():
@@ -204,11 +176,6 @@ def id_list(body, field, required=True):
     if bad:
         raise bad_request(f"{field}[{bad[0]}] must be a positive integer.")
     return list(dict.fromkeys(values))
-
-
-def field_name(field):
-    """A field's name as a sentence shows it: a key sent empty is shown as ""."""
-    return field or '""'
 
 
 def only_fields(body, allowed, what):

@@ -8,8 +8,7 @@ the triggers keep.
 """
 import sqlite3
 
-from lib.db import connect
-from lib.errors import primary_code
+from lib.store.connection import connect, primary_code
 
 # SQLite 3.40.0 to 3.41.0 (Debian 12 ships 3.40.1): quick_check reports
 # "NULL value in T.c" on every intact WITHOUT ROWID table whose primary key is

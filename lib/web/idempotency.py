@@ -12,10 +12,10 @@ from functools import wraps
 
 from flask import make_response, request
 
-from lib import clock
-from lib.db import transaction
-from lib.errors import ApiError, bad_request
-from lib.validation import request_body
+from lib.core import clock
+from lib.web.database import transaction
+from lib.web.errors import ApiError, bad_request
+from lib.web.validation import request_body
 
 HEADER = "Idempotency-Key"
 KEY = re.compile(r"[\x21-\x7e]{1,200}")

@@ -10,11 +10,18 @@ import os
 import re
 from urllib.parse import urlsplit
 
-from lib.errors import StartupError
-from lib.validation import time_zone
+import click
+
+from lib.core.clock import time_zone
 
 PREFIX = "LANG_PORTAL_"
 HOST_NAME = re.compile(r"\.?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?")
+
+
+class StartupError(click.ClickException, RuntimeError):
+    """The app cannot start, said in one line: ``flask`` prints it as
+    "Error: ..." and gunicorn, for a RuntimeError, as "Error: ..." too, both
+    without a traceback, and both exit non-zero."""
 
 
 class Invalid(ValueError):

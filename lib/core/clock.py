@@ -1,8 +1,9 @@
-"""The current time, in one place so that tests can move it; and the
-learner's days, which begin at midnight in their time zone."""
+"""The current time, in one place so that tests can move it; time zones;
+and the learner's days, which begin at midnight in their time zone."""
 import math
 from datetime import datetime, time, timedelta, timezone
-from functools import lru_cache
+from functools import cache, lru_cache
+from zoneinfo import ZoneInfo, available_timezones
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 ONE_DAY = timedelta(days=1)
@@ -29,6 +30,11 @@ def _iso_of_second(seconds):
 
 def now_iso():
     return iso(utcnow())
+
+
+def now_whole_seconds():
+    """Now, to the second, as a review recorded now would be stored."""
+    return utcnow().astimezone(timezone.utc).replace(microsecond=0)
 
 
 def midnight(day, tz):
@@ -62,3 +68,16 @@ def day_starts(first, last, tz):
         local_midnight += ONE_DAY
         epoch_midnight += SECONDS_PER_DAY
     return starts
+
+
+@cache
+def time_zone_names():
+    return frozenset(available_timezones())
+
+
+def time_zone(name):
+    """The ZoneInfo of the IANA time zone ``name``, or None if there is none
+    by that name (names are matched exactly, as the tz database spells them)."""
+    if not isinstance(name, str) or name not in time_zone_names():
+        return None
+    return ZoneInfo(name)

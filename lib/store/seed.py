@@ -9,12 +9,14 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from lib import history, vocabulary
+from lib.core import vocabulary
+from lib.store import history
+from lib.store.words import ADD_TO_GROUP, INSERT_WORD
 
-SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
+SEED_DIR = Path(__file__).resolve().parents[2] / "seed"
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 # The activities the app serves itself: /activities/<slug>/ is this folder's <slug>/.
-ACTIVITIES_DIR = Path(__file__).resolve().parent.parent / "activities"
+ACTIVITIES_DIR = Path(__file__).resolve().parents[2] / "activities"
 
 
 class SeedError(Exception):
@@ -110,7 +112,7 @@ def load(conn, seed_dir=SEED_DIR, seed=None):
         (group_id,) = conn.execute("SELECT id FROM groups WHERE name = ?", (name,)).fetchone()
         for word in words:
             word_id = upsert_word(conn, word)
-            conn.execute(vocabulary.ADD_TO_GROUP, (word_id, group_id))
+            conn.execute(ADD_TO_GROUP, (word_id, group_id))
     for activity in activities:
         conn.execute(
             "INSERT INTO study_activities (name, slug, url, preview_url, description) VALUES (?, ?, ?, ?, ?)"
@@ -122,7 +124,7 @@ def load(conn, seed_dir=SEED_DIR, seed=None):
 
 # A word already there (same kanji and kana) takes the seed's romaji,
 # English and parts: editing a seed file and reseeding corrects the word.
-UPSERT_WORD = vocabulary.INSERT_WORD + """
+UPSERT_WORD = INSERT_WORD + """
 ON CONFLICT (kanji, kana) DO UPDATE SET
     romaji = excluded.romaji, english = excluded.english, parts = excluded.parts
     WHERE (romaji, english, parts) IS NOT (excluded.romaji, excluded.english, excluded.parts)
@@ -146,7 +148,7 @@ VOCABULARY_TABLES = ("word_groups", "words", "groups", "study_activities")
 
 def reset(conn, seed_dir=SEED_DIR):
     """Empty every table and load the seed again; call inside
-    ``db.bulk_transaction()``."""
+    ``bulk_transaction()`` (lib/web/database.py)."""
     seed = read_seed(seed_dir)  # read first: a broken seed must not leave an empty database
     history.clear(conn)
     for table in VOCABULARY_TABLES:

@@ -1,12 +1,12 @@
 """Which SQL statements an app's GET requests run, as SQLite runs them.
 
 The query-plan guard in tests/ and the benchmark's plan report both use it:
-each GET request's connection (``lib.db.get_db()``) traces every statement,
+each GET request's connection (``lib.web.database.get_db()``) traces every statement,
 with its parameters inlined, so that it can be explained as it ran.
 """
 from flask import request
 
-from lib import db as database
+from lib.web import database
 
 
 def trace_statements(app):

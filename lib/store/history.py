@@ -5,8 +5,8 @@ No trigger counts a deleted review item or session (see migration 0004):
 the counters are zeroed or recounted here, set-based, in the caller's write
 transaction (``db.bulk_transaction()`` for ``clear``).
 """
-from lib import scheduling
-from lib.db import chunks, placeholders
+from lib.store import schedules
+from lib.store.connection import chunks, placeholders
 
 CLEAR = (
     "DELETE FROM word_review_items",
@@ -70,10 +70,11 @@ def remove_reviews(conn, where, params, sessions_kept=True):
     return word_ids
 
 
-def remove_sessions(conn, where, params):
+def remove_sessions(conn, scheduler, where, params):
     """Delete the study sessions matching ``where`` with their review items,
-    recounting totals, groups, activities and days, and replaying the
-    schedules of the words whose history changed from what is left of it."""
+    recounting totals, groups, activities and days, and replaying (with
+    ``scheduler``) the schedules of the words whose history changed from
+    what is left of it."""
     sessions = conn.execute(f"SELECT id, group_id, study_activity_id, substr(created_at, 1, 10)"
                             f" FROM study_sessions WHERE {where}", params).fetchall()
     if not sessions:
@@ -104,7 +105,7 @@ def remove_sessions(conn, where, params):
     conn.execute("DELETE FROM study_days WHERE sessions_count = 0")
     conn.execute(RESTREAK)
     if word_ids:
-        scheduling.replay(conn, word_ids)
+        schedules.replay(conn, scheduler, word_ids)
 
 
 # Each study day's streak counted anew (see migration 0012), after days went.

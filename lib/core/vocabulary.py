@@ -3,21 +3,21 @@ the seed files, the API, an imported file.
 
 A word has ``kanji`` (as written: kanji, kana or both), ``kana`` (its
 reading), ``english``, and the ``romaji`` and ``parts`` derived from the
-kana (lib/kana.py) unless they are given, in which case they must agree
+kana (lib/core/kana.py) unless they are given, in which case they must agree
 with it. Two words are the same word when their kanji and kana match.
 """
 import json
 
-from lib import kana as kana_lib
-from lib.validation import field_name
+from lib.core import kana as kana_lib
 
 MAX_TEXT = {"kanji": 100, "kana": 100, "english": 500}
 WORD_FIELDS = ("kanji", "kana", "english", "romaji", "parts")
 MAX_GROUP_NAME = 100
 
-# How a word and a word's place in a group are stored, wherever they come from.
-INSERT_WORD = "INSERT INTO words (kanji, kana, romaji, english, parts) VALUES (?, ?, ?, ?, ?)"
-ADD_TO_GROUP = "INSERT INTO word_groups (word_id, group_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
+
+def field_name(field):
+    """A field's name as a sentence shows it: a key sent empty is shown as ""."""
+    return field or '""'
 
 
 def text_problem(value, field, longest):

@@ -1,0 +1,165 @@
+"""The lists of words that all words and one group's words are both
+answered as: a page of words, and the due queue."""
+import json
+from zoneinfo import ZoneInfo
+
+from flask import current_app, request
+
+from lib.core import clock
+from lib.core.json_text import array_text, dumps
+from lib.core.scheduler import StoredSchedule, next_due
+from lib.store.schedules import read_schedules
+from lib.web.answers import columns_sql, object_sql, response
+from lib.web.database import get_db, query_column, query_one, query_one_or_404, snapshot
+from lib.web.errors import bad_request
+from lib.web.pages import page_ids
+from lib.web.scheduling import new_per_day, scheduler
+from lib.web.validation import int_arg, paging, sorting, total_pages
+
+# The contract's Word, as the word lists answer it (see lib/web/answers.py).
+WORD_SHAPE = (
+    ("id", "w.id"),
+    ("kanji", "w.kanji"),
+    ("kana", "w.kana"),
+    ("romaji", "w.romaji"),
+    ("english", "w.english"),
+    ("correct_count", "w.correct_count"),
+    ("wrong_count", "w.wrong_count"),
+)
+WORD_COLUMNS = columns_sql(WORD_SHAPE)
+
+SORT_COLUMNS = {
+    "kanji": "w.kanji",
+    "romaji": "w.romaji",
+    "english": "w.english",
+    "correct_count": "w.correct_count",
+    "wrong_count": "w.wrong_count",
+}
+MAX_QUERY = 100
+
+# A page of words, SQLite writing the whole answer; the page's ids (a JSON
+# array) give the words and their order.
+WORD_PAGE_JSON = f"""
+SELECT json_object(
+    'words', (SELECT json_group_array({object_sql(WORD_SHAPE)}) FROM (
+        SELECT w.* FROM json_each(?) page JOIN words w ON w.id = page.value ORDER BY page.key) w),
+    'total_pages', ?, 'current_page', ?, 'total_words', ?) AS answer
+"""
+# Kanji and kana as written; romaji and English whatever their case (LIKE
+# ignores the case of ASCII letters).
+SEARCH = ("(w.kanji LIKE ? ESCAPE '\\' OR w.kana LIKE ? ESCAPE '\\'"
+          " OR w.romaji LIKE ? ESCAPE '\\' OR w.english LIKE ? ESCAPE '\\')")
+
+
+def search():
+    """(condition, params) for ``q``: words whose kanji, kana, romaji or
+    English contain it; None without one."""
+    text = request.args.get("q", "").strip()
+    if not text:
+        return None
+    if len(text) > MAX_QUERY:
+        raise bad_request(f"q may be at most {MAX_QUERY} characters.")
+    if "\x00" in text:  # LIKE ends a pattern there: it would match every word
+        raise bad_request("q may not contain a NUL character.")
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return SEARCH, (pattern,) * 4
+
+
+def page_of_words(source, where, params, count_sql, default_per_page, missing=None):
+    """The contract's paged word list, for all words or for one group's.
+
+    ``source`` joins ``words w``; ``where`` picks the list's words, and
+    ``count_sql`` counts them from a counter, finding no row when what the
+    list is of does not exist (a 404 naming ``missing``). With ``q`` the
+    matching words are counted instead. The id breaks ties so that pages
+    neither repeat nor skip a word."""
+    with snapshot():
+        total = query_one_or_404(count_sql, params, missing)["total"]  # a missing group before bad paging
+        page, per_page, offset = paging(default_per_page)
+        column, direction = sorting(SORT_COLUMNS, "kanji", "asc")
+        found = search()
+        if found is not None:
+            where, params = f"{where} AND {found[0]}", (*params, *found[1])
+            total = query_one(f"SELECT count(*) AS total FROM {source} WHERE {where}", params)["total"]
+        ids_sql = f"SELECT w.id FROM {source} WHERE {where} ORDER BY {{order}} LIMIT ? OFFSET ?"
+        ids = page_ids(ids_sql, params, (column, "w.id", direction), total, per_page, offset)
+        answer = query_one(WORD_PAGE_JSON, (json.dumps(ids), total_pages(total, per_page), page, total))
+    return response(answer["answer"])
+
+
+# "What is due" for all words and for one group's, new words in id order.
+# For all words the page is read from the index on due. A group's page, count
+# and next due time come from the group's own words: walking the index on due
+# and keeping the group's words would read every overdue (or every future)
+# word of every group whenever the group has fewer than it looks for.
+DUE_QUERIES = {
+    "all": {
+        "due": "SELECT s.word_id AS id FROM word_schedules s WHERE s.due <= ? ORDER BY s.due, s.word_id LIMIT ?",
+        "due_count": "SELECT count(*) AS n FROM word_schedules s WHERE s.due <= ?",
+        "next_due_at": "SELECT min(s.due) AS due FROM word_schedules s WHERE s.due > ?",
+        # learning_totals counts the words ever reviewed: those with a schedule
+        "any_new": "SELECT words_count > words_studied AS n FROM learning_totals",
+        "new": "SELECT w.id FROM words w WHERE NOT EXISTS (SELECT 1 FROM word_schedules s WHERE s.word_id = w.id)"
+               " ORDER BY w.id LIMIT ?",
+    },
+    "group": {
+        "due": "SELECT s.word_id AS id FROM word_groups wg CROSS JOIN word_schedules s ON s.word_id = wg.word_id"
+               " WHERE wg.group_id = ? AND s.due <= ? ORDER BY s.due, s.word_id LIMIT ?",
+        "due_count": "SELECT count(*) AS n FROM word_groups wg JOIN word_schedules s ON s.word_id = wg.word_id"
+                     " WHERE wg.group_id = ? AND s.due <= ?",
+        "next_due_at": "SELECT min(s.due) AS due FROM word_groups wg CROSS JOIN word_schedules s"
+                       " ON s.word_id = wg.word_id WHERE wg.group_id = ? AND s.due > ?",
+        "any_new": "SELECT 1 AS n",
+        "new": "SELECT wg.word_id AS id FROM word_groups wg WHERE wg.group_id = ?"
+               " AND NOT EXISTS (SELECT 1 FROM word_schedules s WHERE s.word_id = wg.word_id)"
+               " ORDER BY wg.word_id LIMIT ?",
+    },
+}
+FIRST_REVIEWED_SINCE = "SELECT count(*) AS n FROM word_schedules WHERE first_reviewed_at >= ?"
+
+# A due queue's item: the word as the word lists show it, its parts, its
+# schedule and when it would come back after each rating. The queue is given
+# to SQLite as [[word id, schedule, next_due], ...] (the schedule and next_due
+# written by Python: SQLite would write their floats with fewer digits), and
+# SQLite writes each item whole, and the whole answer, in the queue's order.
+QUEUE_ITEM_SHAPE = (
+    *WORD_SHAPE,
+    ("parts", "json(w.parts)"),
+    ("schedule", "json(w.outlook -> 1)"),
+    ("next_due", "json(w.outlook -> 2)"),
+)
+DUE_QUEUE_JSON = f"""
+SELECT json_object(
+    'words', (SELECT json_group_array({object_sql(QUEUE_ITEM_SHAPE)}) FROM (
+        SELECT w.*, queue.value AS outlook FROM json_each(?) queue JOIN words w ON w.id = queue.value ->> 0
+        ORDER BY queue.key) w),
+    'due_count', ?, 'next_due_at', ?, 'new_left_today', ?) AS answer
+"""
+
+
+def due_queue(group_id=None):
+    """The due queue: words due now, most overdue first (up to ``limit``),
+    then never-reviewed words (up to ``new``, and no more than today's
+    allowance of new words). A word deleted outside the app leaves its
+    schedule behind, which the queue does not show. Call inside
+    ``snapshot()``."""
+    limit = int_arg("limit", 20, 1, 100)
+    new = int_arg("new", 10, 0, 100)
+    now = clock.now_whole_seconds()
+    queries, scope = (DUE_QUERIES["all"], ()) if group_id is None else (DUE_QUERIES["group"], (group_id,))
+    now_iso = clock.iso(now)
+    today = clock.day_start(now, ZoneInfo(current_app.config["TIMEZONE"]))  # the learner's day
+    new_left = max(0, new_per_day() - query_one(FIRST_REVIEWED_SINCE, (clock.iso(today),))["n"])
+    ids = query_column(queries["due"], (*scope, now_iso, limit))
+    if min(new, new_left) > 0 and query_one(queries["any_new"])["n"]:
+        ids += query_column(queries["new"], (*scope, min(new, new_left)))
+    stored = read_schedules(get_db(), ids) if ids else {}
+    outlook = scheduler().outlook
+    queue = []
+    for word_id in ids:
+        seen = outlook(stored.get(word_id) or StoredSchedule(word_id), now)
+        queue.append(array_text((str(word_id), seen.schedule_json, dumps(next_due(seen, now)))))
+    answer = query_one(DUE_QUEUE_JSON, (
+        array_text(queue), query_one(queries["due_count"], (*scope, now_iso))["n"],
+        query_one(queries["next_due_at"], (*scope, now_iso))["due"], new_left))
+    return response(answer["answer"])

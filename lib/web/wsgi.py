@@ -1,0 +1,62 @@
+"""How a request reaches the views: the paths the portal spells its own way,
+the ids in URLs, and JSON read strictly."""
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.routing import IntegerConverter
+
+from lib.core.json_text import unique_keys
+from lib.web.validation import MAX_ID
+
+# The portal web app calls some routes without /api and with underscores
+# (/study_sessions). Those spellings are rewritten to the canonical /api path
+# before routing, so that they reach the very same views.
+CLIENT_SPELLINGS = {"study_sessions": "study-sessions", "study_activities": "study-activities"}
+
+
+class JSONProvider(DefaultJSONProvider):
+    """UTF-8 out, keys in the order the views build them; and a body nested
+    too deeply to parse is invalid JSON (a 400), not a RecursionError (500),
+    as is an object that names a key twice."""
+
+    ensure_ascii = False
+    sort_keys = False
+
+    def loads(self, s, **kwargs):
+        kwargs.setdefault("object_pairs_hook", unique_keys)
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in our routes: an id from 1 to SQLite's largest integer,
+    in ASCII digits without a leading zero, so that one id has one URL.
+    Anything else names no row, so it is a 404 before any SQL runs."""
+
+    regex = r"[1-9][0-9]*"
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+class ClientPathAliases:
+    """Every path outside /api is the same path under /api, except the
+    study activities' own pages. And host names are case-insensitive, so the
+    Host header is read in lower case (the trusted-host check compares it as sent)."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        if "HTTP_HOST" in environ:
+            environ["HTTP_HOST"] = environ["HTTP_HOST"].lower()
+        segments = environ.get("PATH_INFO", "").split("/")
+        if len(segments) > 1 and segments[1] == "activities":
+            return self.wsgi_app(environ, start_response)
+        segments = [CLIENT_SPELLINGS.get(segment, segment) for segment in segments]
+        if len(segments) > 1 and segments[1] != "api":
+            segments.insert(1, "api")
+        environ["PATH_INFO"] = "/".join(segments)
+        return self.wsgi_app(environ, start_response)
