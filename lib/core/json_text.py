@@ -30,3 +30,9 @@ def unique_keys(pairs):
 def array_text(texts):
     """A JSON array of values each already written as JSON text."""
     return "[" + ",".join(texts) + "]"
+
+
+def object_text(members):
+    """A JSON object of {key: value already written as JSON text}; its keys
+    are ids or names of ours, which need no escaping."""
+    return "{" + ",".join(f'"{key}":{text}' for key, text in members.items()) + "}"

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 from flask import current_app, request
 
 from lib.core import clock
-from lib.core.json_text import array_text, dumps
-from lib.core.scheduler import StoredSchedule, next_due
+from lib.core.json_text import array_text, object_text
+from lib.core.scheduler import StoredSchedule, next_due_json
 from lib.store.schedules import read_schedules
 from lib.web.answers import columns_sql, object_sql, response
 from lib.web.database import get_db, query_column, query_one, query_one_or_404, snapshot
@@ -118,21 +118,23 @@ DUE_QUERIES = {
 FIRST_REVIEWED_SINCE = "SELECT count(*) AS n FROM word_schedules WHERE first_reviewed_at >= ?"
 
 # A due queue's item: the word as the word lists show it, its parts, its
-# schedule and when it would come back after each rating. The queue is given
-# to SQLite as [[word id, schedule, next_due], ...] (the schedule and next_due
-# written by Python: SQLite would write their floats with fewer digits), and
-# SQLite writes each item whole, and the whole answer, in the queue's order.
+# schedule and when it would come back after each rating. SQLite writes each
+# item whole, and the whole answer, in the queue's order; the queue is given
+# to it as {"word id": [schedule, next_due], ...}, both written by Python
+# (SQLite would write the schedule's floats with fewer digits). An object
+# rather than a list of [id, schedule, next_due]: SQLite parses an element
+# again for each value taken from it, and a key comes without a parse.
 QUEUE_ITEM_SHAPE = (
     *WORD_SHAPE,
     ("parts", "json(w.parts)"),
-    ("schedule", "json(w.outlook -> 1)"),
-    ("next_due", "json(w.outlook -> 2)"),
+    ("schedule", "w.outlook -> 0"),
+    ("next_due", "w.outlook -> 1"),
 )
 DUE_QUEUE_JSON = f"""
 SELECT json_object(
     'words', (SELECT json_group_array({object_sql(QUEUE_ITEM_SHAPE)}) FROM (
-        SELECT w.*, queue.value AS outlook FROM json_each(?) queue JOIN words w ON w.id = queue.value ->> 0
-        ORDER BY queue.key) w),
+        SELECT w.*, queue.value AS outlook FROM json_each(?) queue JOIN words w ON w.id = CAST(queue.key AS INTEGER)
+        ORDER BY queue.id) w),
     'due_count', ?, 'next_due_at', ?, 'new_left_today', ?) AS answer
 """
 
@@ -155,11 +157,11 @@ def due_queue(group_id=None):
         ids += query_column(queries["new"], (*scope, min(new, new_left)))
     stored = read_schedules(get_db(), ids) if ids else {}
     outlook = scheduler().outlook
-    queue = []
+    queue = {}
     for word_id in ids:
         seen = outlook(stored.get(word_id) or StoredSchedule(word_id), now)
-        queue.append(array_text((str(word_id), seen.schedule_json, dumps(next_due(seen, now)))))
+        queue[word_id] = array_text((seen.schedule_json, next_due_json(seen, now)))
     answer = query_one(DUE_QUEUE_JSON, (
-        array_text(queue), query_one(queries["due_count"], (*scope, now_iso))["n"],
+        object_text(queue), query_one(queries["due_count"], (*scope, now_iso))["n"],
         query_one(queries["next_due_at"], (*scope, now_iso))["due"], new_left))
     return response(answer["answer"])
