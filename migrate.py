@@ -1,6 +1,7 @@
 """Apply pending migrations to the database (lib/store/migrations.py).
 
     python migrate.py [--db PATH] [--status]
+    python migrate.py --dump-schema [FILE]    (writes sql/schema.sql by default)
 """
 import argparse
 import os
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from lib.startup import cannot_use
 from lib.store.migrations import MigrationError, migrate, status
+from lib.store.schema import SCHEMA_FILE, dump
 
 DEFAULT_DATABASE = Path(__file__).resolve().parent / "instance" / "lang_portal.db"
 
@@ -19,7 +21,17 @@ def main(argv=None):
     parser.add_argument("--db", default=os.environ.get("LANG_PORTAL_DATABASE", str(DEFAULT_DATABASE)),
                         help="SQLite file (default: $LANG_PORTAL_DATABASE or instance/lang_portal.db)")
     parser.add_argument("--status", action="store_true", help="list migrations and whether each is applied")
+    parser.add_argument("--dump-schema", nargs="?", const=str(SCHEMA_FILE), metavar="FILE",
+                        help="write the schema of a database migrated from zero (default: sql/schema.sql)")
     args = parser.parse_args(argv)
+    if args.dump_schema:
+        try:
+            dump(args.dump_schema)
+        except (MigrationError, sqlite3.Error, OSError) as error:
+            print(f"migrate: cannot write the schema to {args.dump_schema}: {error}", file=sys.stderr)
+            return 1
+        print(f"wrote {args.dump_schema}")
+        return 0
     try:
         if args.status:
             for name, applied_at in status(args.db):
