@@ -3,7 +3,7 @@
 // the card Again / Hard / Good / Easy, and the API schedules it. A card graded
 // Again comes back in the same round once it is due again, as in Anki.
 import { get, newIdempotencyKey } from "../shared/api.js";
-import { dueWords, launch, partItems, recordReview, setText, showError, showScreen } from "../shared/page.js";
+import { $, dueWords, launch, partItems, recordReview, setText, showError, showScreen } from "../shared/page.js";
 import { kanaOf, toKana } from "../shared/reading.js";
 
 const ROUND_LIMIT = 20;
@@ -21,8 +21,6 @@ const state = {
   tally: { again: 0, hard: 0, good: 0, easy: 0 },
   timer: null,
 };
-
-const $ = (id) => document.getElementById(id);
 
 // "1 min", "10 min", "3 h", "4 d", "1.5 mo": how long until a card comes back.
 export function shortDuration(ms) {

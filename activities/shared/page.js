@@ -3,6 +3,8 @@
 // group and start one), fetch words, and show errors with a way to retry.
 import { get, post } from "./api.js";
 
+export const $ = (id) => document.getElementById(id);
+
 // Each screen is a <section data-screen="name">; one is shown at a time.
 export function showScreen(name) {
   for (const section of document.querySelectorAll("[data-screen]")) {
@@ -13,13 +15,13 @@ export function showScreen(name) {
 }
 
 export function showError(error, retry) {
-  document.getElementById("error-message").textContent = error.message || String(error);
-  document.getElementById("retry").onclick = () => retry();
+  $("error-message").textContent = error.message || String(error);
+  $("retry").onclick = () => retry();
   showScreen("error");
 }
 
 export function setText(id, text) {
-  document.getElementById(id).textContent = text;
+  $(id).textContent = text;
 }
 
 function idInAddress(params, name) {
@@ -62,14 +64,14 @@ async function launchedSession(activity) {
 }
 
 function offerGroups(activity, groups, begin) {
-  const select = document.getElementById("group");
+  const select = $("group");
   select.replaceChildren(...groups.map((group) => {
     const option = document.createElement("option");
     option.value = String(group.id);
     option.textContent = group.name;
     return option;
   }));
-  document.getElementById("choose-form").onsubmit = async (event) => {
+  $("choose-form").onsubmit = async (event) => {
     event.preventDefault();
     const groupId = Number(select.value);
     showScreen("loading");

@@ -82,8 +82,12 @@ export function readingUnits(word) {
   }));
 }
 
+export function partKana(part) {
+  return part.romaji.map(toKana).join("");
+}
+
 export function kanaOf(word) {
-  return word.kana || word.parts.flatMap((part) => part.romaji.map(toKana)).join("");
+  return word.kana || word.parts.map(partKana).join("");
 }
 
 function toHiragana(text) {

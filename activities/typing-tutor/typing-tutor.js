@@ -1,8 +1,8 @@
 // Typing Tutor: a word's kanji and English are shown; the learner types its
 // reading, in romaji or kana, and follows it part by part. Each answer is
 // recorded in the study session as soon as it is given.
-import { newIdempotencyKey } from "../shared/api.js";
-import { dueWords, groupWords, launch, recordReview, setText, showError, showScreen } from "../shared/page.js";
+import { newIdempotencyKey, sleep } from "../shared/api.js";
+import { $, dueWords, groupWords, launch, recordReview, setText, showError, showScreen } from "../shared/page.js";
 import { follow, isRight, readingUnits, toKana } from "../shared/reading.js";
 
 const ROUND_SIZE = 10;
@@ -23,9 +23,7 @@ const state = {
   pending: null, // the answer being recorded: {review, key, done}
 };
 
-const $ = (id) => document.getElementById(id);
 const current = () => state.words[state.index];
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function shuffled(items) {
   const copy = [...items];
