@@ -3,8 +3,8 @@
 // the card Again / Hard / Good / Easy, and the API schedules it. A card graded
 // Again comes back in the same round once it is due again, as in Anki.
 import { get, newIdempotencyKey } from "../shared/api.js";
-import { $, dueWords, launch, partItems, recordReview, setText, showError, showScreen } from "../shared/page.js";
-import { kanaOf, toKana } from "../shared/reading.js";
+import { $, dueWords, launch, partElement, recordReview, setText, showError, showScreen } from "../shared/page.js";
+import { kanaOf } from "../shared/reading.js";
 
 const ROUND_LIMIT = 20;
 const NEW_PER_ROUND = 10;
@@ -66,7 +66,7 @@ function render() {
     setText("kana", kanaOf(word));
     setText("romaji", word.romaji);
     setText("english", word.english);
-    $("parts").replaceChildren(...partItems(word, toKana));
+    $("parts").replaceChildren(...word.parts.map((part) => partElement("li", part)));
   }
   for (const button of $("grades").querySelectorAll("button")) {
     const when = word.backIn ? shortDuration(word.backIn[button.dataset.rating]) : "";

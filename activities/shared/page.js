@@ -2,6 +2,7 @@
 // take the session the portal launched them with (or let the learner pick a
 // group and start one), fetch words, and show errors with a way to retry.
 import { get, post } from "./api.js";
+import { partKana } from "./reading.js";
 
 export const $ = (id) => document.getElementById(id);
 
@@ -121,18 +122,18 @@ export function recordReview(sessionId, review, key) {
   return post(`/api/study-sessions/${sessionId}/review`, { reviews: [review] }, key);
 }
 
-// The parts of a word as <li>s: kanji over its reading, text only.
-export function partItems(word, toKana) {
-  return word.parts.map((part) => {
-    const item = document.createElement("li");
-    const kanji = document.createElement("span");
-    kanji.className = "part-kanji";
-    kanji.lang = "ja";
-    kanji.textContent = part.kanji;
-    const reading = document.createElement("span");
-    reading.className = "part-reading";
-    reading.textContent = `${part.romaji.map(toKana).join("")} ${part.romaji.join("")}`;
-    item.append(kanji, reading);
-    return item;
-  });
+// One part of a word as a `tag` element: its kanji over its reading, kana
+// then romaji (or nothing, while the reading is not to be seen), text only.
+export function partElement(tag, part, showReading = true) {
+  const element = document.createElement(tag);
+  element.className = "part";
+  const kanji = document.createElement("span");
+  kanji.className = "part-kanji";
+  kanji.lang = "ja";
+  kanji.textContent = part.kanji;
+  const reading = document.createElement("span");
+  reading.className = "part-reading";
+  reading.textContent = showReading ? `${partKana(part)} ${part.romaji.join("")}` : "";
+  element.append(kanji, reading);
+  return element;
 }

@@ -2,8 +2,8 @@
 // reading, in romaji or kana, and follows it part by part. Each answer is
 // recorded in the study session as soon as it is given.
 import { newIdempotencyKey, sleep } from "../shared/api.js";
-import { $, dueWords, groupWords, launch, recordReview, setText, showError, showScreen } from "../shared/page.js";
-import { follow, isRight, readingUnits, toKana } from "../shared/reading.js";
+import { $, dueWords, groupWords, launch, partElement, recordReview, setText, showError, showScreen } from "../shared/page.js";
+import { follow, isRight, readingUnits } from "../shared/reading.js";
 
 const ROUND_SIZE = 10;
 const RIGHT_PAUSE_MS = 600;
@@ -50,15 +50,10 @@ function partState(partIndex, progress) {
 }
 
 function renderWord(word, progress) {
-  const template = $("part-template");
   $("word").replaceChildren(...word.parts.map((part, partIndex) => {
-    const span = template.content.firstElementChild.cloneNode(true);
     const status = partState(partIndex, progress);
+    const span = partElement("span", part, status === "done" || status === "revealed");
     span.classList.add(status);
-    span.querySelector(".part-kanji").textContent = part.kanji;
-    const reading = span.querySelector(".part-reading");
-    reading.textContent = status === "done" || status === "revealed"
-      ? `${part.romaji.join("")} ${part.romaji.map(toKana).join("")}` : "";
     return span;
   }));
 }
