@@ -335,6 +335,41 @@ def test_an_api_answering_500_gets_a_message_and_a_retry(server, page):
     page.wait_for_selector("#show:visible")
 
 
+@pytest.mark.parametrize("slug", ["flashcards", "typing-tutor"])
+def test_an_answer_not_stored_is_sent_again_under_its_key_on_try_again(server, page, slug):
+    def unavailable(route):
+        route.fulfill(status=503, json={"error": "Try again in a moment."})
+
+    keys = []
+    page.on("request", lambda request: keys.append(request.headers.get("idempotency-key"))
+            if request.url.endswith("/review") else None)
+    page.route("**/api/study-sessions/*/review", unavailable)
+    session_id = launch(server, page, slug, 5)
+    words = {word["kanji"]: word for word in api(server, "GET", "/api/groups/5/words/raw")["words"]}
+    if slug == "flashcards":
+        page.wait_for_selector("#show:visible")
+        word, rating = words[page.locator("#kanji").text_content()], "good"
+        left = int(page.locator("#progress").text_content().split()[0])
+        page.keyboard.press("Space")
+        page.keyboard.press("3")
+    else:
+        page.wait_for_selector("#answer:focus")
+        word, rating = words[shown_kanji(page)], "again"
+        page.keyboard.type("zzz")
+        page.keyboard.press("Enter")
+        expect(page.locator("#next")).to_be_focused()
+        page.keyboard.press("Enter")  # the answer is reported as not stored when the learner moves on
+    expect(page.locator("#error-message")).to_have_text(
+        "The server could not answer (error 503). Try again in a moment.")
+    assert len(keys) == 3  # the first post and the two the API module tries again by itself
+    page.unroute("**/api/study-sessions/*/review", unavailable)
+    page.keyboard.press("Enter")  # Try again has the focus
+    expect(page.locator("#progress")).to_have_text(
+        re.compile(f"^{left - 1} left" if slug == "flashcards" else "^Word 2 of 10"))
+    assert len(keys) == 4 and len(set(keys)) == 1
+    assert stored_ratings(server, session_id) == [(word["id"], rating)]
+
+
 @pytest.mark.parametrize("query, message", [
     ("group_id=999999", "Group 999999 does not exist."),
     ("group_id=1&session_id=999999", "Study session 999999 does not exist."),

@@ -2,8 +2,8 @@
 // first; Space reveals the reading, meaning and parts; the learner grades
 // the card Again / Hard / Good / Easy, and the API schedules it. A card graded
 // Again comes back in the same round once it is due again, as in Anki.
-import { get, newIdempotencyKey } from "../shared/api.js";
-import { $, dueWords, launch, partElement, recordReview, setText, showError, showScreen } from "../shared/page.js";
+import { get } from "../shared/api.js";
+import { $, dueWords, launch, partElement, recordAnswer, setText, showError, showScreen } from "../shared/page.js";
 import { kanaOf } from "../shared/reading.js";
 
 const ROUND_LIMIT = 20;
@@ -139,25 +139,11 @@ async function grade(rating) {
   const card = state.card;
   state.busy = true;
   render();
-  const review = { word_id: card.id, is_correct: rating !== "again", rating };
-  const key = newIdempotencyKey();
-  const send = async () => {
-    try {
-      await recordReview(state.session.id, review, key);
-    } catch (error) {
-      // The same key again: a post that did arrive is not stored twice.
-      showError(error, () => {
-        showScreen("study");
-        send();
-      });
-      return;
-    }
-    state.tally[rating] += 1;
-    if (rating === "again") state.again.push({ card, dueAt: await dueAgain(card) });
-    state.busy = false;
-    nextCard();
-  };
-  await send();
+  await recordAnswer(state.session.id, { word_id: card.id, is_correct: rating !== "again", rating }).stored();
+  state.tally[rating] += 1;
+  if (rating === "again") state.again.push({ card, dueAt: await dueAgain(card) });
+  state.busy = false;
+  nextCard();
 }
 
 function showEnd() {

@@ -1,7 +1,7 @@
 // What both activities do around their own screens: find their activity,
 // take the session the portal launched them with (or let the learner pick a
 // group and start one), fetch words, and show errors with a way to retry.
-import { get, post } from "./api.js";
+import { get, newIdempotencyKey, post } from "./api.js";
 import { partKana } from "./reading.js";
 
 export const $ = (id) => document.getElementById(id);
@@ -117,9 +117,30 @@ export async function groupWords(groupId) {
   return (await get(`/api/groups/${groupId}/words/raw`)).words;
 }
 
-// Record one answer; `key` makes a retry of the same answer harmless.
-export function recordReview(sessionId, review, key) {
-  return post(`/api/study-sessions/${sessionId}/review`, { reviews: [review] }, key);
+// Record one answer: it is sent at once, and `stored()` waits until the API
+// has it. A failure is shown with a Try again that sends it again from the
+// study screen, under the same key: a post that did arrive is not stored twice.
+export function recordAnswer(sessionId, review) {
+  const key = newIdempotencyKey();
+  const send = () => {
+    const sending = post(`/api/study-sessions/${sessionId}/review`, { reviews: [review] }, key);
+    sending.catch(() => {}); // shown by stored(), when the page waits for it
+    return sending;
+  };
+  let sending = send();
+  return {
+    async stored() {
+      for (;;) {
+        try {
+          return await sending;
+        } catch (error) {
+          await new Promise((retry) => showError(error, retry));
+          showScreen("study");
+          sending = send();
+        }
+      }
+    },
+  };
 }
 
 // One part of a word as a `tag` element: its kanji over its reading, kana

@@ -1,8 +1,8 @@
 // Typing Tutor: a word's kanji and English are shown; the learner types its
 // reading, in romaji or kana, and follows it part by part. Each answer is
 // recorded in the study session as soon as it is given.
-import { newIdempotencyKey, sleep } from "../shared/api.js";
-import { $, dueWords, groupWords, launch, partElement, recordReview, setText, showError, showScreen } from "../shared/page.js";
+import { sleep } from "../shared/api.js";
+import { $, dueWords, groupWords, launch, partElement, recordAnswer, setText, showError, showScreen } from "../shared/page.js";
 import { follow, isRight, readingUnits } from "../shared/reading.js";
 
 const ROUND_SIZE = 10;
@@ -20,7 +20,7 @@ const state = {
   phase: "typing", // typing | right | wrong
   revealed: 0, // parts shown after a wrong answer
   results: [], // {word, correct}
-  pending: null, // the answer being recorded: {review, key, done}
+  pending: null, // the answer being recorded, from recordAnswer()
 };
 
 const current = () => state.words[state.index];
@@ -91,24 +91,10 @@ function showWord() {
   showScreen("study");
 }
 
-function record(pending) {
-  pending.done = recordReview(state.session.id, pending.review, pending.key);
-  pending.done.catch(() => {}); // reported when the learner moves on
-}
-
+// A failure to record the answer is shown when the learner moves on.
 async function next() {
-  const pending = state.pending;
-  if (pending) {
-    try {
-      await pending.done;
-    } catch (error) {
-      showError(error, () => {
-        showScreen("study");
-        record(pending); // the same key: a post that did arrive is not stored twice
-        next();
-      });
-      return;
-    }
+  if (state.pending) {
+    await state.pending.stored();
     state.pending = null;
   }
   state.index += 1;
@@ -121,8 +107,7 @@ async function answer() {
   const correct = isRight(word, state.units, state.typed);
   state.phase = correct ? "right" : "wrong";
   state.results.push({ word, correct });
-  state.pending = { review: { word_id: word.id, is_correct: correct }, key: newIdempotencyKey() };
-  record(state.pending);
+  state.pending = recordAnswer(state.session.id, { word_id: word.id, is_correct: correct });
   render();
   if (correct) {
     await sleep(RIGHT_PAUSE_MS);
