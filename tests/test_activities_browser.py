@@ -285,6 +285,47 @@ def test_flashcards_as_the_portal_launches_them(server, page):
         word_id: (*expected[word_id], states[key]) for word_id, key in keys.items()}
 
 
+def accessibility_node(page, selector):
+    """The element as Chromium hands it to a screen reader: its node in the accessibility tree."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+        node_id = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+        assert node_id, f"nothing matches {selector}"
+        node, *_ = cdp.send("Accessibility.getPartialAXTree", {"nodeId": node_id, "fetchRelatives": False})["nodes"]
+    finally:
+        cdp.detach()
+    return node
+
+
+def test_a_screen_reader_says_the_revealed_answer_and_good_has_the_focus(server, page):
+    launch(server, page, "flashcards", 6)
+    page.wait_for_selector("#show:visible")
+    # A region is spoken when its content changes, not when it appears with it:
+    # it is in the accessibility tree before the answer is revealed in it.
+    region = '[aria-live]:has(> #back)'
+    before = accessibility_node(page, region)
+    assert not before["ignored"] and {"name": "live", "value": {"type": "token", "value": "polite"}} \
+        in before["properties"]
+    page.keyboard.press("Space")
+    expect(page.locator(f"{region} #english")).to_be_visible()
+    assert not accessibility_node(page, "#english")["ignored"]
+    # Good has the focus, its wait in its name: Space or Enter grades it, 1-4 any grade
+    expect(page.locator('#grades [data-rating="good"]')).to_be_focused()
+    expect(page.locator('#grades [data-rating="good"]')).to_have_accessible_name(re.compile(r"^good, back in \d+ min$"))
+    # Nothing in the region changes while it is shown, or the answer would be said again:
+    # grading hides it first, and only then is the next card's answer put in.
+    page.evaluate("""region => {
+        window.regionChanges = [];
+        new MutationObserver((records) => window.regionChanges.push(...records.map(
+            (record) => record.type === "attributes" ? `${record.target.id} ${record.attributeName}` : record.type)))
+          .observe(document.querySelector(region), {subtree: true, childList: true, characterData: true, attributes: true});
+    }""", region)
+    page.keyboard.press("2")
+    expect(page.locator("#show")).to_be_focused()
+    assert page.evaluate("window.regionChanges[0]") == "back hidden"
+
+
 def test_with_nothing_due_it_says_when_the_next_word_is_due(server, page):
     group_id = server.reviewed_group
     (word,) = api(server, "GET", f"/api/groups/{group_id}/words/raw")["words"]

@@ -62,7 +62,8 @@ function render() {
   $("back").hidden = !state.revealed;
   $("front-actions").hidden = state.revealed;
   $("grades").hidden = !state.revealed;
-  if (state.revealed) {
+  // Filled while hidden, never while shown: its live region speaks once, as it is revealed.
+  if (!state.revealed) {
     setText("kana", kanaOf(word));
     setText("romaji", word.romaji);
     setText("english", word.english);
@@ -88,6 +89,7 @@ function reveal() {
   if (!state.card || state.revealed) return;
   state.revealed = true;
   render();
+  // The back is said by its live region; Space or Enter then grades Good, as in Anki.
   $("grades").querySelector('[data-rating="good"]').focus();
 }
 
