@@ -8,6 +8,9 @@ import { follow, isRight, readingUnits } from "../shared/reading.js";
 const ROUND_SIZE = 10;
 const RIGHT_PAUSE_MS = 600;
 const REVEAL_STEP_MS = 400;
+// A part typed right or shown after a wrong answer says so with a mark and
+// in words, not in its colour alone.
+const PART_MARKS = { done: ["✓", "right"], revealed: ["✗", "wrong"] };
 
 // Everything the screens show; render() draws the study screen from it.
 const state = {
@@ -49,13 +52,34 @@ function partState(partIndex, progress) {
   return state.units[progress.done]?.part === partIndex ? "current" : "todo";
 }
 
+function partMark(status) {
+  const [mark, words] = PART_MARKS[status];
+  const shown = document.createElement("span");
+  shown.className = "part-mark";
+  shown.setAttribute("aria-hidden", "true");
+  shown.textContent = mark;
+  const said = document.createElement("span");
+  said.className = "visually-hidden";
+  said.lang = "en";
+  said.textContent = `${words}: `;
+  return [shown, said];
+}
+
 function renderWord(word, progress) {
   $("word").replaceChildren(...word.parts.map((part, partIndex) => {
     const status = partState(partIndex, progress);
-    const span = partElement("span", part, status === "done" || status === "revealed");
+    const span = partElement("span", part, status in PART_MARKS);
     span.classList.add(status);
+    if (status in PART_MARKS) span.querySelector(".part-reading").prepend(...partMark(status));
     return span;
   }));
+}
+
+// Where the typed text stops fitting the reading, said in words.
+function mistyped(word, progress) {
+  const unit = state.units[progress.done];
+  if (!unit) return "That is longer than the reading.";
+  return `That does not fit the reading of ${word.parts[unit.part].kanji}.`;
 }
 
 function render() {
@@ -70,7 +94,7 @@ function render() {
   input.setAttribute("aria-invalid", String(state.phase === "wrong" || !progress.valid));
   input.classList.toggle("right", state.phase === "right");
   const feedback = {
-    typing: progress.valid ? "" : "That does not fit the reading: look at the highlighted part.",
+    typing: progress.valid ? "" : mistyped(word, progress),
     right: "Right!",
     wrong: state.revealed < word.parts.length ? "Not quite. The reading is…"
       : `Not quite. The reading is ${word.parts.map((part) => part.romaji.join("")).join("·")}.`,
