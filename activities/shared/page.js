@@ -1,6 +1,7 @@
 // What both activities do around their own screens: find their activity,
 // take the session the portal launched them with (or let the learner pick a
-// group and start one), fetch words, and show errors with a way to retry.
+// group and start one), fetch words, record answers, draw a word's parts,
+// and show errors with a way to retry.
 import { get, newIdempotencyKey, post } from "./api.js";
 import { partKana } from "./reading.js";
 
