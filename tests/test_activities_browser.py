@@ -156,6 +156,32 @@ def shown_kanji(page):
     return "".join(page.locator("#word .part-kanji").all_text_contents())
 
 
+def accessibility_tree(page, selector):
+    """The element as Chromium hands it to a screen reader: its node in the
+    accessibility tree, and the tree's nodes by id, to walk below it."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+        node_id = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+        assert node_id, f"nothing matches {selector}"
+        backend_id = cdp.send("DOM.describeNode", {"nodeId": node_id})["node"]["backendNodeId"]
+        nodes = {node["nodeId"]: node for node in cdp.send("Accessibility.getFullAXTree")["nodes"]}
+    finally:
+        cdp.detach()
+    return next(node for node in nodes.values() if node.get("backendDOMNodeId") == backend_id), nodes
+
+
+def spoken_text(page, selector):
+    """The texts a screen reader reads in the element, one space between them."""
+    def texts(node):
+        if node["role"]["value"] == "StaticText" and not node["ignored"]:
+            yield node["name"]["value"].strip()
+        for child in node.get("childIds", []):
+            yield from texts(nodes[child])
+    node, nodes = accessibility_tree(page, selector)
+    return " ".join(texts(node))
+
+
 def learnt_a_month_ago(server, group_id, word_ids):
     """Review ``word_ids`` Easy, 30 days ago: they are overdue now."""
     with server_clock(server) as move:
@@ -185,8 +211,16 @@ def test_typing_tutor_as_the_portal_launches_it(server, page):
             page.keyboard.type("".join(word["parts"][0]["romaji"]))
             classes = page.locator("#word .part").evaluate_all("parts => parts.map(p => p.className)")
             assert "done" in classes[0] and (len(classes) == 1 or "current" in classes[1])
+            # not by its colour alone: a mark to see, words for a screen reader
+            first = word["parts"][0]
+            kana = page.evaluate("part => import('/activities/shared/reading.js').then(m => m.partKana(part))", first)
+            assert page.locator("#word .part-mark").all_text_contents() == ["✓"]
+            assert spoken_text(page, "#word .part") == f"{first['kanji']} right: {kana} {''.join(first['romaji'])}"
             screenshot(page, "typing-tutor-typing")
             page.keyboard.type(word["romaji"][len("".join(word["parts"][0]["romaji"])):])
+            page.keyboard.type("x")
+            expect(page.locator("#feedback")).to_have_text("That is longer than the reading.")
+            page.keyboard.press("Backspace")
         elif number == 3:  # in kana, as an input method types it
             page.keyboard.insert_text(page.evaluate(
                 "word => import('/activities/shared/reading.js').then(m => m.kanaOf(word))", word))
@@ -194,6 +228,8 @@ def test_typing_tutor_as_the_portal_launches_it(server, page):
             page.keyboard.type(word["romaji"].replace("shi", "si").replace("ou", "oo").replace("tsu", "tu"))
         else:
             page.keyboard.type("zzz")
+            expect(page.locator("#feedback")).to_have_text(
+                f"That does not fit the reading of {word['parts'][0]['kanji']}.")
         page.keyboard.press("Enter")
         if right:
             page.clock.run_for(1000)
@@ -201,6 +237,8 @@ def test_typing_tutor_as_the_portal_launches_it(server, page):
             page.clock.run_for(500 * len(word["parts"]))
             expect(page.locator("#next")).to_be_focused()
             assert page.locator("#word .part.revealed").count() == len(word["parts"])
+            assert page.locator("#word .part-mark").all_text_contents() == ["✗"] * len(word["parts"])
+            assert spoken_text(page, "#word").count("wrong:") == len(word["parts"])
             if number == 1:
                 screenshot(page, "typing-tutor-wrong")
             page.keyboard.press("Enter")
@@ -285,6 +323,34 @@ def test_flashcards_as_the_portal_launches_them(server, page):
         word_id: (*expected[word_id], states[key]) for word_id, key in keys.items()}
 
 
+def test_a_screen_reader_says_the_revealed_answer_and_good_has_the_focus(server, page):
+    launch(server, page, "flashcards", 6)
+    page.wait_for_selector("#show:visible")
+    # A region is spoken when its content changes, not when it appears with it:
+    # it is in the accessibility tree before the answer is revealed in it.
+    region = '[aria-live]:has(> #back)'
+    before, _ = accessibility_tree(page, region)
+    assert not before["ignored"] and {"name": "live", "value": {"type": "token", "value": "polite"}} \
+        in before["properties"]
+    page.keyboard.press("Space")
+    expect(page.locator(f"{region} #english")).to_be_visible()
+    assert page.locator("#english").text_content() in spoken_text(page, region)
+    # Good has the focus, its wait in its name: Space or Enter grades it, 1-4 any grade
+    expect(page.locator('#grades [data-rating="good"]')).to_be_focused()
+    expect(page.locator('#grades [data-rating="good"]')).to_have_accessible_name(re.compile(r"^good, back in \d+ min$"))
+    # Nothing in the region changes while it is shown, or the answer would be said again:
+    # grading hides it first, and only then is the next card's answer put in.
+    page.evaluate("""region => {
+        window.regionChanges = [];
+        new MutationObserver((records) => window.regionChanges.push(...records.map(
+            (record) => record.type === "attributes" ? `${record.target.id} ${record.attributeName}` : record.type)))
+          .observe(document.querySelector(region), {subtree: true, childList: true, characterData: true, attributes: true});
+    }""", region)
+    page.keyboard.press("2")
+    expect(page.locator("#show")).to_be_focused()
+    assert page.evaluate("window.regionChanges[0]") == "back hidden"
+
+
 def test_with_nothing_due_it_says_when_the_next_word_is_due(server, page):
     group_id = server.reviewed_group
     (word,) = api(server, "GET", f"/api/groups/{group_id}/words/raw")["words"]
@@ -333,6 +399,41 @@ def test_an_api_answering_500_gets_a_message_and_a_retry(server, page):
     page.unroute("**/api/**", broken)
     page.keyboard.press("Enter")  # Try again has the focus
     page.wait_for_selector("#show:visible")
+
+
+@pytest.mark.parametrize("slug", ["flashcards", "typing-tutor"])
+def test_an_answer_not_stored_is_sent_again_under_its_key_on_try_again(server, page, slug):
+    def unavailable(route):
+        route.fulfill(status=503, json={"error": "Try again in a moment."})
+
+    keys = []
+    page.on("request", lambda request: keys.append(request.headers.get("idempotency-key"))
+            if request.url.endswith("/review") else None)
+    page.route("**/api/study-sessions/*/review", unavailable)
+    session_id = launch(server, page, slug, 5)
+    words = {word["kanji"]: word for word in api(server, "GET", "/api/groups/5/words/raw")["words"]}
+    if slug == "flashcards":
+        page.wait_for_selector("#show:visible")
+        word, rating = words[page.locator("#kanji").text_content()], "good"
+        left = int(page.locator("#progress").text_content().split()[0])
+        page.keyboard.press("Space")
+        page.keyboard.press("3")
+    else:
+        page.wait_for_selector("#answer:focus")
+        word, rating = words[shown_kanji(page)], "again"
+        page.keyboard.type("zzz")
+        page.keyboard.press("Enter")
+        expect(page.locator("#next")).to_be_focused()
+        page.keyboard.press("Enter")  # the answer is reported as not stored when the learner moves on
+    expect(page.locator("#error-message")).to_have_text(
+        "The server could not answer (error 503). Try again in a moment.")
+    assert len(keys) == 3  # the first post and the two the API module tries again by itself
+    page.unroute("**/api/study-sessions/*/review", unavailable)
+    page.keyboard.press("Enter")  # Try again has the focus
+    expect(page.locator("#progress")).to_have_text(
+        re.compile(f"^{left - 1} left" if slug == "flashcards" else "^Word 2 of 10"))
+    assert len(keys) == 4 and len(set(keys)) == 1
+    assert stored_ratings(server, session_id) == [(word["id"], rating)]
 
 
 @pytest.mark.parametrize("query, message", [

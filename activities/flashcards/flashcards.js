@@ -2,9 +2,9 @@
 // first; Space reveals the reading, meaning and parts; the learner grades
 // the card Again / Hard / Good / Easy, and the API schedules it. A card graded
 // Again comes back in the same round once it is due again, as in Anki.
-import { get, newIdempotencyKey } from "../shared/api.js";
-import { dueWords, launch, partItems, recordReview, setText, showError, showScreen } from "../shared/page.js";
-import { kanaOf, toKana } from "../shared/reading.js";
+import { get } from "../shared/api.js";
+import { $, dueWords, launch, partElement, recordAnswer, setText, showError, showScreen } from "../shared/page.js";
+import { kanaOf } from "../shared/reading.js";
 
 const ROUND_LIMIT = 20;
 const NEW_PER_ROUND = 10;
@@ -21,8 +21,6 @@ const state = {
   tally: { again: 0, hard: 0, good: 0, easy: 0 },
   timer: null,
 };
-
-const $ = (id) => document.getElementById(id);
 
 // "1 min", "10 min", "3 h", "4 d", "1.5 mo": how long until a card comes back.
 export function shortDuration(ms) {
@@ -64,11 +62,12 @@ function render() {
   $("back").hidden = !state.revealed;
   $("front-actions").hidden = state.revealed;
   $("grades").hidden = !state.revealed;
-  if (state.revealed) {
+  // Filled while hidden, never while shown: its live region speaks once, as it is revealed.
+  if (!state.revealed) {
     setText("kana", kanaOf(word));
     setText("romaji", word.romaji);
     setText("english", word.english);
-    $("parts").replaceChildren(...partItems(word, toKana));
+    $("parts").replaceChildren(...word.parts.map((part) => partElement("li", part)));
   }
   for (const button of $("grades").querySelectorAll("button")) {
     const when = word.backIn ? shortDuration(word.backIn[button.dataset.rating]) : "";
@@ -90,6 +89,7 @@ function reveal() {
   if (!state.card || state.revealed) return;
   state.revealed = true;
   render();
+  // The back is said by its live region; Space or Enter then grades Good, as in Anki.
   $("grades").querySelector('[data-rating="good"]').focus();
 }
 
@@ -141,25 +141,11 @@ async function grade(rating) {
   const card = state.card;
   state.busy = true;
   render();
-  const review = { word_id: card.id, is_correct: rating !== "again", rating };
-  const key = newIdempotencyKey();
-  const send = async () => {
-    try {
-      await recordReview(state.session.id, review, key);
-    } catch (error) {
-      // The same key again: a post that did arrive is not stored twice.
-      showError(error, () => {
-        showScreen("study");
-        send();
-      });
-      return;
-    }
-    state.tally[rating] += 1;
-    if (rating === "again") state.again.push({ card, dueAt: await dueAgain(card) });
-    state.busy = false;
-    nextCard();
-  };
-  await send();
+  await recordAnswer(state.session.id, { word_id: card.id, is_correct: rating !== "again", rating }).stored();
+  state.tally[rating] += 1;
+  if (rating === "again") state.again.push({ card, dueAt: await dueAgain(card) });
+  state.busy = false;
+  nextCard();
 }
 
 function showEnd() {

@@ -53,7 +53,7 @@ async function once(method, path, body, key) {
   return data;
 }
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // A failure the next try may not meet: the server down, busy or broken.
 const worthRetrying = (error) => error instanceof ApiError && (error.status === 0 || error.status >= 500);

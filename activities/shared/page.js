@@ -1,7 +1,11 @@
 // What both activities do around their own screens: find their activity,
 // take the session the portal launched them with (or let the learner pick a
-// group and start one), fetch words, and show errors with a way to retry.
-import { get, post } from "./api.js";
+// group and start one), fetch words, record answers, draw a word's parts,
+// and show errors with a way to retry.
+import { get, newIdempotencyKey, post } from "./api.js";
+import { partKana } from "./reading.js";
+
+export const $ = (id) => document.getElementById(id);
 
 // Each screen is a <section data-screen="name">; one is shown at a time.
 export function showScreen(name) {
@@ -13,13 +17,13 @@ export function showScreen(name) {
 }
 
 export function showError(error, retry) {
-  document.getElementById("error-message").textContent = error.message || String(error);
-  document.getElementById("retry").onclick = () => retry();
+  $("error-message").textContent = error.message || String(error);
+  $("retry").onclick = () => retry();
   showScreen("error");
 }
 
 export function setText(id, text) {
-  document.getElementById(id).textContent = text;
+  $(id).textContent = text;
 }
 
 function idInAddress(params, name) {
@@ -62,14 +66,14 @@ async function launchedSession(activity) {
 }
 
 function offerGroups(activity, groups, begin) {
-  const select = document.getElementById("group");
+  const select = $("group");
   select.replaceChildren(...groups.map((group) => {
     const option = document.createElement("option");
     option.value = String(group.id);
     option.textContent = group.name;
     return option;
   }));
-  document.getElementById("choose-form").onsubmit = async (event) => {
+  $("choose-form").onsubmit = async (event) => {
     event.preventDefault();
     const groupId = Number(select.value);
     showScreen("loading");
@@ -114,23 +118,44 @@ export async function groupWords(groupId) {
   return (await get(`/api/groups/${groupId}/words/raw`)).words;
 }
 
-// Record one answer; `key` makes a retry of the same answer harmless.
-export function recordReview(sessionId, review, key) {
-  return post(`/api/study-sessions/${sessionId}/review`, { reviews: [review] }, key);
+// Record one answer: it is sent at once, and `stored()` waits until the API
+// has it. A failure is shown with a Try again that sends it again from the
+// study screen, under the same key: a post that did arrive is not stored twice.
+export function recordAnswer(sessionId, review) {
+  const key = newIdempotencyKey();
+  const send = () => {
+    const sending = post(`/api/study-sessions/${sessionId}/review`, { reviews: [review] }, key);
+    sending.catch(() => {}); // shown by stored(), when the page waits for it
+    return sending;
+  };
+  let sending = send();
+  return {
+    async stored() {
+      for (;;) {
+        try {
+          return await sending;
+        } catch (error) {
+          await new Promise((retry) => showError(error, retry));
+          showScreen("study");
+          sending = send();
+        }
+      }
+    },
+  };
 }
 
-// The parts of a word as <li>s: kanji over its reading, text only.
-export function partItems(word, toKana) {
-  return word.parts.map((part) => {
-    const item = document.createElement("li");
-    const kanji = document.createElement("span");
-    kanji.className = "part-kanji";
-    kanji.lang = "ja";
-    kanji.textContent = part.kanji;
-    const reading = document.createElement("span");
-    reading.className = "part-reading";
-    reading.textContent = `${part.romaji.map(toKana).join("")} ${part.romaji.join("")}`;
-    item.append(kanji, reading);
-    return item;
-  });
+// One part of a word as a `tag` element: its kanji over its reading, kana
+// then romaji (or nothing, while the reading is not to be seen), text only.
+export function partElement(tag, part, showReading = true) {
+  const element = document.createElement(tag);
+  element.className = "part";
+  const kanji = document.createElement("span");
+  kanji.className = "part-kanji";
+  kanji.lang = "ja";
+  kanji.textContent = part.kanji;
+  const reading = document.createElement("span");
+  reading.className = "part-reading";
+  reading.textContent = showReading ? `${partKana(part)} ${part.romaji.join("")}` : "";
+  element.append(kanji, reading);
+  return element;
 }

@@ -39,13 +39,15 @@ const LONG_VOWEL_PARTNERS = { aa: ["a"], ii: ["i"], uu: ["u"], ee: ["e", "i"], e
 const SMALL_TSU = ["xtu", "ltu", "xtsu", "ltsu", "っ"];
 const MACRONS = { ā: "aa", ī: "ii", ū: "uu", ē: "ee", ō: "oo", â: "aa", î: "ii", û: "uu", ê: "ee", ô: "oo" };
 
+// The first half of a doubled consonant (gakkou: ga-k-ko-u), written っ.
+const isDoubling = (syllable) => /^[bcdfghjkmprstvwz]$/.test(syllable);
+
 export function toKana(syllable) {
   if (KANA[syllable]) return KANA[syllable];
-  if (/^[bcdfghjkmprstvwz]$/.test(syllable)) return "っ"; // the first half of a doubled consonant
+  if (isDoubling(syllable)) return "っ";
   return syllable;
 }
 
-const isDoubling = (syllable) => /^[bcdfghjkmprstvwz]$/.test(syllable);
 const unique = (items) => [...new Set(items)];
 
 function spellingsOf(syllables, index) {
@@ -80,8 +82,12 @@ export function readingUnits(word) {
   }));
 }
 
+export function partKana(part) {
+  return part.romaji.map(toKana).join("");
+}
+
 export function kanaOf(word) {
-  return word.kana || word.parts.flatMap((part) => part.romaji.map(toKana)).join("");
+  return word.kana || word.parts.map(partKana).join("");
 }
 
 function toHiragana(text) {

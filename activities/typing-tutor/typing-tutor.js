@@ -1,13 +1,16 @@
 // Typing Tutor: a word's kanji and English are shown; the learner types its
 // reading, in romaji or kana, and follows it part by part. Each answer is
 // recorded in the study session as soon as it is given.
-import { newIdempotencyKey } from "../shared/api.js";
-import { dueWords, groupWords, launch, recordReview, setText, showError, showScreen } from "../shared/page.js";
-import { follow, isRight, readingUnits, toKana } from "../shared/reading.js";
+import { sleep } from "../shared/api.js";
+import { $, dueWords, groupWords, launch, partElement, recordAnswer, setText, showError, showScreen } from "../shared/page.js";
+import { follow, isRight, readingUnits } from "../shared/reading.js";
 
 const ROUND_SIZE = 10;
 const RIGHT_PAUSE_MS = 600;
 const REVEAL_STEP_MS = 400;
+// A part typed right or shown after a wrong answer says so with a mark and
+// in words, not in its colour alone.
+const PART_MARKS = { done: ["✓", "right"], revealed: ["✗", "wrong"] };
 
 // Everything the screens show; render() draws the study screen from it.
 const state = {
@@ -20,12 +23,10 @@ const state = {
   phase: "typing", // typing | right | wrong
   revealed: 0, // parts shown after a wrong answer
   results: [], // {word, correct}
-  pending: null, // the answer being recorded: {review, key, done}
+  pending: null, // the answer being recorded, from recordAnswer()
 };
 
-const $ = (id) => document.getElementById(id);
 const current = () => state.words[state.index];
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function shuffled(items) {
   const copy = [...items];
@@ -51,18 +52,34 @@ function partState(partIndex, progress) {
   return state.units[progress.done]?.part === partIndex ? "current" : "todo";
 }
 
+function partMark(status) {
+  const [mark, words] = PART_MARKS[status];
+  const shown = document.createElement("span");
+  shown.className = "part-mark";
+  shown.setAttribute("aria-hidden", "true");
+  shown.textContent = mark;
+  const said = document.createElement("span");
+  said.className = "visually-hidden";
+  said.lang = "en";
+  said.textContent = `${words}: `;
+  return [shown, said];
+}
+
 function renderWord(word, progress) {
-  const template = $("part-template");
   $("word").replaceChildren(...word.parts.map((part, partIndex) => {
-    const span = template.content.firstElementChild.cloneNode(true);
     const status = partState(partIndex, progress);
+    const span = partElement("span", part, status in PART_MARKS);
     span.classList.add(status);
-    span.querySelector(".part-kanji").textContent = part.kanji;
-    const reading = span.querySelector(".part-reading");
-    reading.textContent = status === "done" || status === "revealed"
-      ? `${part.romaji.join("")} ${part.romaji.map(toKana).join("")}` : "";
+    if (status in PART_MARKS) span.querySelector(".part-reading").prepend(...partMark(status));
     return span;
   }));
+}
+
+// Where the typed text stops fitting the reading, said in words.
+function mistyped(word, progress) {
+  const unit = state.units[progress.done];
+  if (!unit) return "That is longer than the reading.";
+  return `That does not fit the reading of ${word.parts[unit.part].kanji}.`;
 }
 
 function render() {
@@ -77,7 +94,7 @@ function render() {
   input.setAttribute("aria-invalid", String(state.phase === "wrong" || !progress.valid));
   input.classList.toggle("right", state.phase === "right");
   const feedback = {
-    typing: progress.valid ? "" : "That does not fit the reading: look at the highlighted part.",
+    typing: progress.valid ? "" : mistyped(word, progress),
     right: "Right!",
     wrong: state.revealed < word.parts.length ? "Not quite. The reading is…"
       : `Not quite. The reading is ${word.parts.map((part) => part.romaji.join("")).join("·")}.`,
@@ -98,24 +115,10 @@ function showWord() {
   showScreen("study");
 }
 
-function record(pending) {
-  pending.done = recordReview(state.session.id, pending.review, pending.key);
-  pending.done.catch(() => {}); // reported when the learner moves on
-}
-
+// A failure to record the answer is shown when the learner moves on.
 async function next() {
-  const pending = state.pending;
-  if (pending) {
-    try {
-      await pending.done;
-    } catch (error) {
-      showError(error, () => {
-        showScreen("study");
-        record(pending); // the same key: a post that did arrive is not stored twice
-        next();
-      });
-      return;
-    }
+  if (state.pending) {
+    await state.pending.stored();
     state.pending = null;
   }
   state.index += 1;
@@ -128,8 +131,7 @@ async function answer() {
   const correct = isRight(word, state.units, state.typed);
   state.phase = correct ? "right" : "wrong";
   state.results.push({ word, correct });
-  state.pending = { review: { word_id: word.id, is_correct: correct }, key: newIdempotencyKey() };
-  record(state.pending);
+  state.pending = recordAnswer(state.session.id, { word_id: word.id, is_correct: correct });
   render();
   if (correct) {
     await sleep(RIGHT_PAUSE_MS);
