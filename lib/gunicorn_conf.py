@@ -4,7 +4,7 @@ benchmark all start gunicorn with this file (``--config python:lib.gunicorn_conf
 Threads, not processes alone: a client that stalls half-way through its
 request holds a thread, not a whole worker, so a few slow or stalled clients
 cannot starve the others. Each thread keeps its own SQLite connections
-(lib/db.py), opened after the fork.
+(lib/store/connection.py), opened after the fork.
 """
 worker_class = "gthread"
 workers = 2  # one per core of the machine we serve from; --workers overrides

@@ -1,5 +1,5 @@
 """The app as a live-server test serves it when time must pass: its clock
-(lib/clock.py) runs ahead of the real one by the seconds written in the file
+(lib/core/clock.py) runs ahead of the real one by the seconds written in the file
 that MOVED_CLOCK_FILE names. Tests in one process move time by monkeypatching
 clock.utcnow; a server in another process reads how far from that file.
 

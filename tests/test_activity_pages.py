@@ -85,7 +85,7 @@ def test_a_folder_without_its_slash_is_redirected_to_it(client):
 
 @pytest.mark.parametrize("path", [
     "/activities/nothing-here/", "/activities/typing-tutor/missing.js", "/activities/../app.py",
-    "/activities/%2e%2e/app.py", "/activities/shared/../../lib/seed.py", "/activities/typing-tutor/index.py",
+    "/activities/%2e%2e/app.py", "/activities/shared/../../lib/store/seed.py", "/activities/typing-tutor/index.py",
     "/activities/typing-tutor/%00.js",
 ])
 def test_anything_else_is_a_404_in_the_one_error_shape(client, path):
