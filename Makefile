@@ -45,9 +45,9 @@ fuzz: install-dev
 
 # make bench BENCH_ARGS=--quick for a short run
 bench: install-dev
-	$(BIN)/python bench/run.py $(BENCH_ARGS)
-	$(BIN)/python bench/writes.py
-	$(BIN)/python bench/reschedule.py
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.writes
+	$(BIN)/python -m bench.reschedule
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -1,6 +1,6 @@
 """The ceiling: a bare Flask route returning a constant small JSON.
 
-    gunicorn --preload --workers 2 'bench.bare_app:create_app()'
+    gunicorn --config python:lib.gunicorn_conf 'bench.bare_app:create_app()'
 
 The benchmark serves it with the same server settings as the real app, so a
 route's throughput divided by this one's is the share the route keeps of what

@@ -1,15 +1,15 @@
 """Write a large, realistic learning history through the project's own schema.
 
-    python bench/generate.py --db PATH --words 10000 --groups 50 \\
+    python -m bench.generate --db PATH --words 10000 --groups 50 \\
         --sessions 100000 --reviews 1000000 --seed 1
 
-The schema and its triggers come from ``migrate.migrate``; every row goes in
-with a plain INSERT, in time order, so the counters (per word, per session,
-per group, per activity, per day, per quarter hour, totals) are kept by the
-triggers exactly as in production. Every word's FSRS schedule then comes
-from replaying its reviews (``lib.scheduling.replay``), as ``flask
-reschedule`` does. At the end a recount from word_review_items checks them, and the check is
-printed. The same seed and end date give the same database.
+The schema and its triggers come from ``lib.store.migrations.migrate``; every
+row goes in with a plain INSERT, in time order, so the counters (per word, per
+session, per group, per activity, per day, per quarter hour, totals) are kept
+by the triggers exactly as in production. Every word's FSRS schedule then
+comes from replaying its reviews (``lib.store.schedules.replay``), as ``flask
+reschedule`` does. At the end a recount from word_review_items checks them,
+and the check is printed. The same seed and end date give the same database.
 
 ``--words 0 --groups 0`` keeps the vocabulary already in the file (e.g. the
 seed) and only adds study sessions and review items.
@@ -18,20 +18,19 @@ import argparse
 import json
 import os
 import random
-import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from lib.core import kana as kana_lib
+from lib.core.scheduler import DEFAULT_RETENTION, build_scheduler
+from lib.store import integrity, migrations, schedules
+from lib.store import seed as seed_files
+from lib.store.connection import WRITERS_LOCK_SUFFIX, connect
 
-import migrate  # noqa: E402
-from lib import integrity  # noqa: E402
-from lib import kana as kana_lib  # noqa: E402
-from lib import scheduling  # noqa: E402
-from lib import seed as seed_files  # noqa: E402
-from lib.db import connect  # noqa: E402
+# The app's default retention, whatever the environment sets: the same seed
+# and end date give the same schedules.
+SCHEDULER = build_scheduler(DEFAULT_RETENTION)
 
 # Hiragana with their romaji syllable, for okurigana-like endings.
 KANA = [
@@ -244,7 +243,7 @@ def insert_history(conn, rng, sessions, reviews, days, end):
 
 
 # What the generator itself promises of its data; every counter is checked
-# by the project's own recount (lib/integrity.py).
+# by the project's own recount (lib/store/integrity.py).
 SHAPE_CHECKS = {
     "review items not on their session's day": """
         SELECT count(*) FROM word_review_items r JOIN study_sessions s ON s.id = r.study_session_id
@@ -263,6 +262,12 @@ def recount(conn):
     return found
 
 
+def remove_database(path):
+    """The database file at ``path`` and the files SQLite and the app keep beside it."""
+    for suffix in ("", "-wal", "-shm", WRITERS_LOCK_SUFFIX):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 def default_end():
     """The start of the current hour, UTC: the history ends today, in the past."""
     return datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0, tzinfo=None)
@@ -276,7 +281,7 @@ def build(path, *, words, groups, sessions, reviews, seed=1, days=365, end=None,
     rng = random.Random(seed)
     timings = {}
     started = time.perf_counter()
-    migrate.migrate(path)
+    migrations.migrate(path, scheduler=SCHEDULER)
     conn = connect(str(path))
     try:
         # Generation only: the app's own connections keep the defaults.
@@ -292,7 +297,7 @@ def build(path, *, words, groups, sessions, reviews, seed=1, days=365, end=None,
             insert_history(conn, rng, sessions, reviews, days, end)
             timings["history_s"] = time.perf_counter() - started - timings["vocabulary_s"]
             scheduled = time.perf_counter()
-            scheduling.replay(conn)
+            schedules.replay(conn, SCHEDULER)
             timings["schedules_s"] = time.perf_counter() - scheduled
         except BaseException:
             conn.execute("ROLLBACK")
@@ -338,8 +343,7 @@ def main(argv=None):
         parser.error("--words and --groups are both positive, or both 0 to keep the file's vocabulary")
     path = Path(args.db)
     if args.replace:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        remove_database(path)
     elif path.exists() and args.words:
         parser.error(f"{path} exists: pass --replace, or --words 0 --groups 0 to add a history to it")
     summary = build(path, words=args.words, groups=args.groups, sessions=args.sessions,
@@ -348,4 +352,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

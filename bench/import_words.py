@@ -1,24 +1,20 @@
 """Import 10,000 new words into a copy of the large benchmark database.
 
-    python bench/import_words.py
+    python -m bench.import_words [--db bench/out/large.db]
 
-Builds bench/out/large.db as bench/run.py does (reused when unchanged),
-posts 10,000 words as one CSV to POST /api/words/import on a copy of it
-(in-process, with a group named in the query), and reports the seconds the
-request took and whether every counter still equals a recount.
+Builds bench/out/large.db as ``make bench`` does (reused when unchanged)
+unless --db names another database, posts 10,000 words as one CSV to
+POST /api/words/import on a copy of it (in-process, with a group named in
+the query), and reports the seconds the request took and whether every
+counter still equals a recount.
 """
 import json
 import sqlite3
-import sys
 import time
-from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent
-sys.path.insert(0, str(BENCH))
-sys.path.insert(0, str(BENCH.parent))
-
-from app import create_app  # noqa: E402
-from tests.helpers import counters_that_differ_from_a_recount  # noqa: E402
+from app import create_app
+from bench.serving import database_named, parser_with_database, working_copy
+from tests.helpers import counters_that_differ_from_a_recount
 
 WORDS = 10_000
 KANA = "あいうえおかきくけこさしすせそたちつてとなにぬねのはひふへほまみむめも"
@@ -60,19 +56,13 @@ def report(result):
             + ("all equal a recount" if not wrong else f"that differ from a recount: {', '.join(wrong)}"))
 
 
-def main():
-    import generate
-    import run
-
-    path, _ = run.database("large", generate.default_end())
-    work = run.working_copy(path, "import")
-    try:
+def main(argv=None):
+    args = parser_with_database(__doc__.splitlines()[0]).parse_args(argv)
+    with working_copy(database_named(args), "import") as work:
         result = measure(work)
-    finally:
-        run.remove_database(work)
     print(report(result))
     return 0 if not result["counters_wrong"] else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -1,10 +1,13 @@
 """A small HTTP load generator: the standard library only.
 
-Gunicorn's sync workers close the connection after every response, so each
-request is one short TCP connection (``Connection: close``) read to the end.
-A few threads keep that many requests in flight; the socket calls release the
-GIL, and one client process leaves the two cores to the server as far as it
-can. Only loopback addresses are accepted.
+The server's gthread workers (lib/gunicorn_conf.py) would keep a connection
+alive; this client does not ask them to: each request says ``Connection:
+close`` and is one short TCP connection, read to its end (so no response
+needs parsing). Every figure measured with it, the bare ceiling's included,
+pays for a connection per request. A few threads keep that many requests in
+flight; the socket calls release the GIL, and one client process leaves the
+two cores to the server as far as it can. Only loopback addresses are
+accepted.
 """
 import ipaddress
 import socket

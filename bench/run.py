@@ -1,7 +1,7 @@
 """The benchmark behind ``make bench``.
 
-    python bench/run.py            # the full run (about 6 minutes, +30 s to build)
-    python bench/run.py --quick    # shorter samples, same cases (about 2 minutes)
+    python -m bench.run            # the full run (about 6 minutes, +30 s to build)
+    python -m bench.run --quick    # shorter samples, same cases (about 2 minutes)
 
 On a small database (the seed plus 10,000 review items) and a large one
 (bench/generate.py's defaults: 10,000 words, 100,000 sessions, 1,000,000
@@ -23,48 +23,27 @@ For the cases that miss a target, the SQL each one runs and its EXPLAIN QUERY
 PLAN are printed after the table.
 
 The databases are built in bench/out/ (git-ignored) and reused while their
-parameters, the generator and the migrations are unchanged. Every measurement
-runs on a copy, so that the writes never change them. The table goes to
-stdout, everything to bench/out/results.json.
+parameters, the generator, the scheduler and the migrations are unchanged.
+Every measurement runs on a copy, so that the writes never change them. The
+table goes to stdout, everything to bench/out/results.json.
 """
 import argparse
-import hashlib
 import json
 import os
 import platform
 import re
-import shutil
-import socket
 import sqlite3
 import statistics
-import subprocess
-import sys
 import time
-import urllib.request
+from contextlib import ExitStack
 from datetime import datetime, timezone
-from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent
-ROOT = BENCH.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(BENCH))
+from app import create_app
+from bench import generate, import_words, load
+from bench.serving import BARE_PATH, OUT, ROOT, SCALES, app_server, bare_server, database, working_copy
+from tests.live_server import HOST
+from tests.sql_trace import selects, trace_statements
 
-import generate  # noqa: E402
-import import_words  # noqa: E402
-import load  # noqa: E402
-from sql_trace import selects, trace_statements  # noqa: E402
-from app import create_app, init_database  # noqa: E402
-from lib import seed as seed_files  # noqa: E402
-
-OUT = BENCH / "out"
-HOST = "127.0.0.1"
-BARE_PATH = "/api/bare"
-SEED = 1
-SCALES = {
-    "small": {"words": 0, "groups": 0, "sessions": 1000, "reviews": 10000},  # on top of the seed
-    "large": {"words": 10000, "groups": 50, "sessions": 100000, "reviews": 1000000},
-    "vocabulary": {"words": 10000, "groups": 50, "sessions": 1000, "reviews": 10000},
-}
 REVIEW_BATCH = 10
 WRITE_SESSIONS = 50  # review batches go to these in turn
 
@@ -82,56 +61,6 @@ MAX_STATS_OVER_CHEAPEST = 3.0
 
 
 # ---------------------------------------------------------------- databases
-
-def fingerprint():
-    """What a built database depends on besides its parameters."""
-    digest = hashlib.sha256((BENCH / "generate.py").read_bytes() + (ROOT / "lib" / "scheduling.py").read_bytes())
-    for path in sorted((ROOT / "sql" / "migrations").glob("*.sql")):
-        digest.update(path.name.encode() + path.read_bytes())
-    for path in sorted(Path(seed_files.SEED_DIR).rglob("*.json")):
-        digest.update(path.name.encode() + path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def database(scale, end):
-    """bench/out/<scale>.db, built unless one with the same parameters is there."""
-    path = OUT / f"{scale}.db"
-    meta_path = OUT / f"{scale}.json"
-    params = {**SCALES[scale], "seed": SEED, "end_date": end.date().isoformat(),
-              "fingerprint": fingerprint()}
-    if path.exists() and meta_path.exists():
-        meta = json.loads(meta_path.read_text())
-        if meta.get("params") == params:
-            print(f"{scale}: reusing {path.relative_to(ROOT)} (built {meta['built_at']})")
-            return path, meta
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    meta_path.unlink(missing_ok=True)
-    print(f"{scale}: building {path.relative_to(ROOT)} ...", flush=True)
-    started = time.perf_counter()
-    if scale == "small":
-        init_database(str(path), str(seed_files.SEED_DIR))
-    summary = generate.build(path, seed=SEED, end=end, log=lambda line: print(f"  {line}"),
-                             **SCALES[scale])
-    if not summary["ok"]:
-        raise SystemExit(f"{scale}: the generated counters do not match a recount: {summary['check']}")
-    meta = {"params": params, "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "build_seconds": round(time.perf_counter() - started, 1), "generator": summary}
-    meta_path.write_text(json.dumps(meta, indent=2))
-    return path, meta
-
-
-def working_copy(path, name):
-    copy = OUT / f"work-{name}.db"
-    remove_database(copy)
-    shutil.copyfile(path, copy)
-    return copy
-
-
-def remove_database(path):
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-
 
 def context(path, like=None):
     """Ids and page numbers for the cases: typical rows of this database, or
@@ -360,56 +289,6 @@ def query_plans(path, ctx):
 
 # ---------------------------------------------------------------- HTTP throughput
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """gunicorn with the settings `make run` uses (lib/gunicorn_conf.py) on loopback,
-    started from the project root."""
-
-    def __init__(self, app_spec, database=None, log_name="gunicorn"):
-        self.port = free_port()
-        env = dict(os.environ)
-        if database is not None:
-            env["LANG_PORTAL_DATABASE"] = str(database)
-        gunicorn = Path(sys.executable).parent / "gunicorn"
-        self.log = open(OUT / f"{log_name}.log", "ab")
-        self.process = subprocess.Popen(
-            [str(gunicorn), "--config", "python:lib.gunicorn_conf", "--bind", f"{HOST}:{self.port}", app_spec],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-
-    def wait(self, probe, timeout=30.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.process.returncode}; see {self.log.name}")
-            try:
-                with urllib.request.urlopen(f"http://{HOST}:{self.port}{probe}", timeout=2) as response:
-                    if response.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError(f"gunicorn did not answer within {timeout} s; see {self.log.name}")
-
-    def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
-
-
 def throughput(app_port, raw_requests, bare_port, settings):
     """Requests per second of one case, and of the bare route measured in
     turn with it, so that both see the same machine (other processes on it
@@ -435,10 +314,7 @@ def over_http(path, ctx, settings):
     app = create_app({"DATABASE": str(path)})
     session_ids = create_write_sessions(app.test_client(), ctx)
     results = {}
-    with Server("bench.bare_app:create_app()", log_name="gunicorn-bare") as bare, \
-            Server("app:create_app()", database=path, log_name="gunicorn-app") as server:
-        bare.wait(BARE_PATH)
-        server.wait("/api/study-activities")
+    with bare_server() as bare, app_server(path) as server:
         # the workers' first requests fill their caches
         load.run(HOST, server.port, [load.request_bytes("GET", "/api/words", HOST, server.port)], 0.5)
         load.run(HOST, bare.port, [load.request_bytes("GET", BARE_PATH, HOST, bare.port)], 0.5)
@@ -562,13 +438,12 @@ def main(argv=None):
                 if args.quick else
                 {"samples": 300, "budget": 2.0, "rounds": 2, "slice": 1.0, "bare_slice": 0.6,
                  "warmup": 0.2, "connections": 4})
-    OUT.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     end = generate.default_end()
     built = {scale: database(scale, end) for scale in SCALES}
     scales, bare = {}, {}
-    works = {scale: working_copy(path, scale) for scale, (path, _) in built.items()}
-    try:
+    with ExitStack() as copies:
+        works = {scale: copies.enter_context(working_copy(path, scale)) for scale, (path, _) in built.items()}
         ctxs = {}
         for scale in built:
             # the vocabulary database is measured on the large one's group, activity and word
@@ -576,9 +451,6 @@ def main(argv=None):
         print("in-process latency, the databases in turn ...", flush=True)
         latency = in_process(works, ctxs, settings)
         plans = {scale: query_plans(works[scale], ctxs[scale]) for scale in ("small", "large")}
-    finally:
-        for work in works.values():
-            remove_database(work)
     for scale, (path, meta) in built.items():
         ctx = ctxs[scale]
         scales[scale] = {"context": {k: v for k, v in ctx.items() if k != "group_words"},
@@ -586,21 +458,15 @@ def main(argv=None):
         if scale == "vocabulary":
             continue
         print(f"{scale}: HTTP throughput, each case next to the bare route ...", flush=True)
-        work = working_copy(path, scale)
-        try:
+        with working_copy(path, scale) as work:
             http = over_http(work, ctx, settings)
-        finally:
-            remove_database(work)
         bare[scale] = {"rps": statistics.median(case["bare_rps"] for case in http.values())}
         scales[scale].update(http=http, plans=plans[scale])
     rows, targets = summarize(scales, bare)
     print_table(rows, targets, bare, scales)
     print_plans(targets, scales["large"]["plans"])
-    work = working_copy(built["large"][0], "import")
-    try:
+    with working_copy(built["large"][0], "import") as work:
         imported = import_words.measure(work)
-    finally:
-        remove_database(work)
     print(import_words.report(imported))
     results = {
         "run": {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "quick": args.quick,
@@ -617,4 +483,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

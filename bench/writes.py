@@ -1,13 +1,15 @@
 """Where a write's time goes: the disk's sync, SQLite (triggers and indexes
 included) and Python (Flask, validation, JSON).
 
-    python bench/writes.py [--db bench/out/large.db] [--samples 300]
+    python -m bench.writes [--db bench/out/large.db] [--samples 300]
 
 For a new study session and a 10-item review batch, on a copy of the
-database, it times in-process (Flask's test client, one thread):
+database (by default the large one, built when missing), it times
+in-process (Flask's test client, one thread):
 
 - ``request``: the whole request as served (committed at synchronous=NORMAL,
-  then the WAL synced outside the locks before the answer: see lib/db.py);
+  then the WAL synced outside the locks before the answer: see
+  lib/store/connection.py);
 - ``no sync``: the same with the request's connection at synchronous=OFF and
   no sync of the WAL, so the difference is the time spent waiting for the disk;
 - ``sql``: the request's own statements, as traced, replayed on a bare
@@ -20,23 +22,17 @@ database, it times in-process (Flask's test client, one thread):
 It also reports the disk's sync latency (a 4 KiB write and fsync, as a commit
 in WAL mode does). Medians in ms.
 """
-import argparse
 import json
 import os
 import sqlite3
 import statistics
-import sys
 import time
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent
-ROOT = BENCH.parent
-OUT = BENCH / "out"
-sys.path.insert(0, str(ROOT))
-
-from app import create_app  # noqa: E402
-from run import remove_database, working_copy  # noqa: E402
-from lib import db as database  # noqa: E402
+from app import create_app
+from bench.serving import OUT, database_named, parser_with_database, working_copy
+from lib.store import connection
+from lib.web import database
 
 BATCH = 10
 
@@ -79,10 +75,10 @@ def time_requests(app, send, count, synced):
     with app.test_request_context("/", method="POST"):
         conn = database.get_db()  # the connection this thread's requests write through
     served = conn.execute("PRAGMA synchronous").fetchone()[0]
-    sync_log = database.sync_log
+    sync_log = connection.sync_log
     if not synced:
         conn.execute("PRAGMA synchronous = OFF")
-        database.sync_log = lambda path: None
+        connection.sync_log = lambda path: None
     samples = []
     for n in range(count + 5):
         statements.clear()
@@ -93,7 +89,7 @@ def time_requests(app, send, count, synced):
             samples.append(time.perf_counter() - started)
         conn.set_trace_callback(None)
     conn.execute(f"PRAGMA synchronous = {served}")
-    database.sync_log = sync_log
+    connection.sync_log = sync_log
     return samples, list(statements)
 
 
@@ -116,45 +112,44 @@ def replay(path, statements, count, drop=()):
 
 
 def breakdown(source, name, send_factory, count):
-    path = working_copy(source, f"writes-{name}")
-    app = create_app({"DATABASE": str(path), "INIT_DATABASE": False})
-    client = app.test_client()
-    send = send_factory(client)
-    full, _ = time_requests(app, send, count, synced=True)
-    no_sync, statements = time_requests(app, send, count, synced=False)
-    database.close_all(app)
-    # The traced statements replayed: the write's SQL alone. A statement is
-    # traced again for each trigger program it runs: keep it once.
-    writes = [sql for n, sql in enumerate(statements)
-              if not sql.upper().startswith(("BEGIN", "COMMIT")) and (n == 0 or statements[n - 1] != sql)]
-    script = ["BEGIN IMMEDIATE", *writes, "COMMIT"]
-    conn = sqlite3.connect(path)
-    triggers = [f"DROP TRIGGER {row[0]}" for row in conn.execute(
-        "SELECT name FROM sqlite_schema WHERE type = 'trigger'")]
-    indexes = [f"DROP INDEX {row[0]}" for row in conn.execute(
-        "SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL"
-        " AND tbl_name IN ('study_sessions', 'word_review_items')")]
-    conn.close()
-    result = {
-        "request": median_ms(full),
-        "no sync": median_ms(no_sync),
-        "sql": median_ms(replay(path, script, count)),
-        "sql, no triggers": median_ms(replay(working_copy(path, f"writes-{name}-nt"), script, count, triggers)),
-        "sql, no indexes": median_ms(replay(working_copy(path, f"writes-{name}-ni"), script, count, indexes)),
-        "statements": len(writes),
-    }
-    for suffix in ("", "-nt", "-ni"):
-        remove_database(OUT / f"work-writes-{name}{suffix}.db")
-    return result
+    with working_copy(source, f"writes-{name}") as path:
+        app = create_app({"DATABASE": str(path), "INIT_DATABASE": False})
+        client = app.test_client()
+        send = send_factory(client)
+        full, _ = time_requests(app, send, count, synced=True)
+        no_sync, statements = time_requests(app, send, count, synced=False)
+        database.close_all(app)
+        # The traced statements replayed: the write's SQL alone. A statement is
+        # traced again for each trigger program it runs: keep it once.
+        writes = [sql for n, sql in enumerate(statements)
+                  if not sql.upper().startswith(("BEGIN", "COMMIT")) and (n == 0 or statements[n - 1] != sql)]
+        script = ["BEGIN IMMEDIATE", *writes, "COMMIT"]
+        conn = sqlite3.connect(path)
+        triggers = [f"DROP TRIGGER {row[0]}" for row in conn.execute(
+            "SELECT name FROM sqlite_schema WHERE type = 'trigger'")]
+        indexes = [f"DROP INDEX {row[0]}" for row in conn.execute(
+            "SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL"
+            " AND tbl_name IN ('study_sessions', 'word_review_items')")]
+        conn.close()
+        with working_copy(path, f"writes-{name}-nt") as no_triggers, \
+                working_copy(path, f"writes-{name}-ni") as no_indexes:
+            return {
+                "request": median_ms(full),
+                "no sync": median_ms(no_sync),
+                "sql": median_ms(replay(path, script, count)),
+                "sql, no triggers": median_ms(replay(no_triggers, script, count, triggers)),
+                "sql, no indexes": median_ms(replay(no_indexes, script, count, indexes)),
+                "statements": len(writes),
+            }
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", default=str(OUT / "large.db"))
+    parser = parser_with_database(__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=300)
     args = parser.parse_args(argv)
+    path = database_named(args)
     OUT.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(args.db)
+    conn = sqlite3.connect(path)
     group, activity, reviews = cases(conn)
     sessions = [row[0] for row in conn.execute(
         "SELECT id FROM study_sessions WHERE group_id = ? ORDER BY id DESC LIMIT 50", (group,))]
@@ -171,8 +166,8 @@ def main(argv=None):
 
     sync = sync_latency(OUT)
     results = {"disk sync": sync,
-               "POST session": breakdown(args.db, "session", new_session, args.samples),
-               f"POST {BATCH} reviews": breakdown(args.db, "batch", review_batch, args.samples)}
+               "POST session": breakdown(path, "session", new_session, args.samples),
+               f"POST {BATCH} reviews": breakdown(path, "batch", review_batch, args.samples)}
     print(f"disk sync (4 KiB write + fsync): p50 {sync['p50_ms']:.2f} ms, p99 {sync['p99_ms']:.2f} ms")
     print(f"{'case':18} {'request':>8} {'no sync':>8} {'sql':>8} {'-trigs':>8} {'-idx':>8}"
           f" | {'sync':>6} {'python':>6} {'trigs':>6} {'idx':>6}  (ms, medians)")
@@ -186,4 +181,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

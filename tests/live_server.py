@@ -1,5 +1,6 @@
 """The app under gunicorn on a free loopback port, for tests that need real
-processes: several workers writing at once, or a server killed mid-write."""
+processes: several workers writing at once, or a server killed mid-write.
+The benchmark serves through it too (bench/serving.py)."""
 import http.client
 import json
 import os
@@ -12,37 +13,59 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
+HOST = "127.0.0.1"
 
 
 def free_port():
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((HOST, 0))
         return sock.getsockname()[1]
 
 
 class LiveServer:
-    def __init__(self, db_path, workers=4, env=None, app="app:create_app()"):
+    """``app`` served from ``db_path`` (None: an app that keeps no database)
+    by ``workers`` workers (None: as many as lib/gunicorn_conf.py says);
+    started once ``ready`` answers 200. Its output goes to the file ``log``
+    when one is named, else its errors are kept for the message of a failed
+    start: a long run would fill that pipe and stall the server."""
+
+    def __init__(self, db_path, workers=4, env=None, app="app:create_app()",
+                 ready="/api/study-activities", log=None):
         self.db_path = db_path
         self.workers = workers
         self.app = app
         self.env = env or {}
+        self.ready = ready
+        self.log = log
         self.port = free_port()
         self.process = None
 
     def start(self, timeout=20):
-        env = {**os.environ, **self.env, "LANG_PORTAL_DATABASE": str(self.db_path)}
-        self.process = subprocess.Popen(
-            [str(GUNICORN), "--config", "python:lib.gunicorn_conf", "--workers", str(self.workers),
-             "--bind", f"127.0.0.1:{self.port}", "--graceful-timeout", "5", self.app],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            start_new_session=True,  # its own process group, so a kill reaches every worker
-        )
+        env = {**os.environ, **self.env}
+        if self.db_path is not None:
+            env["LANG_PORTAL_DATABASE"] = str(self.db_path)
+        workers = [] if self.workers is None else ["--workers", str(self.workers)]
+        command = [str(GUNICORN), "--config", "python:lib.gunicorn_conf", *workers,
+                   "--bind", f"{HOST}:{self.port}", "--graceful-timeout", "5", self.app]
+        if self.log is None:
+            output, errors = subprocess.DEVNULL, subprocess.PIPE
+        else:
+            output, errors = open(self.log, "ab"), subprocess.STDOUT
+        try:
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=output, stderr=errors,
+                start_new_session=True,  # its own process group, so a kill reaches every worker
+            )
+        finally:
+            if self.log is not None:
+                output.close()  # the server has its own descriptor of the file
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited: {self.process.stderr.read().decode()[-2000:]}")
+                said = f"see {self.log}" if self.log is not None else self.process.stderr.read().decode()[-2000:]
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}: {said}")
             try:
-                if self.request("GET", "/api/study-activities")[0] == 200:
+                if self.request("GET", self.ready)[0] == 200:
                     return self
             except OSError:
                 time.sleep(0.1)
@@ -50,7 +73,7 @@ class LiveServer:
 
     def request(self, method, path, body=None, timeout=30):
         """(status, parsed JSON or raw text) over a fresh connection."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        conn = http.client.HTTPConnection(HOST, self.port, timeout=timeout)
         try:
             headers = {"Content-Type": "application/json"} if body is not None else {}
             conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
