@@ -2,21 +2,18 @@
 ones the portal shows on its launchpad and the README shows: a real screenshot
 of each activity against the real server, Japanese text rendered.
 
-    .venv/bin/python tests/make_previews.py    # needs chromium and fonts-noto-cjk
+    .venv/bin/python -m tests.make_previews    # needs chromium and fonts-noto-cjk
 """
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from playwright.sync_api import expect, sync_playwright
 
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
-
-from app import init_database  # noqa: E402
-from lib.store import seed  # noqa: E402
-from tests.live_server import LiveServer  # noqa: E402
-from tests.test_activities_browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from lib.startup import init_database
+from lib.store import seed
+from tests.live_server import LiveServer
+from tests.test_activities_browser import CHROMIUM, CHROMIUM_ARGS
 
 VIEWPORT = {"width": 640, "height": 640}
 
