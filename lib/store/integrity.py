@@ -100,9 +100,10 @@ RECOUNTS = {
         SELECT quarter FROM (SELECT * FROM study_quarters EXCEPT SELECT * FROM recounted)
         UNION ALL
         SELECT quarter FROM (SELECT * FROM recounted EXCEPT SELECT * FROM study_quarters)""",
-    "word_schedules.reps": """
+    "word_schedules.reps/first_reviewed_at": """
         SELECT w.id FROM words w LEFT JOIN word_schedules s ON s.word_id = w.id
-        WHERE coalesce(s.reps, 0) != (SELECT count(*) FROM word_review_items WHERE word_id = w.id)""",
+        WHERE coalesce(s.reps, 0) != (SELECT count(*) FROM word_review_items WHERE word_id = w.id)
+           OR s.first_reviewed_at IS NOT (SELECT min(created_at) FROM word_review_items WHERE word_id = w.id)""",
     "learning_totals": """
         SELECT id FROM learning_totals
         WHERE words_count != (SELECT count(*) FROM words)
