@@ -4,7 +4,8 @@
 ``quick_check`` (a third of a second on a million review items), or the full
 ``integrity_check`` (several seconds there) when asked for or when
 ``quick_check`` would be wrong. ``counter_problems`` recounts every counter
-the triggers keep.
+the triggers and the reviews keep, in its own words: it shares no code with
+them (tests/test_counters.py holds them to each other).
 """
 import sqlite3
 
