@@ -25,6 +25,11 @@ ON CONFLICT (word_id) DO UPDATE SET
 # Lapses are set apart, and only when they change: naming a column in SET
 # rewrites its index entry (the leeches' index) even when the value stays.
 LAPSED = "UPDATE word_schedules SET lapses = ? WHERE word_id = ?"
+# A word's first review is its earliest (migration 0009, a replay): a review
+# stamped before it, the clock having been set back, takes its place.
+# {ids}: the placeholders of the words' ids
+EARLIER_FIRST_REVIEW = ("UPDATE word_schedules SET first_reviewed_at = ?"
+                        " WHERE first_reviewed_at > ? AND word_id IN ({ids})")
 # Each word's reviews in the order they were given, read from the index on
 # (word_id, created_at), whose rowid breaks ties: nothing is sorted.
 REVIEWS = """
@@ -64,6 +69,10 @@ def apply_reviews(db, scheduler, reviews, reviewed_at):
                           for word_id, (card, reps, lapses) in cards.items()])
     db.executemany(LAPSED, [(lapses, word_id) for word_id, (_, _, lapses) in cards.items()
                             if word_id in found and lapses != found[word_id].lapses])
+    if found:
+        reviewed_before = sorted(found)
+        db.execute(EARLIER_FIRST_REVIEW.format(ids=placeholders(reviewed_before)),
+                   (reviewed_at, reviewed_at, *reviewed_before))
 
 
 def replay(db, scheduler, word_ids=None, progress=None):
