@@ -2,6 +2,7 @@
 processes: several workers writing at once, or a server killed mid-write.
 The benchmark serves through it too (bench/serving.py)."""
 import http.client
+import ipaddress
 import json
 import os
 import signal
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
@@ -20,6 +22,37 @@ def free_port():
     with socket.socket() as sock:
         sock.bind((HOST, 0))
         return sock.getsockname()[1]
+
+
+# A socket's state as the kernel writes it
+ESTABLISHED, LISTENING = "01", "0A"
+
+
+class TcpSocket(NamedTuple):
+    local: tuple  # (address, port)
+    remote: tuple
+    state: str
+    unread: int  # bytes received that its process has not read yet
+
+
+def endpoint(text):
+    """("127.0.0.1", 5000) from the kernel's "0100007F:1388": each 32-bit word
+    of the address is written as a number, in this machine's (little-endian) order."""
+    address, _, port = text.partition(":")
+    words = [bytes.fromhex(address[i:i + 8])[::-1] for i in range(0, len(address), 8)]
+    return str(ipaddress.ip_address(b"".join(words))), int(port, 16)
+
+
+def tcp_sockets():
+    """Every TCP socket of this machine, IPv4 and IPv6, as Linux lists them."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as lines:
+            next(lines)
+            for line in lines:
+                _, local, remote, state, queues, *_ = line.split()
+                found.append(TcpSocket(endpoint(local), endpoint(remote), state, int(queues.partition(":")[2], 16)))
+    return found
 
 
 class LiveServer:
@@ -40,20 +73,25 @@ class LiveServer:
         self.port = free_port()
         self.process = None
 
-    def start(self, timeout=20):
+    def command(self):
+        workers = [] if self.workers is None else ["--workers", str(self.workers)]
+        return [str(GUNICORN), "--config", "python:lib.gunicorn_conf", *workers,
+                "--bind", f"{HOST}:{self.port}", "--graceful-timeout", "5", self.app]
+
+    def environment(self):
         env = {**os.environ, **self.env}
         if self.db_path is not None:
             env["LANG_PORTAL_DATABASE"] = str(self.db_path)
-        workers = [] if self.workers is None else ["--workers", str(self.workers)]
-        command = [str(GUNICORN), "--config", "python:lib.gunicorn_conf", *workers,
-                   "--bind", f"{HOST}:{self.port}", "--graceful-timeout", "5", self.app]
+        return env
+
+    def start(self, timeout=20):
         if self.log is None:
             output, errors = subprocess.DEVNULL, subprocess.PIPE
         else:
             output, errors = open(self.log, "ab"), subprocess.STDOUT
         try:
             self.process = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=output, stderr=errors,
+                self.command(), cwd=ROOT, env=self.environment(), stdout=output, stderr=errors,
                 start_new_session=True,  # its own process group, so a kill reaches every worker
             )
         finally:
@@ -69,6 +107,7 @@ class LiveServer:
                     return self
             except OSError:
                 time.sleep(0.1)
+        self.stop()  # not left serving where no test looks for it
         raise RuntimeError("gunicorn did not answer in time")
 
     def request(self, method, path, body=None, timeout=30):

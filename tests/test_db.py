@@ -182,25 +182,52 @@ def test_the_connections_of_a_thread_that_has_ended_are_closed(app, db_path):
 
 # --- writers queue on a lock file ------------------------------------------------
 
-def test_a_write_waits_for_the_writers_lock_and_is_stored_when_it_is_free(client, db, db_path):
+def flock_attempts(monkeypatch):
+    """From now on, ``refused`` and ``taken`` are set when an exclusive flock
+    (the writers' lock) is refused and when one is taken; ``seen`` by either."""
+    attempts = SimpleNamespace(refused=threading.Event(), taken=threading.Event(), seen=threading.Event())
+    real = fcntl.flock
+
+    def spy(fd, operation):
+        try:
+            real(fd, operation)
+        except BlockingIOError:
+            attempts.refused.set()
+            attempts.seen.set()
+            raise
+        if operation & fcntl.LOCK_EX:
+            attempts.taken.set()
+            attempts.seen.set()
+
+    monkeypatch.setattr(fcntl, "flock", spy)
+    return attempts
+
+
+def test_a_write_waits_for_the_writers_lock_and_is_stored_when_it_is_free(client, db, db_path, monkeypatch):
     # Another process's writer holds the lock: a new session waits for it
     # while reads go on, then is stored.
+    monkeypatch.setattr(db_module, "BUSY_TIMEOUT_SECONDS", 600)  # a slow machine does not make it give up
     holder = os.open(f"{db_path}{WRITERS_LOCK_SUFFIX}", os.O_RDWR | os.O_CREAT)
     fcntl.flock(holder, fcntl.LOCK_EX)
+    attempts = flock_attempts(monkeypatch)
     answers = []
-    writer = threading.Thread(target=lambda: answers.append(
-        client.post("/api/study-sessions", json={"group_id": 1, "study_activity_id": 1})))
+
+    def write():
+        answers.append(client.post("/api/study-sessions", json={"group_id": 1, "study_activity_id": 1}))
+        attempts.seen.set()  # a write that did not wait for the lock is seen too
+
+    writer = threading.Thread(target=write, daemon=True)
     try:
         writer.start()
-        writer.join(0.5)
-        assert writer.is_alive() and answers == []
+        assert attempts.seen.wait(60), "the write neither tried the lock nor was answered"
+        assert attempts.refused.is_set() and not attempts.taken.is_set() and answers == []
         assert client.get("/api/groups").status_code == 200
         assert count(db, "study_sessions") == 0
     finally:
         fcntl.flock(holder, fcntl.LOCK_UN)
         os.close(holder)
-    writer.join(10)
-    assert answers[0].status_code == 201
+    writer.join(60)  # only against a hang
+    assert attempts.taken.is_set() and [answer.status_code for answer in answers] == [201]
     assert count(db, "study_sessions") == 1
 
 
@@ -236,15 +263,19 @@ def test_a_write_that_waits_past_the_busy_timeout_is_503_and_stores_nothing(clie
     monkeypatch.setattr(db_module, "BUSY_TIMEOUT_SECONDS", 0.3)
     holder = os.open(f"{db_path}{WRITERS_LOCK_SUFFIX}", os.O_RDWR | os.O_CREAT)
     fcntl.flock(holder, fcntl.LOCK_EX)  # another process's writer, stuck
+    attempts = flock_attempts(monkeypatch)
     answers = []
     writer = threading.Thread(target=lambda: answers.append(
-        client.post("/api/study-sessions", json={"group_id": 1, "study_activity_id": 1})))
+        client.post("/api/study-sessions", json={"group_id": 1, "study_activity_id": 1})), daemon=True)
     try:
         writer.start()
-        writer.join(5)  # a wait that ignored the timeout fails here, not by hanging
-        assert not writer.is_alive()
+        # answered while the lock is still held; one that ignored the
+        # timeout would wait for ever: this only keeps the test from hanging
+        writer.join(60)
+        assert not writer.is_alive(), "the write is still waiting, long past the busy timeout"
     finally:
         os.close(holder)
+    assert attempts.refused.is_set() and not attempts.taken.is_set()
     response = answers[0]
     assert_error(response, 503, "busy")
     assert response.headers["Retry-After"] == "1"

@@ -144,12 +144,51 @@ def test_status_of_a_missing_database_is_an_error_and_creates_nothing(tmp_path):
     assert not missing.exists()
 
 
+# The command line, stopped at its first write transaction until it reads a
+# line: by then it has read what is applied and chosen what to apply.
+MIGRATE_AFTER_A_GO = """
+import sys
+from contextlib import contextmanager
+
+import migrate
+from lib.store import migrations
+
+write_transaction, waited = migrations.immediate, []
+
+
+@contextmanager
+def immediate_after_a_go(conn):
+    if not waited:
+        waited.append(True)
+        print("ready", flush=True)
+        sys.stdin.readline()
+    with write_transaction(conn):
+        yield conn
+
+
+migrations.immediate = immediate_after_a_go
+sys.exit(migrate.main(sys.argv[1:]))
+"""
+
+
 def test_two_processes_migrating_at_once_apply_each_file_once(tmp_path):
     db = tmp_path / "race.db"
-    run = [sys.executable, str(ROOT / "migrate.py"), "--db", str(db)]
-    racers = [subprocess.Popen(run, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    outcomes = [racer.communicate(timeout=30) for racer in racers]
-    assert [racer.returncode for racer in racers] == [0, 0], outcomes
+    run = [sys.executable, "-c", MIGRATE_AFTER_A_GO, "--db", str(db)]
+    pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+    with subprocess.Popen(run, cwd=ROOT, **pipes) as first, subprocess.Popen(run, cwd=ROOT, **pipes) as second:
+        try:
+            # Both have found every file pending before either writes: whichever
+            # takes the write lock second finds the first one's work done.
+            assert [first.stdout.readline(), second.stdout.readline()] == ["ready\n"] * 2
+            for racer in (first, second):
+                racer.stdin.write("go\n")
+                racer.stdin.flush()
+            outcomes = [racer.communicate(timeout=60) for racer in (first, second)]  # only against a hang
+        finally:
+            for racer in (first, second):  # none is left waiting when the test fails
+                if racer.poll() is None:
+                    racer.kill()
+    assert [first.returncode, second.returncode] == [0, 0], outcomes
     applied_lines = [line for out, _ in outcomes for line in out.splitlines() if line.startswith("applied")]
     assert sorted(applied_lines) == sorted(f"applied {name}" for name in every_name())
     assert applied_versions(db) == every_version()
