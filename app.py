@@ -14,7 +14,7 @@ from lib.core import settings
 from lib.core.scheduler import DEFAULT_RETENTION
 from lib.startup import activity_urls, building_for_a_command, prepare_database
 from lib.store import seed
-from lib.web import answers, database, errors, scheduling, security
+from lib.web import answers, auth, database, errors, scheduling, security
 from lib.web.wsgi import ClientPathAliases, IdConverter, JSONProvider
 
 OPENAPI_PATH = Path(__file__).resolve().parent / "lib" / "openapi.json"
@@ -42,6 +42,11 @@ def create_app(test_config=None):
         # Spaced repetition: FSRS's default retention, and Anki's new cards a day.
         DESIRED_RETENTION=DEFAULT_RETENTION,
         NEW_PER_DAY=20,
+        # A request without a token from this machine acts for the default
+        # learner with every scope; with "none", every request needs a token.
+        ANONYMOUS="loopback",
+        # Proxies whose X-Forwarded-For is believed (none: it never is).
+        TRUSTED_PROXIES=[],
     )
     app.config.from_mapping(defaults)
     # Only our own settings: a Flask one (SECRET_KEY, say) set through our
@@ -62,6 +67,7 @@ def create_app(test_config=None):
     answers.init_app(app)
     errors.init_app(app)
     security.init_app(app, activity_urls(app.config["DATABASE"]))
+    auth.init_app(app)
 
     app.url_map.converters["int"] = IdConverter
     # /api//words names nothing: a 404 in JSON, not a redirect with an HTML body.

@@ -11,7 +11,8 @@ from flask.cli import with_appcontext
 
 from lib.core.settings import StartupError
 from lib.startup import one_line_errors, refuse_damaged
-from lib.store import backup, integrity, migrations, schedules, seed, word_files
+from lib.core.scheduler import build_scheduler
+from lib.store import backup, integrity, learners, migrations, schedules, seed, word_files
 from lib.store.connection import connect, immediate
 
 SUFFIX_FORMATS = {".json": "json", ".csv": "csv", ".tsv": "tsv", ".txt": "tsv"}  # .txt: Anki's export
@@ -167,9 +168,12 @@ def reschedule_command():
     conn = connect(current_app.config["DATABASE"])
     try:
         with immediate(conn):
-            total = conn.execute("SELECT review_items_count FROM learning_totals").fetchone()[0]
+            total = conn.execute("SELECT sum(review_items_count) FROM learner_totals").fetchone()[0] or 0
+            own = learners.retentions(conn)
+            default = current_app.config["DESIRED_RETENTION"]
             with click.progressbar(length=total, label="replaying reviews") as bar:
-                words = schedules.replay(conn, current_app.extensions["scheduler"], progress=bar.update)
+                words = schedules.replay_all(conn, lambda learner_id: build_scheduler(own.get(learner_id, default)),
+                                             progress=bar.update)
     finally:
         conn.close()
     click.echo(f"rescheduled {words} words from {total} reviews")

@@ -5,6 +5,7 @@ from itertools import accumulate
 from flask import Blueprint, jsonify
 
 from lib.core import clock
+from lib.web.auth import learner_id
 from lib.web.database import query_all, query_one, snapshot
 from lib.web.validation import int_arg, time_zone_arg
 
@@ -19,20 +20,26 @@ RECENT_DAYS = 32
 
 @bp.get("/dashboard/recent-session")
 def recent_session():
-    """The newest session with its results, or null when there is none."""
+    """The learner's newest session with its results, or null when there is none."""
     return jsonify(query_one(
         """
         SELECT s.id, s.group_id, a.name AS activity_name, s.created_at,
                s.correct_count, s.review_items_count - s.correct_count AS wrong_count
         FROM study_sessions s JOIN study_activities a ON a.id = s.study_activity_id
+        WHERE s.learner_id = ?
         ORDER BY s.created_at DESC, s.id DESC LIMIT 1
-        """
+        """, (learner_id(),)
     ))
 
 
 # Consecutive UTC days (the default zone), ending today or yesterday, with at
 # least one session: kept on each day (migration 0012), so one lookup.
-STREAK = "SELECT coalesce(max(streak), 0) AS days FROM study_days WHERE day = (SELECT max(day) FROM study_days WHERE day IN (?, ?))"
+STREAK = ("SELECT coalesce(max(streak), 0) AS days FROM study_days WHERE learner_id = ?1 AND day ="
+          " (SELECT max(day) FROM study_days WHERE learner_id = ?1 AND day IN (?2, ?3))")
+TOTALS = """
+SELECT l.words_count, t.words_studied, t.words_mastered, t.sessions_count, t.review_items_count, t.correct_count
+FROM learning_totals l, learner_totals t WHERE t.learner_id = ?
+"""
 
 
 @bp.get("/dashboard/stats")
@@ -40,14 +47,15 @@ def stats():
     tz = time_zone_arg()
     now = clock.utcnow()
     with snapshot():
-        totals = query_one("SELECT * FROM learning_totals")
+        totals = query_one(TOTALS, (learner_id(),))
         active_groups = query_one(
-            "SELECT count(*) AS n FROM groups WHERE last_session_at >= ?",
-            (clock.iso(now - timedelta(days=ACTIVE_GROUP_DAYS)),),
+            "SELECT count(*) AS n FROM learner_groups WHERE learner_id = ? AND last_session_at >= ?",
+            (learner_id(), clock.iso(now - timedelta(days=ACTIVE_GROUP_DAYS))),
         )["n"]
         if tz.key == "UTC":
             today = now.date()
-            streak = query_one(STREAK, (today.isoformat(), (today - timedelta(days=1)).isoformat()))["days"]
+            streak = query_one(STREAK, (learner_id(), today.isoformat(),
+                                        (today - timedelta(days=1)).isoformat()))["days"]
         else:
             streak = current_streak_in(tz, clock.local_date(now, tz))
     reviews = totals["review_items_count"]
@@ -62,20 +70,20 @@ def stats():
     )
 
 
-# The learner's days, given as the Unix times at which they begin and the
-# one at which the last ends (a JSON array), and the date of the first: for
+# The learner's days, given as the learner, the Unix times at which the days
+# begin and the one at which the last ends (a JSON array), and the date of the first: for
 # each day the running totals at its end less those at its start, each found
 # by one index seek (the last quarter that began before that time).
 DAYS_OF_STUDY = """
 WITH totals (day, sessions, reviews, correct) AS (
     SELECT t.key, coalesce(q.sessions_total, 0), coalesce(q.review_items_total, 0), coalesce(q.correct_total, 0)
-    FROM json_each(?) t
-    LEFT JOIN study_quarters q ON q.quarter = (
+    FROM json_each(?2) t
+    LEFT JOIN study_quarters q ON q.learner_id = ?1 AND q.quarter = (
         SELECT quarter FROM study_quarters
-        WHERE quarter < strftime('%Y-%m-%dT%H:%M:%SZ', t.value, 'unixepoch')
+        WHERE learner_id = ?1 AND quarter < strftime('%Y-%m-%dT%H:%M:%SZ', t.value, 'unixepoch')
         ORDER BY quarter DESC LIMIT 1)
 )
-SELECT date(?, (day - 1) || ' days') AS date, sessions, reviews, correct FROM (
+SELECT date(?3, (day - 1) || ' days') AS date, sessions, reviews, correct FROM (
     SELECT day, sessions - lag(sessions) OVER by_day AS sessions, reviews - lag(reviews) OVER by_day AS reviews,
            correct - lag(correct) OVER by_day AS correct
     FROM totals WINDOW by_day AS (ORDER BY day)
@@ -83,18 +91,18 @@ SELECT date(?, (day - 1) || ' days') AS date, sessions, reviews, correct FROM (
 WHERE day > 0
 ORDER BY day
 """
-FIRST_QUARTER = "SELECT min(quarter) AS quarter FROM study_quarters"
+FIRST_QUARTER = "SELECT min(quarter) AS quarter FROM study_quarters WHERE learner_id = ?"
 
 
 def days_of_study(first, last, tz):
     """{"date", "sessions", "reviews", "correct"} for each date from ``first``
     to ``last``, the learner's days in the zone ``tz``."""
-    return query_all(DAYS_OF_STUDY, (json.dumps(clock.day_starts(first, last, tz)), first.isoformat()))
+    return query_all(DAYS_OF_STUDY, (learner_id(), json.dumps(clock.day_starts(first, last, tz)), first.isoformat()))
 
 
 def first_day_of_study(tz):
     """The learner's date of the first quarter with any study in it, or None."""
-    quarter = query_one(FIRST_QUARTER)["quarter"]
+    quarter = query_one(FIRST_QUARTER, (learner_id(),))["quarter"]
     if quarter is None:
         return None
     return clock.local_date(datetime.fromisoformat(quarter.replace("Z", "+00:00")), tz)
@@ -164,9 +172,10 @@ def history():
 # Unix times: one range of the due index each.
 DUE_IN_RANGES = """
 SELECT (SELECT count(*) FROM word_schedules
-        WHERE due >= strftime('%Y-%m-%dT%H:%M:%SZ', json_extract(r.value, '$[0]'), 'unixepoch')
+        WHERE learner_id = ?1
+          AND due >= strftime('%Y-%m-%dT%H:%M:%SZ', json_extract(r.value, '$[0]'), 'unixepoch')
           AND due < strftime('%Y-%m-%dT%H:%M:%SZ', json_extract(r.value, '$[1]'), 'unixepoch')) AS due
-FROM json_each(?) r
+FROM json_each(?2) r
 ORDER BY r.key
 """
 
@@ -176,7 +185,7 @@ def due_from(start, ends):
     ``end``} for each of ``ends`` (and 0 for ``start``): each schedule is
     counted once, in the range between the ends around it."""
     ends = sorted(set(ends))
-    counts = query_all(DUE_IN_RANGES, (json.dumps(list(zip([start] + ends[:-1], ends))),))
+    counts = query_all(DUE_IN_RANGES, (learner_id(), json.dumps(list(zip([start] + ends[:-1], ends)))))
     return {start: 0, **dict(zip(ends, accumulate(row["due"] for row in counts)))}
 
 
@@ -204,8 +213,8 @@ def forecast():
     today_start = day_starts[0]
     until_now = int(now.timestamp()) + 1  # due now: up to this second, included
     with snapshot():
-        overdue = query_one("SELECT count(*) AS n FROM word_schedules WHERE due < ?",
-                            (clock.iso(datetime.fromtimestamp(today_start, timezone.utc)),))["n"]
+        overdue = query_one("SELECT count(*) AS n FROM word_schedules WHERE learner_id = ? AND due < ?",
+                            (learner_id(), clock.iso(datetime.fromtimestamp(today_start, timezone.utc))))["n"]
         due_by = due_from(today_start, [until_now, *hours[1:], *day_starts[1:]])
     due_now = overdue + due_by[until_now]
     # the first hour and today start with what fell due earlier today

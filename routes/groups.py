@@ -6,8 +6,9 @@ from lib.store.words import ADD_TO_GROUP
 from lib.web.answers import body, kept_answers, object_sql, response
 from lib.web.database import query_all, query_one, query_one_or_404, require_existing, snapshot, transaction
 from lib.web.errors import ApiError, bad_request, not_found, unprocessable
+from lib.web.auth import requires
 from lib.web.idempotency import idempotent
-from lib.web.scheduling import scheduler
+from lib.web.scheduling import scheduler_of
 from lib.web.session_lists import sessions_page
 from lib.web.validation import choice_arg, flag_arg, id_list, json_body, only_fields, paging, sorting, total_pages
 from lib.web.word_lists import due_queue, page_of_words
@@ -106,7 +107,8 @@ def list_group_sessions(group_id):
         get_group_or_404(group_id)
         items, total, page, per_page = sessions_page(
             "s.group_id = ?", (group_id,),
-            "SELECT sessions_count AS total FROM groups WHERE id = ?", sortable=True)
+            "SELECT coalesce((SELECT sessions_count FROM learner_groups WHERE learner_id = ? AND group_id = ?), 0)"
+            " AS total", sortable=True)
     return jsonify(study_sessions=items, total_pages=total_pages(total, per_page), current_page=page)
 
 
@@ -126,6 +128,7 @@ def check_name_free(db, name, group_id=None):
 
 
 @bp.post("/groups")
+@requires("vocabulary")
 @idempotent
 def create_group():
     name = group_name(json_body())
@@ -140,6 +143,7 @@ def create_group():
 
 
 @bp.patch("/groups/<int:group_id>")
+@requires("vocabulary")
 def rename_group(group_id):
     name = group_name(json_body())
     with transaction() as db:
@@ -151,25 +155,26 @@ def rename_group(group_id):
 
 
 @bp.delete("/groups/<int:group_id>")
+@requires("vocabulary")
 def delete_group(group_id):
     """Its words stay; its sessions and their reviews go only with_history."""
     with_history = flag_arg("with_history")
     with transaction() as db:
-        group = query_one_or_404("SELECT name, sessions_count FROM groups WHERE id = ?", (group_id,),
-                                 f"Group {group_id}")
-        sessions = group["sessions_count"]
+        group = query_one_or_404("SELECT name FROM groups WHERE id = ?", (group_id,), f"Group {group_id}")
+        # every learner's: the group is the whole server's
+        sessions, reviews = db.execute("SELECT count(*), coalesce(sum(review_items_count), 0) FROM study_sessions"
+                                       " WHERE group_id = ?", (group_id,)).fetchone()
         if sessions and not with_history:
             raise ApiError(409, f"Group {group_id} has {sessions} study session{'s' if sessions != 1 else ''};"
                                 " delete it with ?with_history=true to delete them and their reviews too.")
-        reviews = db.execute("SELECT coalesce(sum(review_items_count), 0) FROM study_sessions WHERE group_id = ?",
-                             (group_id,)).fetchone()[0]
-        history.remove_sessions(db, scheduler(), "group_id = ?", (group_id,))
+        history.remove_sessions(db, scheduler_of, "group_id = ?", (group_id,))
         db.execute("DELETE FROM groups WHERE id = ?", (group_id,))
     return jsonify(message=f"Group {group['name']} was deleted; its words were kept.",
                    deleted_sessions=sessions, deleted_reviews=reviews)
 
 
 @bp.post("/groups/<int:group_id>/words")
+@requires("vocabulary")
 def add_group_words(group_id):
     """Add words to the group: all of them, or none if any does not exist."""
     body = json_body()
@@ -184,6 +189,7 @@ def add_group_words(group_id):
 
 
 @bp.delete("/groups/<int:group_id>/words/<int:word_id>")
+@requires("vocabulary")
 def remove_group_word(group_id, word_id):
     with transaction() as db:
         group = get_group_or_404(group_id)

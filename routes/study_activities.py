@@ -50,7 +50,8 @@ def list_activity_sessions(activity_id):
     with snapshot():
         get_activity_or_404(activity_id)
         page = sessions_page("s.study_activity_id = ?", (activity_id,),
-                             "SELECT sessions_count AS total FROM study_activities WHERE id = ?")
+                             "SELECT coalesce((SELECT sessions_count FROM learner_activities"
+                             " WHERE learner_id = ? AND study_activity_id = ?), 0) AS total")
     return jsonify(paged_items(*page))
 
 

@@ -6,6 +6,7 @@ from lib.store.connection import placeholders
 from lib.web.database import (bulk_transaction, query_all, query_column, query_one, query_one_or_404,
                               require_existing, snapshot, transaction)
 from lib.web.errors import ApiError, bad_request, unprocessable
+from lib.web.auth import learner_id, requires
 from lib.web.idempotency import idempotent
 from lib.web.scheduling import scheduler
 from lib.web.session_lists import SESSION_SELECT, from_day, paged_items, sessions_page
@@ -17,10 +18,14 @@ MAX_REVIEWS_PER_REQUEST = 500
 
 
 def get_session_or_404(session_id):
-    return query_one_or_404(f"{SESSION_SELECT} WHERE s.id = ?", (session_id,), f"Study session {session_id}")
+    """The learner's session: another learner's is a 404, as one that does
+    not exist (an id must not tell that it exists)."""
+    return query_one_or_404(f"{SESSION_SELECT} WHERE s.id = ? AND s.learner_id = ?", (session_id, learner_id()),
+                            f"Study session {session_id}")
 
 
 @bp.post("/study-sessions")
+@requires("review")
 @idempotent
 def create_session():
     body = json_body()
@@ -42,9 +47,9 @@ def create_session():
             raise unprocessable(f"Study activity {activity_id} is retired: start a session with another one.")
         now = clock.now_iso()
         session_id = db.execute(
-            "INSERT INTO study_sessions (group_id, study_activity_id, created_at, ended_at)"
-            " VALUES (?, ?, ?, ?)",
-            (group_id, activity_id, now, now),
+            "INSERT INTO study_sessions (learner_id, group_id, study_activity_id, created_at, ended_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (learner_id(), group_id, activity_id, now, now),
         ).lastrowid
         session = get_session_or_404(session_id)
     response = jsonify({**session, "session_id": session_id})
@@ -56,7 +61,7 @@ def create_session():
 @bp.get("/study-sessions")
 def list_sessions():
     return jsonify(paged_items(*sessions_page(
-        "1", (), "SELECT sessions_count AS total FROM learning_totals", seek=from_day)))
+        "1", (), "SELECT sessions_count AS total FROM learner_totals WHERE learner_id = ?", seek=from_day)))
 
 
 @bp.get("/study-sessions/<int:session_id>")
@@ -65,18 +70,19 @@ def get_session(session_id):
     with snapshot():
         session = get_session_or_404(session_id)
         total = query_one(
-            "SELECT count(DISTINCT word_id) AS total FROM word_review_items WHERE study_session_id = ?",
-            (session_id,),
+            "SELECT count(DISTINCT word_id) AS total FROM word_review_items"
+            " WHERE study_session_id = ? AND learner_id = ?",
+            (session_id, learner_id()),
         )["total"]
         words = query_all(
             """
             SELECT w.id, w.kanji, w.kana, w.romaji, w.english,
                    sum(r.correct) AS correct_count, sum(1 - r.correct) AS wrong_count
             FROM word_review_items r JOIN words w ON w.id = r.word_id
-            WHERE r.study_session_id = ?
+            WHERE r.study_session_id = ? AND r.learner_id = ?
             GROUP BY r.word_id ORDER BY r.word_id LIMIT ? OFFSET ?
             """,
-            (session_id, per_page, offset),
+            (session_id, learner_id(), per_page, offset),
         )
     return jsonify({"session": session, "words": words, "total": total, "page": page,
                     "per_page": per_page, "total_pages": total_pages(total, per_page)})
@@ -126,11 +132,13 @@ def words_outside_group(session, items):
 
 
 INSERT_REVIEW = """
-INSERT INTO word_review_items (word_id, study_session_id, correct, rating, created_at) VALUES (?, ?, ?, ?, ?)
+INSERT INTO word_review_items (learner_id, word_id, study_session_id, correct, rating, created_at)
+VALUES (?, ?, ?, ?, ?, ?)
 """
 
 
 @bp.post("/study-sessions/<int:session_id>/review")
+@requires("review")
 @idempotent
 def record_reviews(session_id):
     items, malformed = check_reviews(json_body())
@@ -143,10 +151,12 @@ def record_reviews(session_id):
         if unfit:
             raise unprocessable(" ".join(problem for _, problem in unfit))
         now = clock.now_iso()
-        db.executemany(INSERT_REVIEW, [(word_id, session_id, int(correct), rating, now)
+        learner = learner_id()
+        db.executemany(INSERT_REVIEW, [(learner, word_id, session_id, int(correct), rating, now)
                                        for _, word_id, correct, rating in items])
         # In the order given: a batch may review one word several times.
-        schedules.apply_reviews(db, scheduler(), [(word_id, rating) for _, word_id, _, rating in items], now)
+        schedules.apply_reviews(db, scheduler(), learner, [(word_id, rating) for _, word_id, _, rating in items],
+                                now)
     # The session was read under the write lock, and the counting trigger
     # adds each item to it: no need to read it again while holding the lock.
     return jsonify(session_id=session_id, recorded=len(items),
@@ -154,6 +164,7 @@ def record_reviews(session_id):
 
 
 @bp.post("/study-sessions/<int:session_id>/words/<int:word_id>/review")
+@requires("review")
 @idempotent
 def record_review(session_id, word_id):
     correct, rating, problem = check_review(json_body(), "correct")
@@ -166,22 +177,27 @@ def record_review(session_id, word_id):
                      (session["group_id"], word_id)) is None:
             raise unprocessable(f"Word {word_id} is not in group {session['group_name']}.")
         item = dict(db.execute(f"{INSERT_REVIEW} RETURNING id, study_session_id, word_id, correct, created_at",
-                               (word_id, session_id, int(correct), rating, clock.now_iso())).fetchone())
-        schedules.apply_reviews(db, scheduler(), [(word_id, rating)], item["created_at"])
+                               (learner_id(), word_id, session_id, int(correct), rating, clock.now_iso())).fetchone())
+        schedules.apply_reviews(db, scheduler(), learner_id(), [(word_id, rating)], item["created_at"])
     item["correct"] = bool(item["correct"])
     return jsonify(item), 201
 
 
 @bp.post("/study-sessions/reset")
+@requires("review")
 def reset_history():
+    """The learner's own history and schedules; no other learner's."""
     json_body(required=False)
-    with bulk_transaction() as db:
-        history.clear(db)
+    with transaction() as db:
+        history.clear(db, learner_id())
     return jsonify(message="Study history has been reset: every study session and review result was deleted.")
 
 
 @bp.post("/full-reset")
+@requires("admin")
 def full_reset():
+    """Every learner's history, and the vocabulary back to the seed's; the
+    learners and their tokens stay."""
     json_body(required=False)
     with bulk_transaction() as db:
         # Taken under the write lock, so it is exactly what the reset removes.

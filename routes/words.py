@@ -11,12 +11,13 @@ from lib.store.connection import placeholders
 from lib.store.words import ADD_TO_GROUP, INSERT_WORD
 from lib.web.database import query_all, query_one, query_one_or_404, require_existing, snapshot, transaction
 from lib.web.errors import ApiError, bad_request
+from lib.web.auth import learner_id, requires
 from lib.web.idempotency import idempotent
 from lib.web.pages import fetch_page
 from lib.web.scheduling import scheduler
 from lib.web.validation import MAX_PAGE, choice_arg, flag_arg, id_list, int_arg, json_body, paging, request_body, \
     total_pages
-from lib.web.word_lists import WORD_COLUMNS, due_queue, page_of_words
+from lib.web.word_lists import LEARNER_COUNTS, LEARNER_WORD_COLUMNS, due_queue, page_of_words
 
 bp = Blueprint("words", __name__)
 
@@ -27,12 +28,14 @@ def list_words():
                          default_per_page=50)
 
 
-# Words with their schedule's columns (None for a word never reviewed), by id.
+# Words with the learner's counts and schedule's columns (None for a word
+# they never reviewed), by id. ?: the learner, twice.
 SCHEDULE_COLUMNS = ", ".join(f"s.{column}" for column in COLUMNS)
-WORD_WITH_SCHEDULE = (f"SELECT {WORD_COLUMNS}, w.parts, {SCHEDULE_COLUMNS}"
-                      " FROM words w LEFT JOIN word_schedules s ON s.word_id = w.id WHERE w.id = ?")
-WORDS_WITH_SCHEDULES_BY_ID = (f"SELECT {WORD_COLUMNS}, {SCHEDULE_COLUMNS}"
-                              " FROM words w LEFT JOIN word_schedules s ON s.word_id = w.id WHERE w.id IN ({ids})")
+LEARNER_SCHEDULE = "LEFT JOIN word_schedules s ON s.learner_id = ? AND s.word_id = w.id"
+WORD_WITH_SCHEDULE = (f"SELECT {LEARNER_WORD_COLUMNS}, w.parts, {SCHEDULE_COLUMNS}"
+                      f" FROM words w {LEARNER_COUNTS} {LEARNER_SCHEDULE} WHERE w.id = ?")
+WORDS_WITH_SCHEDULES_BY_ID = (f"SELECT {LEARNER_WORD_COLUMNS}, {SCHEDULE_COLUMNS}"
+                              f" FROM words w {LEARNER_COUNTS} {LEARNER_SCHEDULE} WHERE w.id IN ({{ids}})")
 
 
 def with_schedule(word, now):
@@ -44,7 +47,7 @@ def with_schedule(word, now):
 
 def word_detail(word_id):
     """One word with its parts, schedule and groups, or a 404."""
-    word = query_one_or_404(WORD_WITH_SCHEDULE, (word_id,), f"Word {word_id}")
+    word = query_one_or_404(WORD_WITH_SCHEDULE, (learner_id(), learner_id(), word_id), f"Word {word_id}")
     word["parts"] = json.loads(word["parts"])
     with_schedule(word, clock.now_whole_seconds())
     word["groups"] = query_all(
@@ -76,10 +79,13 @@ def list_leeches():
     page, per_page, offset = paging(50)
     now = clock.now_whole_seconds()
     with snapshot():
-        total = query_one("SELECT count(*) AS total FROM word_schedules WHERE lapses >= ?", (lapses,))["total"]
+        total = query_one("SELECT count(*) AS total FROM word_schedules WHERE learner_id = ? AND lapses >= ?",
+                          (learner_id(), lapses))["total"]
         words = fetch_page(
-            "SELECT s.word_id AS id FROM word_schedules s WHERE s.lapses >= ? ORDER BY {order} LIMIT ? OFFSET ?",
-            WORDS_WITH_SCHEDULES_BY_ID, (lapses,), ("s.lapses", "s.word_id", "DESC"), total, per_page, offset)
+            "SELECT s.word_id AS id FROM word_schedules s WHERE s.learner_id = ? AND s.lapses >= ?"
+            " ORDER BY {order} LIMIT ? OFFSET ?",
+            WORDS_WITH_SCHEDULES_BY_ID, (learner_id(), lapses), ("s.lapses", "s.word_id", "DESC"), total, per_page,
+            offset, row_params=(learner_id(), learner_id()))
     return jsonify(words=[with_schedule(word, now) for word in words], total_pages=total_pages(total, per_page),
                    current_page=page, total_words=total)
 
@@ -124,6 +130,7 @@ def set_groups(db, word_id, group_ids):
 
 
 @bp.post("/words")
+@requires("vocabulary")
 @idempotent
 def create_word():
     body = json_body()
@@ -143,6 +150,7 @@ def create_word():
 
 
 @bp.patch("/words/<int:word_id>")
+@requires("vocabulary")
 def update_word(word_id):
     body = json_body()
     if not body:
@@ -164,6 +172,7 @@ def update_word(word_id):
 
 
 @bp.delete("/words/<int:word_id>")
+@requires("vocabulary")
 def delete_word(word_id):
     with_history = flag_arg("with_history")
     with transaction() as db:
@@ -199,6 +208,7 @@ def import_problems(problems):
 
 
 @bp.post("/words/import")
+@requires("vocabulary")
 @import_body_limit
 @idempotent
 def import_words():

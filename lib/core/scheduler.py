@@ -116,7 +116,8 @@ class SeededScheduler(Scheduler):
         return timedelta(days=min(round(drawn), self.maximum_interval))
 
 
-@lru_cache(maxsize=8)
+# one per retention in use: each keeps its own outlooks
+@lru_cache(maxsize=32)
 def build_scheduler(desired_retention):
     return SeededScheduler(desired_retention=desired_retention)
 

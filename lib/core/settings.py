@@ -5,6 +5,7 @@ what is allowed, rather than surfacing later as a 500 on some request. A
 LANG_PORTAL_* variable that names no setting is refused the same way: it is
 most likely a misspelt one.
 """
+import ipaddress
 import json
 import os
 import re
@@ -90,6 +91,24 @@ def host_names(value):
     return found
 
 
+def one_of(*choices):
+    def check(value):
+        if value not in choices:
+            raise Invalid(" or ".join(choices))
+        return value
+    return check
+
+
+def ip_addresses(value):
+    found = names(value, "IP addresses such as 127.0.0.1")
+    for address in found:
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            raise Invalid(f"IP addresses such as 127.0.0.1, comma separated (not {address!r})") from None
+    return found
+
+
 def time_zone_name(value):
     if time_zone(value) is None:
         raise Invalid("an IANA time zone name such as UTC or Asia/Tokyo")
@@ -128,6 +147,11 @@ CHECKS = {
     # FSRS's target chance of recalling a word when it comes back
     "DESIRED_RETENTION": number_between(0.7, 0.99),
     "NEW_PER_DAY": whole_number(0),
+    # who a request without a token acts for: the default learner when it
+    # comes from this machine (loopback), or nobody (none)
+    "ANONYMOUS": one_of("loopback", "none"),
+    # the reverse proxies whose X-Forwarded-For names the client
+    "TRUSTED_PROXIES": ip_addresses,
 }
 
 

@@ -1,14 +1,19 @@
-"""Removing the learning record: all of it, as both resets do, or a word's
-or a group's part of it, as deleting those with their history does.
+"""Removing the learning record: a learner's whole record (their reset),
+every learner's (the full reset), or a word's or a group's part of it, as
+deleting those with their history does.
 
 No trigger counts a deleted review item or session (see migration 0004):
 the counters are zeroed or recounted here, set-based, in the caller's write
-transaction (``db.bulk_transaction()`` for ``clear``).
+transaction. Each learner's counters are recounted for that learner alone.
 """
+from collections import defaultdict
+
 from lib.store import schedules
 from lib.store.connection import chunks, placeholders
 
-CLEAR = (
+# Every learner's record, as a full reset empties it: whole tables, which
+# SQLite drops at once (bulk_transaction in lib/web/database.py).
+CLEAR_ALL = (
     "DELETE FROM word_review_items",
     "DELETE FROM word_schedules",
     "DELETE FROM study_sessions",
@@ -16,48 +21,77 @@ CLEAR = (
     "DELETE FROM study_quarters",
     # A retry from before the reset must not be answered with a deleted session.
     "DELETE FROM idempotency_keys",
-    # The words_recounted trigger brings words_studied and words_mastered to zero.
-    "UPDATE words SET correct_count = 0, wrong_count = 0 WHERE correct_count + wrong_count > 0",
-    "UPDATE groups SET sessions_count = 0, last_session_at = NULL WHERE sessions_count > 0",
-    "UPDATE study_activities SET sessions_count = 0 WHERE sessions_count > 0",
-    "UPDATE learning_totals SET sessions_count = 0, review_items_count = 0, correct_count = 0",
+    "DELETE FROM learner_words",
+    "DELETE FROM learner_groups",
+    "DELETE FROM learner_activities",
+    "UPDATE learner_totals SET words_studied = 0, words_mastered = 0, words_answered_right = 0,"
+    " words_answered_wrong = 0, sessions_count = 0, review_items_count = 0, correct_count = 0",
+)
+# One learner's record: their reviews are found through their sessions.
+CLEAR = (
+    "DELETE FROM word_review_items WHERE study_session_id IN (SELECT id FROM study_sessions WHERE learner_id = ?)",
+    "DELETE FROM word_schedules WHERE learner_id = ?",
+    "DELETE FROM study_sessions WHERE learner_id = ?",
+    "DELETE FROM study_days WHERE learner_id = ?",
+    "DELETE FROM study_quarters WHERE learner_id = ?",
+    "DELETE FROM idempotency_keys WHERE learner_id = ?",
+    # the learner_words_uncounted trigger takes the learner's word totals to zero
+    "DELETE FROM learner_words WHERE learner_id = ?",
+    "DELETE FROM learner_groups WHERE learner_id = ?",
+    "DELETE FROM learner_activities WHERE learner_id = ?",
+    "UPDATE learner_totals SET sessions_count = 0, review_items_count = 0, correct_count = 0 WHERE learner_id = ?",
 )
 
 
-def clear(conn):
-    for statement in CLEAR:
+def clear_all(conn):
+    for statement in CLEAR_ALL:
         conn.execute(statement)
 
 
-# Removing part of the record: a word's reviews, or a group's sessions. The
-# counters of what is removed are recounted from what is left, set-based and
-# only for the rows it touched, in the caller's write transaction.
+def clear(conn, learner_id):
+    for statement in CLEAR:
+        conn.execute(statement, (learner_id,))
+
+
+# Removing part of the record: a word's reviews, or a group's sessions, of
+# every learner. The counters of what is removed are recounted from what is
+# left, set-based and only for the rows it touched.
 
 def remove_reviews(conn, where, params, sessions_kept=True):
-    """Delete the review items matching ``where`` and recount the words,
-    sessions and totals they counted in (not the sessions when they go too:
-    ``sessions_kept`` False). The ids of the words whose history changed."""
-    removed = conn.execute(f"SELECT count(*), coalesce(sum(correct), 0) FROM word_review_items WHERE {where}",
-                           params).fetchone()
-    if removed[0] == 0:
-        return []
-    word_ids = [row[0] for row in conn.execute(
-        f"SELECT DISTINCT word_id FROM word_review_items WHERE {where}", params)]
+    """Delete the review items matching ``where`` and recount the learners'
+    words, sessions and totals they counted in (not the sessions when they
+    go too: ``sessions_kept`` False). {learner id: ids of the words whose
+    history changed}."""
+    removed = conn.execute(f"SELECT learner_id, count(*), coalesce(sum(correct), 0) FROM word_review_items"
+                           f" WHERE {where} GROUP BY learner_id", params).fetchall()
+    if not removed:
+        return {}
+    words = defaultdict(list)
+    for learner_id, word_id in conn.execute(
+            f"SELECT DISTINCT learner_id, word_id FROM word_review_items WHERE {where}", params):
+        words[learner_id].append(word_id)
     session_ids = [row[0] for row in conn.execute(
         f"SELECT DISTINCT study_session_id FROM word_review_items WHERE {where}", params)] if sessions_kept else []
-    quarters = {row[0]: (0, row[1], row[2]) for row in conn.execute(
-        f"SELECT {QUARTER}, count(*), sum(correct) FROM word_review_items WHERE {where} GROUP BY 1", params)}
+    quarters = {(row[0], row[1]): (0, row[2], row[3]) for row in conn.execute(
+        f"SELECT learner_id, {QUARTER}, count(*), sum(correct) FROM word_review_items WHERE {where} GROUP BY 1, 2",
+        params)}
     conn.execute(f"DELETE FROM word_review_items WHERE {where}", params)
     _unquarter(conn, quarters)
-    conn.execute("UPDATE learning_totals SET review_items_count = review_items_count - ?,"
-                 " correct_count = correct_count - ?", tuple(removed))
-    for chunk in chunks(word_ids):
-        # the words_recounted trigger moves words_studied and words_mastered
-        conn.execute(f"""
-            UPDATE words SET
-                correct_count = (SELECT count(*) FROM word_review_items WHERE word_id = words.id AND correct = 1),
-                wrong_count = (SELECT count(*) FROM word_review_items WHERE word_id = words.id AND correct = 0)
-            WHERE id IN ({placeholders(chunk)})""", chunk)
+    conn.executemany("UPDATE learner_totals SET review_items_count = review_items_count - ?,"
+                     " correct_count = correct_count - ? WHERE learner_id = ?",
+                     [(count, correct, learner_id) for learner_id, count, correct in removed])
+    for learner_id, word_ids in words.items():
+        for chunk in chunks(word_ids):
+            # the learner_words triggers move words_studied and words_mastered
+            conn.execute(f"""
+                UPDATE learner_words SET
+                    correct_count = (SELECT count(*) FROM word_review_items r WHERE r.word_id = learner_words.word_id
+                                     AND r.learner_id = learner_words.learner_id AND r.correct = 1),
+                    wrong_count = (SELECT count(*) FROM word_review_items r WHERE r.word_id = learner_words.word_id
+                                   AND r.learner_id = learner_words.learner_id AND r.correct = 0)
+                WHERE learner_id = ? AND word_id IN ({placeholders(chunk)})""", (learner_id, *chunk))
+            conn.execute(f"DELETE FROM learner_words WHERE learner_id = ? AND word_id IN ({placeholders(chunk)})"
+                         " AND correct_count + wrong_count = 0", (learner_id, *chunk))
     for chunk in chunks(session_ids):
         conn.execute(f"""
             UPDATE study_sessions SET
@@ -67,79 +101,104 @@ def remove_reviews(conn, where, params, sessions_kept=True):
                 ended_at = max(created_at, coalesce((SELECT max(created_at) FROM word_review_items
                                                      WHERE study_session_id = study_sessions.id), ''))
             WHERE id IN ({placeholders(chunk)})""", chunk)
-    return word_ids
+    return dict(words)
 
 
-def remove_sessions(conn, scheduler, where, params):
+def remove_sessions(conn, scheduler_of, where, params):
     """Delete the study sessions matching ``where`` with their review items,
-    recounting totals, groups, activities and days, and replaying (with
-    ``scheduler``) the schedules of the words whose history changed from
-    what is left of it."""
-    sessions = conn.execute(f"SELECT id, group_id, study_activity_id, substr(created_at, 1, 10)"
+    recounting each learner's totals, groups, activities and days, and
+    replaying (with ``scheduler_of(learner_id)``) the learner's schedules of
+    the words whose history changed from what is left of it."""
+    sessions = conn.execute(f"SELECT id, learner_id, group_id, study_activity_id, substr(created_at, 1, 10)"
                             f" FROM study_sessions WHERE {where}", params).fetchall()
     if not sessions:
         return
-    word_ids, quarters = [], {}
+    words, quarters = defaultdict(set), defaultdict(lambda: (0, 0, 0))
     for chunk in chunks([row[0] for row in sessions]):
-        word_ids += remove_reviews(conn, f"study_session_id IN ({placeholders(chunk)})", chunk, sessions_kept=False)
-        for quarter, count in conn.execute(f"SELECT {QUARTER}, count(*) FROM study_sessions"
-                                           f" WHERE id IN ({placeholders(chunk)}) GROUP BY 1", chunk):
-            quarters[quarter] = (quarters.get(quarter, (0,))[0] + count, 0, 0)
-        conn.execute(f"DELETE FROM study_sessions WHERE id IN ({placeholders(chunk)})", chunk)
-    _unquarter(conn, quarters)
-    conn.execute("UPDATE learning_totals SET sessions_count = sessions_count - ?", (len(sessions),))
-    groups = sorted({row[1] for row in sessions})
-    conn.execute(f"""
-        UPDATE groups SET
-            sessions_count = (SELECT count(*) FROM study_sessions WHERE group_id = groups.id),
-            last_session_at = (SELECT max(created_at) FROM study_sessions WHERE group_id = groups.id)
-        WHERE id IN ({placeholders(groups)})""", groups)
-    activities = sorted({row[2] for row in sessions})
-    conn.execute(f"""
-        UPDATE study_activities SET
-            sessions_count = (SELECT count(*) FROM study_sessions WHERE study_activity_id = study_activities.id)
-        WHERE id IN ({placeholders(activities)})""", activities)
-    for day in sorted({row[3] for row in sessions}):
-        conn.execute("UPDATE study_days SET sessions_count = (SELECT count(*) FROM study_sessions"
-                     " WHERE created_at >= ? AND created_at < date(?, '+1 day')) WHERE day = ?", (day, day, day))
-    conn.execute("DELETE FROM study_days WHERE sessions_count = 0")
-    conn.execute(RESTREAK)
-    if word_ids:
-        schedules.replay(conn, scheduler, word_ids)
+        marks = placeholders(chunk)
+        for learner_id, word_ids in remove_reviews(conn, f"study_session_id IN ({marks})", chunk,
+                                                   sessions_kept=False).items():
+            words[learner_id].update(word_ids)
+        for learner_id, quarter, count in conn.execute(
+                f"SELECT learner_id, {QUARTER}, count(*) FROM study_sessions WHERE id IN ({marks}) GROUP BY 1, 2",
+                chunk):
+            quarters[learner_id, quarter] = (quarters[learner_id, quarter][0] + count, 0, 0)
+        conn.execute(f"DELETE FROM study_sessions WHERE id IN ({marks})", chunk)
+    _unquarter(conn, dict(quarters))
+    removed = defaultdict(int)
+    for row in sessions:
+        removed[row[1]] += 1
+    conn.executemany("UPDATE learner_totals SET sessions_count = sessions_count - ? WHERE learner_id = ?",
+                     [(count, learner_id) for learner_id, count in removed.items()])
+    for learner_id, group_id in sorted({(row[1], row[2]) for row in sessions}):
+        conn.execute("""
+            UPDATE learner_groups SET
+                sessions_count = (SELECT count(*) FROM study_sessions WHERE learner_id = ?1 AND group_id = ?2),
+                last_session_at = coalesce((SELECT max(created_at) FROM study_sessions
+                                            WHERE learner_id = ?1 AND group_id = ?2), '')
+            WHERE learner_id = ?1 AND group_id = ?2""", (learner_id, group_id))
+    conn.execute("DELETE FROM learner_groups WHERE sessions_count = 0 AND learner_id IN"
+                 f" ({placeholders(removed)})", tuple(removed))
+    for learner_id, activity_id in sorted({(row[1], row[3]) for row in sessions}):
+        conn.execute("""
+            UPDATE learner_activities SET sessions_count = (
+                SELECT count(*) FROM study_sessions WHERE learner_id = ?1 AND study_activity_id = ?2)
+            WHERE learner_id = ?1 AND study_activity_id = ?2""", (learner_id, activity_id))
+    conn.execute("DELETE FROM learner_activities WHERE sessions_count = 0 AND learner_id IN"
+                 f" ({placeholders(removed)})", tuple(removed))
+    for learner_id, day in sorted({(row[1], row[4]) for row in sessions}):
+        conn.execute("UPDATE study_days SET sessions_count = (SELECT count(*) FROM study_sessions WHERE learner_id = ?1"
+                     " AND created_at >= ?2 AND created_at < date(?2, '+1 day')) WHERE learner_id = ?1 AND day = ?2",
+                     (learner_id, day))
+    conn.execute(f"DELETE FROM study_days WHERE sessions_count = 0 AND learner_id IN ({placeholders(removed)})",
+                 tuple(removed))
+    conn.execute(RESTREAK.format(learners=placeholders(removed)), tuple(removed))
+    for learner_id, word_ids in sorted(words.items()):
+        schedules.replay(conn, scheduler_of(learner_id), learner_id, word_ids)
 
 
-# Each study day's streak counted anew (see migration 0012), after days went.
+# Each study day's streak counted anew (see migration 0012), after days went,
+# for the learners named in {learners}.
 RESTREAK = """
-WITH ranked (day, run) AS (
-    SELECT day, julianday(day) - row_number() OVER (ORDER BY day) FROM study_days
+WITH ranked (learner_id, day, run) AS (
+    SELECT learner_id, day, julianday(day) - row_number() OVER (PARTITION BY learner_id ORDER BY day)
+    FROM study_days WHERE learner_id IN ({learners})
 )
 UPDATE study_days SET streak = counted.streak
-FROM (SELECT day, row_number() OVER (PARTITION BY run ORDER BY day) AS streak FROM ranked) AS counted
-WHERE counted.day = study_days.day AND study_days.streak != counted.streak
+FROM (SELECT learner_id, day, row_number() OVER (PARTITION BY learner_id, run ORDER BY day) AS streak
+      FROM ranked) AS counted
+WHERE counted.learner_id = study_days.learner_id AND counted.day = study_days.day
+  AND study_days.streak != counted.streak
 """
 
 
 # A stored time's 15-minute quarter, as migration 0006 computes it.
 QUARTER = "substr(created_at, 1, 14) || printf('%02d:00Z', substr(created_at, 15, 2) / 15 * 15)"
-QUARTER_TOTALS = "SELECT sessions_total, review_items_total, correct_total FROM study_quarters"
+QUARTER_TOTALS = "SELECT sessions_total, review_items_total, correct_total FROM study_quarters WHERE learner_id = ?"
 
 
 def _unquarter(conn, removed):
-    """Take ``removed`` {quarter: (sessions, reviews, correct)} out of the
-    running totals of study_quarters (its quarter and every later one), and
-    drop the rows of quarters left with nothing in them."""
-    quarters = sorted(removed)
-    running = (0, 0, 0)
-    for index, quarter in enumerate(quarters):
-        running = tuple(a + b for a, b in zip(running, removed[quarter]))
-        # each row is updated once: by the last removed quarter at or before it
-        until, until_params = ("AND quarter < ?", (quarters[index + 1],)) if index + 1 < len(quarters) else ("", ())
-        conn.execute("UPDATE study_quarters SET sessions_total = sessions_total - ?,"
-                     " review_items_total = review_items_total - ?, correct_total = correct_total - ?"
-                     f" WHERE quarter >= ? {until}", (*running, quarter, *until_params))
-    for quarter in quarters:
-        here = conn.execute(f"{QUARTER_TOTALS} WHERE quarter = ?", (quarter,)).fetchone()
-        before = conn.execute(f"{QUARTER_TOTALS} WHERE quarter < ? ORDER BY quarter DESC LIMIT 1",
-                              (quarter,)).fetchone()
-        if here is not None and tuple(here) == (tuple(before) if before else (0, 0, 0)):
-            conn.execute("DELETE FROM study_quarters WHERE quarter = ?", (quarter,))
+    """Take ``removed`` {(learner id, quarter): (sessions, reviews, correct)}
+    out of each learner's running totals of study_quarters (its quarter and
+    every later one), and drop the rows of quarters left with nothing in them."""
+    by_learner = defaultdict(dict)
+    for (learner_id, quarter), counts in removed.items():
+        by_learner[learner_id][quarter] = counts
+    for learner_id, learner_removed in sorted(by_learner.items()):
+        quarters = sorted(learner_removed)
+        running = (0, 0, 0)
+        for index, quarter in enumerate(quarters):
+            running = tuple(a + b for a, b in zip(running, learner_removed[quarter]))
+            # each row is updated once: by the last removed quarter at or before it
+            until, until_params = (("AND quarter < ?", (quarters[index + 1],)) if index + 1 < len(quarters)
+                                   else ("", ()))
+            conn.execute("UPDATE study_quarters SET sessions_total = sessions_total - ?,"
+                         " review_items_total = review_items_total - ?, correct_total = correct_total - ?"
+                         f" WHERE learner_id = ? AND quarter >= ? {until}",
+                         (*running, learner_id, quarter, *until_params))
+        for quarter in quarters:
+            here = conn.execute(f"{QUARTER_TOTALS} AND quarter = ?", (learner_id, quarter)).fetchone()
+            before = conn.execute(f"{QUARTER_TOTALS} AND quarter < ? ORDER BY quarter DESC LIMIT 1",
+                                  (learner_id, quarter)).fetchone()
+            if here is not None and tuple(here) == (tuple(before) if before else (0, 0, 0)):
+                conn.execute("DELETE FROM study_quarters WHERE learner_id = ? AND quarter = ?", (learner_id, quarter))

@@ -55,65 +55,102 @@ def problems_in(path, full=False):
 # Every counter the schema keeps, as a query that finds the rows where it
 # differs from a recount of what it counts.
 RECOUNTS = {
-    "words.correct_count/wrong_count": """
-        SELECT id FROM words w
-        WHERE correct_count != (SELECT count(*) FROM word_review_items WHERE word_id = w.id AND correct = 1)
-           OR wrong_count != (SELECT count(*) FROM word_review_items WHERE word_id = w.id AND correct = 0)""",
+    # Each pair of a learner and a word they have reviews of has a row, and
+    # no other pair has one.
+    "learner_words": """
+        SELECT learner_id, word_id FROM (
+            SELECT learner_id, word_id, correct_count, wrong_count FROM learner_words
+            EXCEPT SELECT learner_id, word_id, sum(correct), sum(1 - correct) FROM word_review_items GROUP BY 1, 2)
+        UNION ALL
+        SELECT learner_id, word_id FROM (
+            SELECT learner_id, word_id, sum(correct), sum(1 - correct) FROM word_review_items GROUP BY 1, 2
+            EXCEPT SELECT learner_id, word_id, correct_count, wrong_count FROM learner_words)""",
+    "word_review_items.learner_id": """
+        SELECT r.id FROM word_review_items r JOIN study_sessions s ON s.id = r.study_session_id
+        WHERE r.learner_id != s.learner_id""",
     "study_sessions counts and ended_at": """
         SELECT id FROM study_sessions s
         WHERE review_items_count != (SELECT count(*) FROM word_review_items WHERE study_session_id = s.id)
            OR correct_count != (SELECT count(*) FROM word_review_items WHERE study_session_id = s.id AND correct = 1)
            OR ended_at != max(created_at, coalesce(
                 (SELECT max(created_at) FROM word_review_items WHERE study_session_id = s.id), ''))""",
-    "groups.word_count/sessions_count/last_session_at": """
-        SELECT id FROM groups g
-        WHERE word_count != (SELECT count(*) FROM word_groups WHERE group_id = g.id)
-           OR sessions_count != (SELECT count(*) FROM study_sessions WHERE group_id = g.id)
-           OR last_session_at IS NOT (SELECT max(created_at) FROM study_sessions WHERE group_id = g.id)""",
-    "study_activities.sessions_count": """
-        SELECT id FROM study_activities a
-        WHERE sessions_count != (SELECT count(*) FROM study_sessions WHERE study_activity_id = a.id)""",
-    "study_days": """
-        SELECT day FROM (SELECT day, sessions_count FROM study_days
-                         EXCEPT SELECT substr(created_at, 1, 10), count(*) FROM study_sessions GROUP BY 1)
+    "groups.word_count": """
+        SELECT id FROM groups g WHERE word_count != (SELECT count(*) FROM word_groups WHERE group_id = g.id)""",
+    "learner_groups": """
+        SELECT learner_id, group_id FROM (
+            SELECT learner_id, group_id, sessions_count, last_session_at FROM learner_groups
+            EXCEPT SELECT learner_id, group_id, count(*), max(created_at) FROM study_sessions GROUP BY 1, 2)
         UNION ALL
-        SELECT day FROM (SELECT substr(created_at, 1, 10) AS day, count(*) FROM study_sessions GROUP BY 1
-                         EXCEPT SELECT day, sessions_count FROM study_days)""",
+        SELECT learner_id, group_id FROM (
+            SELECT learner_id, group_id, count(*), max(created_at) FROM study_sessions GROUP BY 1, 2
+            EXCEPT SELECT learner_id, group_id, sessions_count, last_session_at FROM learner_groups)""",
+    "learner_activities": """
+        SELECT learner_id, study_activity_id FROM (
+            SELECT learner_id, study_activity_id, sessions_count FROM learner_activities
+            EXCEPT SELECT learner_id, study_activity_id, count(*) FROM study_sessions GROUP BY 1, 2)
+        UNION ALL
+        SELECT learner_id, study_activity_id FROM (
+            SELECT learner_id, study_activity_id, count(*) FROM study_sessions GROUP BY 1, 2
+            EXCEPT SELECT learner_id, study_activity_id, sessions_count FROM learner_activities)""",
+    "study_days": """
+        SELECT learner_id, day FROM (
+            SELECT learner_id, day, sessions_count FROM study_days
+            EXCEPT SELECT learner_id, substr(created_at, 1, 10), count(*) FROM study_sessions GROUP BY 1, 2)
+        UNION ALL
+        SELECT learner_id, day FROM (
+            SELECT learner_id, substr(created_at, 1, 10) AS day, count(*) FROM study_sessions GROUP BY 1, 2
+            EXCEPT SELECT learner_id, day, sessions_count FROM study_days)""",
     "study_days.streak": """
-        SELECT d.day FROM study_days d
-        WHERE d.streak != 1 + coalesce((SELECT p.streak FROM study_days p WHERE p.day = date(d.day, '-1 day')), 0)""",
-    # Running totals per 15-minute UTC quarter, recounted with a quarter
-    # computed another way than the triggers compute it.
+        SELECT d.learner_id, d.day FROM study_days d
+        WHERE d.streak != 1 + coalesce((SELECT p.streak FROM study_days p
+                                        WHERE p.learner_id = d.learner_id AND p.day = date(d.day, '-1 day')), 0)""",
+    # Running totals per learner and 15-minute UTC quarter, recounted with a
+    # quarter computed another way than the triggers compute it.
     "study_quarters": """
-        WITH quartered (quarter, sessions, review_items, correct) AS (
-            SELECT strftime('%Y-%m-%dT%H:%M:00Z', created_at,
-                            printf('-%d minutes', strftime('%M', created_at) % 15)), 1, 0, 0
+        WITH quartered (learner_id, quarter, sessions, review_items, correct) AS (
+            SELECT learner_id, strftime('%Y-%m-%dT%H:%M:00Z', created_at,
+                                        printf('-%d minutes', strftime('%M', created_at) % 15)), 1, 0, 0
             FROM study_sessions
             UNION ALL
-            SELECT strftime('%Y-%m-%dT%H:%M:00Z', created_at,
-                            printf('-%d minutes', strftime('%M', created_at) % 15)), 0, 1, correct
+            SELECT learner_id, strftime('%Y-%m-%dT%H:%M:00Z', created_at,
+                                        printf('-%d minutes', strftime('%M', created_at) % 15)), 0, 1, correct
             FROM word_review_items
         ), recounted AS (
-            SELECT quarter, sum(sum(sessions)) OVER running, sum(sum(review_items)) OVER running,
+            SELECT learner_id, quarter, sum(sum(sessions)) OVER running, sum(sum(review_items)) OVER running,
                    sum(sum(correct)) OVER running
-            FROM quartered GROUP BY quarter WINDOW running AS (ORDER BY quarter)
+            FROM quartered GROUP BY learner_id, quarter
+            WINDOW running AS (PARTITION BY learner_id ORDER BY quarter)
         )
-        SELECT quarter FROM (SELECT * FROM study_quarters EXCEPT SELECT * FROM recounted)
+        SELECT learner_id, quarter FROM (SELECT * FROM study_quarters EXCEPT SELECT * FROM recounted)
         UNION ALL
-        SELECT quarter FROM (SELECT * FROM recounted EXCEPT SELECT * FROM study_quarters)""",
+        SELECT learner_id, quarter FROM (SELECT * FROM recounted EXCEPT SELECT * FROM study_quarters)""",
     "word_schedules.reps/first_reviewed_at": """
-        SELECT w.id FROM words w LEFT JOIN word_schedules s ON s.word_id = w.id
-        WHERE coalesce(s.reps, 0) != (SELECT count(*) FROM word_review_items WHERE word_id = w.id)
-           OR s.first_reviewed_at IS NOT (SELECT min(created_at) FROM word_review_items WHERE word_id = w.id)""",
-    "learning_totals": """
-        SELECT id FROM learning_totals
-        WHERE words_count != (SELECT count(*) FROM words)
-           OR words_studied != (SELECT count(*) FROM words WHERE correct_count + wrong_count > 0)
-           OR words_mastered != (SELECT count(*) FROM words WHERE correct_count + wrong_count >= 5
-                                 AND correct_count * 5 >= (correct_count + wrong_count) * 4)
-           OR sessions_count != (SELECT count(*) FROM study_sessions)
-           OR review_items_count != (SELECT count(*) FROM word_review_items)
-           OR correct_count != (SELECT count(*) FROM word_review_items WHERE correct = 1)""",
+        SELECT learner_id, word_id FROM (
+            SELECT learner_id, word_id, reps, first_reviewed_at FROM word_schedules
+            EXCEPT SELECT learner_id, word_id, count(*), min(created_at) FROM word_review_items GROUP BY 1, 2)
+        UNION ALL
+        SELECT learner_id, word_id FROM (
+            SELECT learner_id, word_id, count(*), min(created_at) FROM word_review_items GROUP BY 1, 2
+            EXCEPT SELECT learner_id, word_id, reps, first_reviewed_at FROM word_schedules)""",
+    "learning_totals.words_count": """
+        SELECT id FROM learning_totals WHERE words_count != (SELECT count(*) FROM words)""",
+    "learner_totals": """
+        SELECT l.id FROM learners l LEFT JOIN learner_totals t ON t.learner_id = l.id
+        WHERE t.learner_id IS NULL
+           OR t.words_studied != (SELECT count(*) FROM learner_words
+                                  WHERE learner_id = l.id AND correct_count + wrong_count > 0)
+           OR t.words_mastered != (SELECT count(*) FROM learner_words WHERE learner_id = l.id
+                                   AND correct_count + wrong_count >= 5
+                                   AND correct_count * 5 >= (correct_count + wrong_count) * 4)
+           OR t.words_answered_right != (SELECT count(*) FROM learner_words
+                                         WHERE learner_id = l.id AND correct_count > 0)
+           OR t.words_answered_wrong != (SELECT count(*) FROM learner_words
+                                         WHERE learner_id = l.id AND wrong_count > 0)
+           OR t.sessions_count != (SELECT count(*) FROM study_sessions WHERE learner_id = l.id)
+           OR t.review_items_count != (SELECT count(*) FROM word_review_items r
+                                       JOIN study_sessions s ON s.id = r.study_session_id WHERE s.learner_id = l.id)
+           OR t.correct_count != (SELECT count(*) FROM word_review_items r JOIN study_sessions s
+                                  ON s.id = r.study_session_id WHERE s.learner_id = l.id AND r.correct = 1)""",
 }
 
 

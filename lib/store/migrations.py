@@ -41,7 +41,7 @@ class MigrationError(Exception):
 
 def schedules_from_history(conn, scheduler):
     """Every word's FSRS schedule, from the reviews recorded before schedules were kept."""
-    schedules.replay(conn, scheduler)
+    schedules.replay_all(conn, lambda _learner_id: scheduler)
 
 
 # (version, name, the file version it needs, function of the connection and a scheduler)
@@ -166,6 +166,11 @@ def migrate(db_path, directory=None, scheduler=None):
         pending = [(version, name, path, checksum, check_script(path))
                    for version, name, path, checksum in files if version not in done]
         done_now = []
+        # SQLite's way to change a table's shape (a new table, the rows
+        # copied, the old one dropped, the new one renamed) needs foreign keys
+        # off: dropping a table deletes its rows, and their children would go
+        # with them. Each file is checked for dangling references instead.
+        conn.execute("PRAGMA foreign_keys = OFF")
         for version, name, path, checksum, script in pending:
             with immediate(conn):
                 # Checked again under the write lock: another process may have
@@ -177,8 +182,13 @@ def migrate(db_path, directory=None, scheduler=None):
                         conn.execute(statement)
                 except sqlite3.Error as error:
                     raise MigrationError(f"{path.name} failed: {error}") from error
+                dangling = conn.execute("PRAGMA foreign_key_check").fetchone()
+                if dangling is not None:
+                    raise MigrationError(f"{path.name} failed: it leaves a row of {dangling[0]} pointing at"
+                                         f" a missing row of {dangling[2]}")
                 record(conn, version, name, checksum)
             done_now.append(path.name)
+        conn.execute("PRAGMA foreign_keys = ON")
         for version, name, needs, step in STEPS:
             if version in done:  # applied before this run: no write lock to take
                 continue

@@ -150,7 +150,7 @@ def reset(conn, seed_dir=SEED_DIR):
     """Empty every table and load the seed again; call inside
     ``bulk_transaction()`` (lib/web/database.py)."""
     seed = read_seed(seed_dir)  # read first: a broken seed must not leave an empty database
-    history.clear(conn)
+    history.clear_all(conn)
     for table in VOCABULARY_TABLES:
         conn.execute(f"DELETE FROM {table}")
     load(conn, seed=seed)

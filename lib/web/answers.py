@@ -3,9 +3,8 @@
 For a list of many rows, reading each row into a dict and encoding the lot
 costs several times what SQLite's json_object / json_group_array take to
 write the same text. A shape is a tuple of (field name, SQL value) pairs in
-answer order: ``object_sql`` makes it the JSON object SQLite writes, whole,
-and ``columns_sql`` the columns of a row read into Python. The tests hold
-what SQLite writes to what jsonify writes of the same rows.
+answer order: ``object_sql`` makes it the JSON object SQLite writes, whole.
+The tests hold what SQLite writes to what jsonify writes of the same rows.
 
 Only text, integers and JSON values go in a shape: SQLite writes floats with
 fewer digits than Python does. JSON values (``json(w.parts)``) come out as
@@ -24,10 +23,6 @@ KEPT_BYTES = 16 * 1024 * 1024
 
 def object_sql(shape):
     return "json_object(" + ", ".join(f"'{name}', {value}" for name, value in shape) + ")"
-
-
-def columns_sql(shape):
-    return ", ".join(f"{value} AS {name}" for name, value in shape)
 
 
 def body(text):

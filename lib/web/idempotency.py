@@ -2,7 +2,8 @@
 the first response back and stores nothing new.
 
 The key is looked up, and the response stored, inside the view's own write
-transaction, so two concurrent requests with one key cannot both write.
+transaction, so two concurrent requests with one key cannot both write. Keys are
+each learner's own: two learners may send the same key and never meet.
 """
 import hashlib
 import json
@@ -13,6 +14,7 @@ from functools import wraps
 from flask import make_response, request
 
 from lib.core import clock
+from lib.web.auth import learner_id
 from lib.web.database import transaction
 from lib.web.errors import ApiError, bad_request
 from lib.web.validation import request_body
@@ -44,8 +46,8 @@ def idempotent(view):
         with transaction() as db:
             now = clock.utcnow()
             db.execute("DELETE FROM idempotency_keys WHERE created_at < ?", (clock.iso(now - KEEP_FOR),))
-            first = db.execute("SELECT fingerprint, status, body, location FROM idempotency_keys WHERE key = ?",
-                               (key,)).fetchone()
+            first = db.execute("SELECT fingerprint, status, body, location FROM idempotency_keys"
+                               " WHERE learner_id = ? AND key = ?", (learner_id(), key)).fetchone()
             if first is not None:
                 if first["fingerprint"] != this_request:
                     raise ApiError(409, f"This {HEADER} was already used for a different request.")
@@ -53,9 +55,9 @@ def idempotent(view):
             response = make_response(view(*args, **kwargs))
             if 200 <= response.status_code < 300:
                 db.execute(
-                    "INSERT INTO idempotency_keys (key, fingerprint, status, body, location, created_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (key, this_request, response.status_code, response.get_data(as_text=True),
+                    "INSERT INTO idempotency_keys (learner_id, key, fingerprint, status, body, location, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (learner_id(), key, this_request, response.status_code, response.get_data(as_text=True),
                      response.headers.get("Location"), clock.iso(now)),
                 )
         return response

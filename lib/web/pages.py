@@ -40,11 +40,11 @@ def page_ids(ids_sql, params, sort, total, per_page, offset, seek=None):
     return ids
 
 
-def fetch_page(ids_sql, rows_sql, params, sort, total, per_page, offset, seek=None):
+def fetch_page(ids_sql, rows_sql, params, sort, total, per_page, offset, seek=None, row_params=()):
     """The rows of one page, in order: ``page_ids``, then ``rows_sql``
-    selects the rows whose id is in ``({ids})``."""
+    selects the rows whose id is in ``({ids})``, given ``row_params`` first."""
     ids = page_ids(ids_sql, params, sort, total, per_page, offset, seek)
     if not ids:
         return []
-    rows = {row["id"]: row for row in query_all(rows_sql.format(ids=placeholders(ids)), ids)}
+    rows = {row["id"]: row for row in query_all(rows_sql.format(ids=placeholders(ids)), (*row_params, *ids))}
     return [rows[row_id] for row_id in ids if row_id in rows]

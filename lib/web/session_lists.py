@@ -2,6 +2,7 @@
 page read by the counters and indexes, never a count of rows."""
 from contextlib import closing
 
+from lib.web.auth import learner_id
 from lib.web.database import get_db, query_one, snapshot
 from lib.web.pages import fetch_page
 from lib.web.validation import paging, sorting, total_pages
@@ -27,9 +28,10 @@ SORT_COLUMNS = {
     "review_items_count": "s.review_items_count", "reviewItemsCount": "s.review_items_count",
 }
 NEWEST_FIRST = ("s.created_at", "DESC")
+# the page's ids were found among the learner's sessions
 SESSIONS_BY_ID = f"{SESSION_SELECT} WHERE s.id IN ({{ids}})"
 
-DAYS = {direction: f"SELECT day, sessions_count FROM study_days ORDER BY day {direction}"
+DAYS = {direction: f"SELECT day, sessions_count FROM study_days WHERE learner_id = ? ORDER BY day {direction}"
         for direction in ("ASC", "DESC")}
 FROM_DAY = {"DESC": "s.created_at < date(?, '+1 day')", "ASC": "s.created_at >= ?"}
 
@@ -41,7 +43,7 @@ def from_day(direction, offset):
     skipped = 0
     with closing(get_db().cursor()) as days:  # read only as far as the day
         days.row_factory = None  # plain tuples: a year of days may be read
-        for day, sessions in days.execute(DAYS[direction]):
+        for day, sessions in days.execute(DAYS[direction], (learner_id(),)):
             if skipped + sessions > offset:
                 return FROM_DAY[direction], (day,), offset - skipped
             skipped += sessions
@@ -49,9 +51,12 @@ def from_day(direction, offset):
 
 
 def sessions_page(where, params, count_sql, sortable=False, seek=None):
-    """One page of sessions matching ``where``: (items, total, page, per_page).
+    """One page of the learner's sessions matching ``where``: (items, total,
+    page, per_page).
 
-    The total comes from a counter (``count_sql``), never from counting rows."""
+    The total comes from a counter (``count_sql``, given the learner and
+    ``params``), never from counting rows."""
+    params = (learner_id(), *params)
     page, per_page, offset = paging(10)
     column, direction = sorting(SORT_COLUMNS, "start_time", "desc") if sortable else NEWEST_FIRST
     # By activity name: the activities in name order, then each one's sessions
@@ -61,7 +66,8 @@ def sessions_page(where, params, count_sql, sortable=False, seek=None):
     with snapshot():
         total = query_one(count_sql, params)["total"]
         items = fetch_page(
-            f"SELECT s.id FROM {source} WHERE {where} AND {{seek}} ORDER BY {{order}} LIMIT ? OFFSET ?",
+            f"SELECT s.id FROM {source} WHERE s.learner_id = ? AND {where} AND {{seek}}"
+            " ORDER BY {order} LIMIT ? OFFSET ?",
             SESSIONS_BY_ID, params, (column, "s.id", direction), total, per_page, offset, seek)
     return items, total, page, per_page
 

@@ -9,6 +9,7 @@ from lib.core.clock import time_zone
 from lib.core.json_text import DuplicateKey
 from lib.core.scheduler import RATINGS
 from lib.core.vocabulary import field_name
+from lib.web.auth import current_learner
 from lib.web.errors import HTTP_MESSAGES, ApiError, bad_request
 
 MAX_PER_PAGE = 100
@@ -118,10 +119,10 @@ def int_arg(name, default, low, high):
 
 
 def time_zone_arg():
-    """The zone named by ``tz``, or the configured one (checked at start-up)."""
+    """The zone named by ``tz``, or the learner's (their own, or the server's)."""
     name = request.args.get("tz")
     if name is None:
-        return ZoneInfo(current_app.config["TIMEZONE"])
+        return ZoneInfo(current_learner().time_zone)
     zone = time_zone(name)
     if zone is None:
         shown = name if len(name) <= 60 else name[:60] + "…"

@@ -3,20 +3,22 @@ answered as: a page of words, and the due queue."""
 import json
 from zoneinfo import ZoneInfo
 
-from flask import current_app, request
+from flask import request
 
 from lib.core import clock
 from lib.core.json_text import array_text, object_text
 from lib.core.scheduler import StoredSchedule, next_due_json
 from lib.store.schedules import read_schedules
-from lib.web.answers import columns_sql, object_sql, response
+from lib.web.answers import object_sql, response
+from lib.web.auth import current_learner, learner_id
 from lib.web.database import get_db, query_column, query_one, query_one_or_404, snapshot
 from lib.web.errors import bad_request
 from lib.web.pages import page_ids
-from lib.web.scheduling import new_per_day, scheduler
+from lib.web.scheduling import scheduler
 from lib.web.validation import int_arg, paging, sorting, total_pages
 
-# The contract's Word, as the word lists answer it (see lib/web/answers.py).
+# The contract's Word, as the word lists answer it (see lib/web/answers.py),
+# from a row ``w`` of LEARNER_WORD_COLUMNS: the learner's own counts.
 WORD_SHAPE = (
     ("id", "w.id"),
     ("kanji", "w.kanji"),
@@ -26,25 +28,39 @@ WORD_SHAPE = (
     ("correct_count", "w.correct_count"),
     ("wrong_count", "w.wrong_count"),
 )
-WORD_COLUMNS = columns_sql(WORD_SHAPE)
+# A word w with the learner's counts of it (0 for a word they never
+# reviewed), from LEARNER_COUNTS: their learner_words row lw, if any.
+LEARNER_WORD_COLUMNS = ("w.id, w.kanji, w.kana, w.romaji, w.english,"
+                        " coalesce(lw.correct_count, 0) AS correct_count, coalesce(lw.wrong_count, 0) AS wrong_count")
+# ?: the learner
+LEARNER_COUNTS = "LEFT JOIN learner_words lw ON lw.learner_id = ? AND lw.word_id = w.id"
 
+COUNT_COLUMNS = {"correct_count": "coalesce(lw.correct_count, 0)", "wrong_count": "coalesce(lw.wrong_count, 0)"}
 SORT_COLUMNS = {
     "kanji": "w.kanji",
     "romaji": "w.romaji",
     "english": "w.english",
-    "correct_count": "w.correct_count",
-    "wrong_count": "w.wrong_count",
+    **COUNT_COLUMNS,
 }
 MAX_QUERY = 100
 
 # A page of words, SQLite writing the whole answer; the page's ids (a JSON
-# array) give the words and their order.
+# array) give the words and their order, then the learner.
 WORD_PAGE_JSON = f"""
 SELECT json_object(
     'words', (SELECT json_group_array({object_sql(WORD_SHAPE)}) FROM (
-        SELECT w.* FROM json_each(?) page JOIN words w ON w.id = page.value ORDER BY page.key) w),
+        SELECT {LEARNER_WORD_COLUMNS} FROM json_each(?) page JOIN words w ON w.id = page.value {LEARNER_COUNTS}
+        ORDER BY page.key) w),
     'total_pages', ?, 'current_page', ?, 'total_words', ?) AS answer
 """
+# Every word in order of the learner's count of it: the words they have a
+# count of (an index of learner_words) on one side, the others, in id order,
+# on the other. {column}: a key of COUNTED_TOTALS; ?: the learner.
+COUNTED_IDS = ("SELECT word_id FROM learner_words WHERE learner_id = ? AND {column} > 0"
+               " ORDER BY {{order}} LIMIT ? OFFSET ?")
+UNCOUNTED_IDS = ("SELECT w.id FROM words w WHERE NOT EXISTS (SELECT 1 FROM learner_words lw"
+                 " WHERE lw.learner_id = ? AND lw.word_id = w.id AND lw.{column} > 0) ORDER BY {{order}} LIMIT ? OFFSET ?")
+COUNTED_TOTALS = {"correct_count": "words_answered_right", "wrong_count": "words_answered_wrong"}
 # Kanji and kana as written; romaji and English whatever their case (LIKE
 # ignores the case of ASCII letters).
 SEARCH = ("(w.kanji LIKE ? ESCAPE '\\' OR w.kana LIKE ? ESCAPE '\\'"
@@ -66,25 +82,51 @@ def search():
 
 
 def page_of_words(source, where, params, count_sql, default_per_page, missing=None):
-    """The contract's paged word list, for all words or for one group's.
+    """The contract's paged word list, for all words or for one group's,
+    with the learner's counts.
 
     ``source`` joins ``words w``; ``where`` picks the list's words, and
     ``count_sql`` counts them from a counter, finding no row when what the
     list is of does not exist (a 404 naming ``missing``). With ``q`` the
     matching words are counted instead. The id breaks ties so that pages
     neither repeat nor skip a word."""
+    learner = learner_id()
     with snapshot():
         total = query_one_or_404(count_sql, params, missing)["total"]  # a missing group before bad paging
         page, per_page, offset = paging(default_per_page)
         column, direction = sorting(SORT_COLUMNS, "kanji", "asc")
+        by_count = next((key for key, counted in COUNT_COLUMNS.items() if counted == column), None)
         found = search()
         if found is not None:
             where, params = f"{where} AND {found[0]}", (*params, *found[1])
             total = query_one(f"SELECT count(*) AS total FROM {source} WHERE {where}", params)["total"]
-        ids_sql = f"SELECT w.id FROM {source} WHERE {where} ORDER BY {{order}} LIMIT ? OFFSET ?"
-        ids = page_ids(ids_sql, params, (column, "w.id", direction), total, per_page, offset)
-        answer = query_one(WORD_PAGE_JSON, (json.dumps(ids), total_pages(total, per_page), page, total))
+        if by_count is not None and where == "1":
+            ids = every_word_by_count(learner, by_count, direction, total, per_page, offset)
+        else:
+            # a group's words are few: sorted by the learner's counts as they are read
+            counts, learner_params = (LEARNER_COUNTS, (learner,)) if by_count else ("", ())
+            ids_sql = f"SELECT w.id FROM {source} {counts} WHERE {where} ORDER BY {{order}} LIMIT ? OFFSET ?"
+            ids = page_ids(ids_sql, (*learner_params, *params), (column, "w.id", direction), total, per_page, offset)
+        answer = query_one(WORD_PAGE_JSON, (json.dumps(ids), learner, total_pages(total, per_page), page, total))
     return response(answer["answer"])
+
+
+def every_word_by_count(learner, count, direction, total, per_page, offset):
+    """The ids of a page of every word sorted by the learner's ``count``:
+    ascending, the words at 0 come first, in id order; descending, last."""
+    counted = query_one(f"SELECT {COUNTED_TOTALS[count]} AS n FROM learner_totals WHERE learner_id = ?",
+                        (learner,))["n"]
+    parts = [(UNCOUNTED_IDS, ("w.id", "w.id"), total - counted), (COUNTED_IDS, (count, "word_id"), counted)]
+    if direction == "DESC":
+        parts.reverse()
+    ids, start, end, position = [], offset, min(offset + per_page, total), 0
+    for sql, (column, id_column), size in parts:
+        low, high = max(start, position), min(end, position + size)
+        if low < high:
+            ids += page_ids(sql.format(column=count), (learner,), (column, id_column, direction), size,
+                            high - low, low - position)
+        position += size
+    return ids
 
 
 # "What is due" for all words and for one group's, new words in id order.
@@ -92,30 +134,33 @@ def page_of_words(source, where, params, count_sql, default_per_page, missing=No
 # and next due time come from the group's own words: walking the index on due
 # and keeping the group's words would read every overdue (or every future)
 # word of every group whenever the group has fewer than it looks for.
+# The learner comes first in each, then the group.
 DUE_QUERIES = {
     "all": {
-        "due": "SELECT s.word_id AS id FROM word_schedules s WHERE s.due <= ? ORDER BY s.due, s.word_id LIMIT ?",
-        "due_count": "SELECT count(*) AS n FROM word_schedules s WHERE s.due <= ?",
-        "next_due_at": "SELECT min(s.due) AS due FROM word_schedules s WHERE s.due > ?",
-        # learning_totals counts the words ever reviewed: those with a schedule
-        "any_new": "SELECT words_count > words_studied AS n FROM learning_totals",
-        "new": "SELECT w.id FROM words w WHERE NOT EXISTS (SELECT 1 FROM word_schedules s WHERE s.word_id = w.id)"
-               " ORDER BY w.id LIMIT ?",
+        "due": "SELECT s.word_id AS id FROM word_schedules s WHERE s.learner_id = ? AND s.due <= ?"
+               " ORDER BY s.due, s.word_id LIMIT ?",
+        "due_count": "SELECT count(*) AS n FROM word_schedules s WHERE s.learner_id = ? AND s.due <= ?",
+        "next_due_at": "SELECT min(s.due) AS due FROM word_schedules s WHERE s.learner_id = ? AND s.due > ?",
+        "new": "SELECT w.id FROM words w WHERE NOT EXISTS (SELECT 1 FROM word_schedules s"
+               " WHERE s.learner_id = ? AND s.word_id = w.id) ORDER BY w.id LIMIT ?",
     },
     "group": {
-        "due": "SELECT s.word_id AS id FROM word_groups wg CROSS JOIN word_schedules s ON s.word_id = wg.word_id"
-               " WHERE wg.group_id = ? AND s.due <= ? ORDER BY s.due, s.word_id LIMIT ?",
-        "due_count": "SELECT count(*) AS n FROM word_groups wg JOIN word_schedules s ON s.word_id = wg.word_id"
-                     " WHERE wg.group_id = ? AND s.due <= ?",
+        "due": "SELECT s.word_id AS id FROM word_groups wg CROSS JOIN word_schedules s"
+               " ON s.learner_id = ? AND s.word_id = wg.word_id WHERE wg.group_id = ? AND s.due <= ?"
+               " ORDER BY s.due, s.word_id LIMIT ?",
+        "due_count": "SELECT count(*) AS n FROM word_groups wg JOIN word_schedules s"
+                     " ON s.learner_id = ? AND s.word_id = wg.word_id WHERE wg.group_id = ? AND s.due <= ?",
         "next_due_at": "SELECT min(s.due) AS due FROM word_groups wg CROSS JOIN word_schedules s"
-                       " ON s.word_id = wg.word_id WHERE wg.group_id = ? AND s.due > ?",
-        "any_new": "SELECT 1 AS n",
-        "new": "SELECT wg.word_id AS id FROM word_groups wg WHERE wg.group_id = ?"
-               " AND NOT EXISTS (SELECT 1 FROM word_schedules s WHERE s.word_id = wg.word_id)"
+                       " ON s.learner_id = ? AND s.word_id = wg.word_id WHERE wg.group_id = ? AND s.due > ?",
+        "new": "SELECT wg.word_id AS id FROM word_groups wg WHERE NOT EXISTS (SELECT 1 FROM word_schedules s"
+               " WHERE s.learner_id = ? AND s.word_id = wg.word_id) AND wg.group_id = ?"
                " ORDER BY wg.word_id LIMIT ?",
     },
 }
-FIRST_REVIEWED_SINCE = "SELECT count(*) AS n FROM word_schedules WHERE first_reviewed_at >= ?"
+# the learner has words never reviewed: those without a schedule
+ANY_NEW_WORD = ("SELECT (SELECT words_count FROM learning_totals)"
+                " > (SELECT words_studied FROM learner_totals WHERE learner_id = ?) AS n")
+FIRST_REVIEWED_SINCE = "SELECT count(*) AS n FROM word_schedules WHERE learner_id = ? AND first_reviewed_at >= ?"
 
 # A due queue's item: the word as the word lists show it, its parts, its
 # schedule and when it would come back after each rating. SQLite writes each
@@ -133,7 +178,8 @@ QUEUE_ITEM_SHAPE = (
 DUE_QUEUE_JSON = f"""
 SELECT json_object(
     'words', (SELECT json_group_array({object_sql(QUEUE_ITEM_SHAPE)}) FROM (
-        SELECT w.*, queue.value AS outlook FROM json_each(?) queue JOIN words w ON w.id = CAST(queue.key AS INTEGER)
+        SELECT {LEARNER_WORD_COLUMNS}, w.parts, queue.value AS outlook
+        FROM json_each(?) queue JOIN words w ON w.id = CAST(queue.key AS INTEGER) {LEARNER_COUNTS}
         ORDER BY queue.id) w),
     'due_count', ?, 'next_due_at', ?, 'new_left_today', ?) AS answer
 """
@@ -147,21 +193,23 @@ def due_queue(group_id=None):
     ``snapshot()``."""
     limit = int_arg("limit", 20, 1, 100)
     new = int_arg("new", 10, 0, 100)
+    learner = current_learner()
     now = clock.now_whole_seconds()
-    queries, scope = (DUE_QUERIES["all"], ()) if group_id is None else (DUE_QUERIES["group"], (group_id,))
+    scope = (learner.id,) if group_id is None else (learner.id, group_id)
+    queries = DUE_QUERIES["all" if group_id is None else "group"]
     now_iso = clock.iso(now)
-    today = clock.day_start(now, ZoneInfo(current_app.config["TIMEZONE"]))  # the learner's day
-    new_left = max(0, new_per_day() - query_one(FIRST_REVIEWED_SINCE, (clock.iso(today),))["n"])
+    today = clock.day_start(now, ZoneInfo(learner.time_zone))  # the learner's day
+    new_left = max(0, learner.new_per_day - query_one(FIRST_REVIEWED_SINCE, (learner.id, clock.iso(today)))["n"])
     ids = query_column(queries["due"], (*scope, now_iso, limit))
-    if min(new, new_left) > 0 and query_one(queries["any_new"])["n"]:
+    if min(new, new_left) > 0 and (group_id is not None or query_one(ANY_NEW_WORD, (learner.id,))["n"]):
         ids += query_column(queries["new"], (*scope, min(new, new_left)))
-    stored = read_schedules(get_db(), ids) if ids else {}
+    stored = read_schedules(get_db(), learner.id, ids) if ids else {}
     outlook = scheduler().outlook
     queue = {}
     for word_id in ids:
         seen = outlook(stored.get(word_id) or StoredSchedule(word_id), now)
         queue[word_id] = array_text((seen.schedule_json, next_due_json(seen, now)))
     answer = query_one(DUE_QUEUE_JSON, (
-        object_text(queue), query_one(queries["due_count"], (*scope, now_iso))["n"],
+        object_text(queue), learner.id, query_one(queries["due_count"], (*scope, now_iso))["n"],
         query_one(queries["next_due_at"], (*scope, now_iso))["due"], new_left))
     return response(answer["answer"])

@@ -1,0 +1,200 @@
+"""Who a request acts for, and what it may do.
+
+A request names its learner with ``Authorization: Bearer <token>``. Only the
+SHA-256 of a token is stored, and a token is found by that hash: one indexed
+lookup, made on every request, so a revoked token fails on its very next
+one in every worker. A token carries scopes: ``read`` (every GET),
+``review`` (one's own study: sessions, reviews, resets, settings, tokens),
+``vocabulary`` (words and groups) and ``admin`` (learners, every token, the
+full reset).
+
+A request without the header from this machine acts for the default learner
+with every scope (LANG_PORTAL_ANONYMOUS=loopback, the default): the portal,
+curl and the tests work unchanged where the API is served. A request that
+came through a proxy is from this machine only if the proxy is trusted
+(LANG_PORTAL_TRUSTED_PROXIES) and says so in X-Forwarded-For.
+
+More than FAILURES_ALLOWED requests with a bad token from one address in
+FAILURE_WINDOW are answered 429 from then on, whatever token they carry,
+until the window has passed: the count is kept in the database, so every
+worker process sees it.
+"""
+import hashlib
+import ipaddress
+import secrets
+from datetime import timedelta
+from typing import NamedTuple
+
+from flask import current_app, g, request
+
+from lib.core import clock
+from lib.store.learners import DEFAULT_LEARNER_ID
+from lib.web.database import connections, get_db
+from lib.web.errors import ApiError
+
+SCOPES = ("read", "review", "vocabulary", "admin")
+TOKEN_PREFIX = "lp_"
+REALM = 'Bearer realm="lang-portal"'
+FAILURES_ALLOWED = 20
+FAILURE_WINDOW = timedelta(seconds=60)
+# last_used_at is written at most this often per token: a read stays a read
+LAST_USE_PRECISION = timedelta(seconds=60)
+# Answered to anybody: what the API is, and its licences.
+OPEN_ENDPOINTS = frozenset({"openapi", "about.about"})
+
+TOKEN_LEARNER = """
+SELECT t.id AS token_id, t.scopes, t.last_used_at, l.id, l.name, l.admin, l.time_zone, l.new_per_day,
+       l.desired_retention
+FROM tokens t JOIN learners l ON l.id = t.learner_id WHERE t.secret_hash = ?
+"""
+LEARNER = "SELECT id, name, admin, time_zone, new_per_day, desired_retention FROM learners WHERE id = ?"
+RECENT_FAILURES = "SELECT count(*) FROM token_failures WHERE address = ? AND failed_at > ?"
+
+
+class Learner(NamedTuple):
+    """The learner a request acts for, their settings as they apply (their
+    own or the server's), and the scopes of the request."""
+    id: int
+    name: str
+    admin: bool
+    time_zone: str
+    new_per_day: int
+    desired_retention: float
+    scopes: tuple
+    token_id: int | None = None
+
+
+def new_token():
+    """(token, the hash kept of it): 256 random bits, shown once."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    return token, token_hash(token)
+
+
+def token_hash(token):
+    return hashlib.sha256(token.encode()).digest()
+
+
+def requires(scope):
+    """The scope a view needs beyond the method's (GET: read; others: none
+    unless named). Every view that writes names one (tests/test_auth.py)."""
+    def mark(view):
+        view.required_scope = scope
+        return view
+    return mark
+
+
+def learner_from(row, scopes, token_id=None):
+    config = current_app.config
+    return Learner(
+        id=row["id"], name=row["name"], admin=bool(row["admin"]),
+        time_zone=row["time_zone"] or config["TIMEZONE"],
+        new_per_day=row["new_per_day"] if row["new_per_day"] is not None else config["NEW_PER_DAY"],
+        desired_retention=(row["desired_retention"] if row["desired_retention"] is not None
+                           else config["DESIRED_RETENTION"]),
+        scopes=scopes, token_id=token_id)
+
+
+def current_learner():
+    return g.learner
+
+
+def learner_id():
+    return g.learner.id
+
+
+def client_address():
+    """The address the request came from: the peer, or, when the peer is a
+    trusted proxy, the last address in X-Forwarded-For that is not one."""
+    peer = request.remote_addr or ""
+    trusted = current_app.config["TRUSTED_PROXIES"]
+    if peer not in trusted:
+        return peer
+    forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
+    for address in reversed(forwarded):
+        if address not in trusted:
+            return address
+    return peer
+
+
+def is_loopback(address):
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def from_this_machine():
+    """A request from this machine: its address is a loopback one, and it did
+    not come through a proxy this server does not know (one on this machine
+    would make every client look local)."""
+    proxied = "X-Forwarded-For" in request.headers or "Forwarded" in request.headers
+    if proxied and request.remote_addr not in current_app.config["TRUSTED_PROXIES"]:
+        return False
+    return is_loopback(client_address())
+
+
+def unauthorized(message, error=None):
+    challenge = REALM + (f', error="{error}"' if error else "")
+    return ApiError(401, message, {"WWW-Authenticate": challenge})
+
+
+def authenticate():
+    """Set ``g.learner`` for the request, or refuse it: 401 without a usable
+    token, 403 without the scope, 429 after too many bad tokens."""
+    if request.method == "OPTIONS" or request.endpoint in OPEN_ENDPOINTS or request.blueprint == "activities":
+        return
+    header = request.headers.get("Authorization")
+    if header is None:
+        if current_app.config["ANONYMOUS"] == "loopback" and from_this_machine():
+            row = get_db().execute(LEARNER, (DEFAULT_LEARNER_ID,)).fetchone()
+            g.learner = learner_from(row, SCOPES)
+        else:
+            raise unauthorized("This request needs a token: send Authorization: Bearer <token>.")
+    else:
+        g.learner = learner_of_token(header)
+    needed = required_scope()
+    if needed not in g.learner.scopes:
+        raise ApiError(403, f"This request needs a token with the {needed} scope.",
+                       {"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{needed}"'})
+
+
+def required_scope():
+    view = current_app.view_functions.get(request.endpoint)
+    return getattr(view, "required_scope", None) or "read"
+
+
+def learner_of_token(header):
+    address = client_address()
+    now = clock.utcnow()
+    db = get_db()
+    if db.execute(RECENT_FAILURES, (address, clock.iso(now - FAILURE_WINDOW))).fetchone()[0] >= FAILURES_ALLOWED:
+        raise ApiError(429, "Too many requests with a bad token from this address: wait a minute.",
+                       {"Retry-After": str(int(FAILURE_WINDOW.total_seconds()))})
+    scheme, _, token = header.partition(" ")
+    row = None
+    if scheme.lower() == "bearer" and token.strip():
+        row = db.execute(TOKEN_LEARNER, (token_hash(token.strip()),)).fetchone()
+    if row is None:
+        record_failure(address, now)
+        raise unauthorized("The token is unknown, revoked or malformed.", "invalid_token")
+    if row["last_used_at"] is None or row["last_used_at"] < clock.iso(now - LAST_USE_PRECISION):
+        with connections().writing(connections().get(read_only=False)) as writer:
+            writer.execute("UPDATE tokens SET last_used_at = ? WHERE id = ?", (clock.iso(now), row["token_id"]))
+    return learner_from(row, tuple(scope for scope in SCOPES if scope in row["scopes"].split()), row["token_id"])
+
+
+def record_failure(address, now):
+    with connections().writing(connections().get(read_only=False)) as writer:
+        writer.execute("DELETE FROM token_failures WHERE failed_at <= ?", (clock.iso(now - FAILURE_WINDOW),))
+        writer.execute("INSERT INTO token_failures (address, failed_at) VALUES (?, ?)", (address, clock.iso(now)))
+
+
+def init_app(app):
+    app.before_request(authenticate)
+
+    @app.after_request
+    def vary_by_token(response):
+        # the same URL answers each learner their own
+        if request.path.startswith("/api/"):
+            response.vary.add("Authorization")
+        return response
