@@ -189,6 +189,9 @@ SELECT * FROM (
     GROUP BY w.id
 )
 """
+# A word's counts of the default learner, whom the test client acts for.
+WORD_COUNTS = ("SELECT coalesce(max(correct_count), 0), coalesce(max(wrong_count), 0) FROM learner_words"
+               " WHERE learner_id = 1 AND word_id = ?")
 WORD_SORT_KEYS = ["kanji", "romaji", "english", "correct_count", "wrong_count"]
 
 

@@ -184,7 +184,7 @@ def test_reset_history_removes_sessions_and_keeps_the_vocabulary(client, db, pat
     assert_fields(response.get_json(), MESSAGE)
     assert history_counts(db) == (0, 0)
     assert seed_state(db) == seeded
-    assert db.execute("SELECT max(correct_count), max(wrong_count) FROM words").fetchone()[:] == (0, 0)
+    assert db.execute("SELECT count(*) FROM learner_words").fetchone()[0] == 0
     assert get_ok(client, "/api/words", sort_by="wrong_count", order="desc")["words"][0]["wrong_count"] == 0
     assert get_ok(client, "/api/study-sessions")["items"] == []
 

@@ -28,8 +28,8 @@ def test_backup_while_another_connection_holds_a_write_transaction(app, runner, 
     record_a_session(client)
     writer = connect(str(db_path))
     writer.execute("BEGIN IMMEDIATE")
-    writer.execute("INSERT INTO study_sessions (group_id, study_activity_id, created_at, ended_at)"
-                   " VALUES (1, 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')")
+    writer.execute("INSERT INTO study_sessions (learner_id, group_id, study_activity_id, created_at, ended_at)"
+                   " VALUES (1, 1, 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')")
     try:
         result = runner.invoke(args=["backup", str(tmp_path / "during.db")])
     finally:

@@ -16,14 +16,16 @@ from tests.helpers import count, counters_that_differ_from_a_recount, freeze_clo
 
 # Every counter the database keeps, by table: each column a trigger writes...
 COUNTED_BY_TRIGGERS = {
-    "words": ("correct_count", "wrong_count"),
-    "groups": ("word_count", "sessions_count", "last_session_at"),
-    "study_activities": ("sessions_count",),
+    "learner_words": ("correct_count", "wrong_count"),
+    "groups": ("word_count",),
+    "learner_groups": ("sessions_count", "last_session_at"),
+    "learner_activities": ("sessions_count",),
     "study_sessions": ("review_items_count", "correct_count", "ended_at"),
     "study_days": ("sessions_count", "streak"),
     "study_quarters": ("sessions_total", "review_items_total", "correct_total"),
-    "learning_totals": ("words_count", "words_studied", "words_mastered", "sessions_count", "review_items_count",
-                        "correct_count"),
+    "learning_totals": ("words_count",),
+    "learner_totals": ("words_studied", "words_mastered", "words_answered_right", "words_answered_wrong",
+                       "sessions_count", "review_items_count", "correct_count"),
 }
 # ...and what each review keeps of its word's schedule that the history tells
 # without the scheduler's arithmetic (lib/store/schedules.py).
@@ -140,7 +142,7 @@ def single(client, session_id, word_id, **answer):
 
 def totals(db):
     return tuple(db.execute("SELECT words_studied, words_mastered, sessions_count, review_items_count,"
-                            " correct_count FROM learning_totals").fetchone())
+                            " correct_count FROM learner_totals WHERE learner_id = 1").fetchone())
 
 
 def every_kind_of_write(client, db, monkeypatch):
@@ -156,7 +158,7 @@ def every_kind_of_write(client, db, monkeypatch):
     batch(client, late, *[(one[0], True)] * 5, (one[1], "again"), (one[1], "hard"), (one[1], ("good", True)),
           (one[1], ("easy", True)), (one[2], False), (one[2], ("again", False)))
     yield "a batch reviewing a word five times, with ratings and answers"
-    assert db.execute("SELECT words_mastered FROM learning_totals").fetchone()[0] == 1
+    assert db.execute("SELECT words_mastered FROM learner_totals WHERE learner_id = 1").fetchone()[0] == 1
     freeze_clock(monkeypatch, "2026-03-09T00:05:00Z")
     single(client, late, one[0], correct=True)
     single(client, late, one[2], rating="hard")
@@ -269,7 +271,8 @@ def test_quarters_hold_when_the_clock_goes_back(client, db, monkeypatch):
         assert client.post(f"/api/study-sessions/{session_id}/words/{word}/review",
                            json={"correct": when < "2026-03-10T10"}).status_code == 201
     assert integrity.counter_problems(db) == []
-    assert [tuple(row) for row in db.execute("SELECT * FROM study_quarters ORDER BY quarter")] == [
+    assert [tuple(row) for row in db.execute("SELECT quarter, sessions_total, review_items_total, correct_total"
+                                             " FROM study_quarters ORDER BY quarter")] == [
         ("2026-03-09T23:00:00Z", 1, 1, 1), ("2026-03-10T09:45:00Z", 2, 2, 2), ("2026-03-10T12:00:00Z", 4, 4, 2)]
 
 

@@ -45,8 +45,8 @@ def many_reviews(db, group_id=2):
 
 
 def test_a_write_on_a_full_disk_is_507_and_stores_nothing(client, db, full_disk):
-    session_id = db.execute("INSERT INTO study_sessions (group_id, study_activity_id, created_at, ended_at)"
-                            " VALUES (2, 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')").lastrowid
+    session_id = db.execute("INSERT INTO study_sessions (learner_id, group_id, study_activity_id, created_at, ended_at)"
+                            " VALUES (1, 2, 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')").lastrowid
     before = count(db, "word_review_items")
 
     response = client.post(f"/api/study-sessions/{session_id}/review", json=many_reviews(db))

@@ -12,8 +12,8 @@ def schedule(db, *dues):
     """A schedule for a word per due time, inserted as the scheduler stores them."""
     words = [row[0] for row in db.execute("SELECT id FROM words ORDER BY id LIMIT ?", (len(dues),))]
     db.executemany(
-        "INSERT INTO word_schedules (word_id, state, step, stability, difficulty, due, last_review, reps, lapses)"
-        " VALUES (?, 2, NULL, 5.0, 5.0, ?, '2026-03-01T00:00:00Z', 3, 0)", zip(words, dues))
+        "INSERT INTO word_schedules (learner_id, word_id, state, step, stability, difficulty, due, last_review, reps,"
+        " lapses) VALUES (1, ?, 2, NULL, 5.0, 5.0, ?, '2026-03-01T00:00:00Z', 3, 0)", zip(words, dues))
 
 
 def forecast(client, **query):

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from lib.core import clock
-from tests.helpers import count
+from tests.helpers import WORD_COUNTS, count
 
 KEY = {"Idempotency-Key": "retry-7f3a"}
 
@@ -39,7 +39,7 @@ def test_a_repeated_batch_is_stored_once(client, db):
     assert first.status_code == again.status_code == 201
     assert again.get_json() == first.get_json() == {"session_id": session_id, "recorded": 2, "review_items_count": 2}
     assert count(db, "word_review_items") == 2
-    assert tuple(db.execute("SELECT correct_count, wrong_count FROM words WHERE id = ?", (word,)).fetchone()) == (1, 1)
+    assert tuple(db.execute(WORD_COUNTS, (word,)).fetchone()) == (1, 1)
 
 
 def test_a_repeated_single_review_is_stored_once(client, db):

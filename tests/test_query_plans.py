@@ -145,7 +145,7 @@ def planned(tmp_path_factory, seeded_template):
 def test_the_guard_sees_a_whole_scan(db):
     offenders, _ = whole_scans(db, "SELECT count(*) FROM word_review_items r WHERE r.correct = 1")
     assert offenders == ["SCAN r"]
-    offenders, _ = whole_scans(db, "SELECT id FROM study_sessions ORDER BY created_at DESC LIMIT 10")
+    offenders, _ = whole_scans(db, "SELECT id FROM study_sessions WHERE learner_id = 1 ORDER BY created_at DESC LIMIT 10")
     assert offenders == []
     offenders, _ = whole_scans(db, "SELECT count(*) FROM study_sessions")
     assert offenders and offenders[0].startswith("SCAN study_sessions USING COVERING INDEX")
@@ -156,8 +156,9 @@ def test_the_guard_sees_a_whole_scan(db):
                                    " ORDER BY s.ended_at LIMIT 10")
     assert offenders == ["SCAN s USING INDEX study_sessions_by_created_at"]
     # a page of ids from an index, then their rows: the outer sort is of one page
-    offenders, _ = whole_scans(db, "SELECT s.id FROM (SELECT id FROM study_sessions ORDER BY created_at DESC"
-                                   " LIMIT 10 OFFSET 20) p JOIN study_sessions s ON s.id = p.id ORDER BY s.created_at")
+    offenders, _ = whole_scans(db, "SELECT s.id FROM (SELECT id FROM study_sessions WHERE learner_id = 1"
+                                   " ORDER BY created_at DESC LIMIT 10 OFFSET 20) p"
+                                   " JOIN study_sessions s ON s.id = p.id ORDER BY s.created_at")
     assert offenders == []
 
 
@@ -191,7 +192,7 @@ def test_the_forecast_counts_ranges_of_the_due_index(planned):
         plan = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}")]
         schedules = [detail for detail in plan if "word_schedules" in detail]
         assert schedules and all(
-            detail.startswith("SEARCH word_schedules USING COVERING INDEX word_schedules_by_due (due")
+            detail.startswith("SEARCH word_schedules USING COVERING INDEX word_schedules_by_due (learner_id=? AND due")
             for detail in schedules), plan
 
 
@@ -230,4 +231,4 @@ def test_a_groups_due_queue_reads_only_the_groups_schedules(route, planned):
     assert len(by_due) == 3, list(plans)  # the page, the count, the next due time
     for sql, plan in by_due.items():
         assert plan[:2] == ["SEARCH wg USING PRIMARY KEY (group_id=?)",
-                            "SEARCH s USING INTEGER PRIMARY KEY (rowid=?)"], (sql, plan)
+                            "SEARCH s USING PRIMARY KEY (learner_id=? AND word_id=?)"], (sql, plan)

@@ -188,7 +188,7 @@ def test_two_clients_reviewing_one_word_at_once_lose_neither_review(app, db, ses
     live = schedule_rows(db, [words[0]])
     assert live[0]["reps"] == threads * 5
     with immediate(db):
-        schedules.replay(db, scheduling.scheduler_from_environment(), [words[0]])
+        schedules.replay(db, scheduling.scheduler_from_environment(), 1, [words[0]])
     assert schedule_rows(db, [words[0]]) == live
 
 
@@ -233,7 +233,7 @@ def test_replaying_some_words_rebuilds_only_theirs(client, db, monkeypatch, word
     live = schedule_rows(db)
     db.execute("UPDATE word_schedules SET reps = 99")
     with immediate(db):
-        assert schedules.replay(db, scheduling.scheduler_from_environment(), words[:2]) == 2
+        assert schedules.replay(db, scheduling.scheduler_from_environment(), 1, words[:2]) == 2
     assert [row["reps"] == 99 for row in schedule_rows(db)] == [False, False] + [True] * 10
     assert schedule_rows(db, words[:2]) == live[:2]
 

@@ -1,7 +1,7 @@
 import pytest
 
 from lib.core import clock
-from tests.helpers import assert_error, count, freeze_clock
+from tests.helpers import WORD_COUNTS, assert_error, count, freeze_clock
 
 NEW_SESSION = {"group_id": 1, "study_activity_id": 1}
 SESSION_FIELDS = {"id": int, "group_id": int, "group_name": str, "activity_id": int,
@@ -175,7 +175,7 @@ def test_end_time_is_the_time_of_the_last_review(client, db, monkeypatch):
 # --- posting a batch of reviews -----------------------------------------------
 
 def word_counts(db, word_id):
-    return tuple(db.execute("SELECT correct_count, wrong_count FROM words WHERE id = ?", (word_id,)).fetchone())
+    return tuple(db.execute(WORD_COUNTS, (word_id,)).fetchone())
 
 
 @pytest.mark.parametrize("path", ["/api/study-sessions/{}/review", "/study_sessions/{}/review"])

@@ -2,6 +2,7 @@
 import pytest
 
 from tests.helpers import (
+    WORD_COUNTS,
     SEED_WORDS, WORD_DETAIL, assert_error, assert_fields, count, counters_that_differ_from_a_recount, freeze_clock,
     group_word_ids, post_reviews, start_session,
 )
@@ -232,7 +233,7 @@ def test_a_group_with_sessions_is_deleted_only_with_its_history(client, db, db_p
     assert response.status_code == 200
     assert (response.get_json()["deleted_sessions"], response.get_json()["deleted_reviews"]) == (1, 2)
     assert rows(db, "SELECT id FROM study_sessions ORDER BY id") == [(kept,), (other,)]
-    assert rows(db, "SELECT correct_count, wrong_count FROM words WHERE id = ?", (shared_word,)) == [(1, 0)]
+    assert rows(db, WORD_COUNTS, (shared_word,)) == [(1, 0)]
     # its schedule is replayed from the one review left
     assert rows(db, "SELECT reps, lapses FROM word_schedules WHERE word_id = ?", (shared_word,)) == [(1, 0)]
     assert counters_that_differ_from_a_recount(db_path) == []

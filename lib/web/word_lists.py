@@ -148,7 +148,7 @@ DUE_QUERIES = {
         "due": "SELECT s.word_id AS id FROM word_groups wg CROSS JOIN word_schedules s"
                " ON s.learner_id = ? AND s.word_id = wg.word_id WHERE wg.group_id = ? AND s.due <= ?"
                " ORDER BY s.due, s.word_id LIMIT ?",
-        "due_count": "SELECT count(*) AS n FROM word_groups wg JOIN word_schedules s"
+        "due_count": "SELECT count(*) AS n FROM word_groups wg CROSS JOIN word_schedules s"
                      " ON s.learner_id = ? AND s.word_id = wg.word_id WHERE wg.group_id = ? AND s.due <= ?",
         "next_due_at": "SELECT min(s.due) AS due FROM word_groups wg CROSS JOIN word_schedules s"
                        " ON s.learner_id = ? AND s.word_id = wg.word_id WHERE wg.group_id = ? AND s.due > ?",
