@@ -5,6 +5,7 @@
 """
 import json
 import os
+from functools import lru_cache
 from pathlib import Path
 
 from flask import Flask, jsonify
@@ -79,7 +80,7 @@ def create_app(test_config=None):
     app.register_blueprint(activities.bp, url_prefix="/activities")
     app.wsgi_app = ClientPathAliases(app.wsgi_app)
 
-    openapi_document = json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
+    openapi_document = parsed_json(OPENAPI_PATH.read_bytes())
 
     @app.get("/api/openapi.json")
     def openapi():
@@ -88,6 +89,14 @@ def create_app(test_config=None):
 
     commands.init_app(app)
     return app
+
+
+@lru_cache(maxsize=1)
+def parsed_json(text):
+    """``text`` parsed; the same bytes are parsed once per process (each
+    test builds an app), and an edited file is new bytes, so parsed again.
+    Shared by every app: read it, never change it."""
+    return json.loads(text.decode("utf-8"))
 
 
 if __name__ == "__main__":

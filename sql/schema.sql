@@ -17,51 +17,14 @@ CREATE TABLE words (
     romaji        TEXT    NOT NULL CHECK (romaji <> ''),
     english       TEXT    NOT NULL CHECK (english <> ''),
     parts         TEXT    NOT NULL DEFAULT '[]' CHECK (json_valid(parts) AND json_type(parts) = 'array'),
-    correct_count INTEGER NOT NULL DEFAULT 0 CHECK (correct_count >= 0),
-    wrong_count   INTEGER NOT NULL DEFAULT 0 CHECK (wrong_count >= 0), kana TEXT NOT NULL DEFAULT '',
+    kana TEXT NOT NULL DEFAULT '',
     UNIQUE (kanji, romaji, english)
 );
 CREATE INDEX words_by_romaji ON words (romaji);
 CREATE INDEX words_by_english ON words (english);
-CREATE INDEX words_by_correct_count ON words (correct_count);
-CREATE INDEX words_by_wrong_count ON words (wrong_count);
 CREATE INDEX words_by_kanji ON words (kanji);
 CREATE UNIQUE INDEX words_by_kanji_kana ON words (kanji, kana);
 CREATE INDEX words_by_kana ON words (kana);
-
-CREATE TRIGGER words_counted AFTER INSERT ON words
-BEGIN
-    UPDATE learning_totals SET
-        words_count = words_count + 1,
-        words_studied = words_studied + (NEW.correct_count + NEW.wrong_count > 0),
-        words_mastered = words_mastered + (NEW.correct_count + NEW.wrong_count >= 5
-                                           AND NEW.correct_count * 5 >= (NEW.correct_count + NEW.wrong_count) * 4)
-    WHERE id = 1;
-END;
-
-CREATE TRIGGER words_uncounted AFTER DELETE ON words
-BEGIN
-    UPDATE learning_totals SET
-        words_count = words_count - 1,
-        words_studied = words_studied - (OLD.correct_count + OLD.wrong_count > 0),
-        words_mastered = words_mastered - (OLD.correct_count + OLD.wrong_count >= 5
-                                           AND OLD.correct_count * 5 >= (OLD.correct_count + OLD.wrong_count) * 4)
-    WHERE id = 1;
-END;
-
-CREATE TRIGGER words_recounted AFTER UPDATE OF correct_count, wrong_count ON words
-BEGIN
-    UPDATE learning_totals SET
-        words_studied = words_studied
-            + (NEW.correct_count + NEW.wrong_count > 0)
-            - (OLD.correct_count + OLD.wrong_count > 0),
-        words_mastered = words_mastered
-            + (NEW.correct_count + NEW.wrong_count >= 5
-               AND NEW.correct_count * 5 >= (NEW.correct_count + NEW.wrong_count) * 4)
-            - (OLD.correct_count + OLD.wrong_count >= 5
-               AND OLD.correct_count * 5 >= (OLD.correct_count + OLD.wrong_count) * 4)
-    WHERE id = 1;
-END;
 
 CREATE TRIGGER words_added_to_vocabulary AFTER INSERT ON words
 BEGIN
@@ -78,15 +41,21 @@ BEGIN
     UPDATE vocabulary_version SET version = random() WHERE id = 1;
 END;
 
+CREATE TRIGGER words_counted AFTER INSERT ON words
+BEGIN
+    UPDATE learning_totals SET words_count = words_count + 1 WHERE id = 1;
+END;
+
+CREATE TRIGGER words_uncounted AFTER DELETE ON words
+BEGIN
+    UPDATE learning_totals SET words_count = words_count - 1 WHERE id = 1;
+END;
+
 CREATE TABLE groups (
     id              INTEGER PRIMARY KEY,
     name            TEXT    NOT NULL UNIQUE CHECK (name <> ''),
-    word_count      INTEGER NOT NULL DEFAULT 0,
-    sessions_count  INTEGER NOT NULL DEFAULT 0,
-    last_session_at TEXT
-);
+    word_count      INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX groups_by_word_count ON groups (word_count);
-CREATE INDEX groups_by_last_session_at ON groups (last_session_at);
 
 CREATE TRIGGER groups_added_to_vocabulary AFTER INSERT ON groups
 BEGIN
@@ -109,156 +78,12 @@ CREATE TABLE study_activities (
     url            TEXT    NOT NULL,
     preview_url    TEXT    NOT NULL,
     description    TEXT    NOT NULL DEFAULT '',
-    sessions_count INTEGER NOT NULL DEFAULT 0
-, slug TEXT CHECK (slug <> '' AND slug NOT GLOB '*[^a-z0-9-]*'), retired INTEGER NOT NULL DEFAULT 0 CHECK (retired IN (0, 1)));
+    slug TEXT CHECK (slug <> '' AND slug NOT GLOB '*[^a-z0-9-]*'), retired INTEGER NOT NULL DEFAULT 0 CHECK (retired IN (0, 1)));
 CREATE UNIQUE INDEX study_activities_by_slug ON study_activities (slug);
-
-CREATE TABLE study_sessions (
-    id                 INTEGER PRIMARY KEY AUTOINCREMENT,
-    group_id           INTEGER NOT NULL REFERENCES groups (id),
-    study_activity_id  INTEGER NOT NULL REFERENCES study_activities (id),
-    created_at         TEXT    NOT NULL,
-    -- time of the last review result; equal to created_at while there is none
-    ended_at           TEXT    NOT NULL,
-    review_items_count INTEGER NOT NULL DEFAULT 0,
-    correct_count      INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX study_sessions_by_created_at ON study_sessions (created_at);
-CREATE INDEX study_sessions_by_group ON study_sessions (group_id, created_at);
-CREATE INDEX study_sessions_by_group_ended_at ON study_sessions (group_id, ended_at);
-CREATE INDEX study_sessions_by_group_review_items_count ON study_sessions (group_id, review_items_count);
-CREATE INDEX study_sessions_by_group_activity ON study_sessions (group_id, study_activity_id);
-CREATE INDEX study_sessions_by_activity ON study_sessions (study_activity_id, created_at);
-CREATE INDEX study_sessions_by_group_id ON study_sessions (group_id);
-
-CREATE TRIGGER study_sessions_counted AFTER INSERT ON study_sessions
-BEGIN
-    UPDATE learning_totals SET sessions_count = sessions_count + 1 WHERE id = 1;
-    UPDATE groups SET
-        sessions_count = sessions_count + 1,
-        last_session_at = max(coalesce(last_session_at, ''), NEW.created_at)
-    WHERE id = NEW.group_id;
-    UPDATE study_activities SET sessions_count = sessions_count + 1 WHERE id = NEW.study_activity_id;
-    INSERT INTO study_days (day, sessions_count) VALUES (substr(NEW.created_at, 1, 10), 1)
-        ON CONFLICT (day) DO UPDATE SET sessions_count = sessions_count + 1;
-END;
-
-CREATE TRIGGER study_sessions_quarter_opened BEFORE INSERT ON study_sessions
-WHEN NOT EXISTS (SELECT 1 FROM study_quarters WHERE quarter =
-                 substr(NEW.created_at, 1, 14) || printf('%02d:00Z', substr(NEW.created_at, 15, 2) / 15 * 15))
-BEGIN
-    INSERT INTO study_quarter_openings VALUES (NEW.created_at);
-END;
-
-CREATE TRIGGER study_sessions_quartered AFTER INSERT ON study_sessions
-BEGIN
-    UPDATE study_quarters SET sessions_total = sessions_total + 1
-    WHERE quarter >= substr(NEW.created_at, 1, 14) || printf('%02d:00Z', substr(NEW.created_at, 15, 2) / 15 * 15);
-END;
-
-CREATE TABLE word_review_items (
-    id               INTEGER PRIMARY KEY AUTOINCREMENT,
-    word_id          INTEGER NOT NULL REFERENCES words (id) ON DELETE CASCADE,
-    study_session_id INTEGER NOT NULL REFERENCES study_sessions (id) ON DELETE CASCADE,
-    correct          INTEGER NOT NULL CHECK (correct IN (0, 1)),
-    created_at       TEXT    NOT NULL
-, rating INTEGER CHECK (rating BETWEEN 1 AND 4));
-CREATE INDEX word_review_items_by_session ON word_review_items (study_session_id, word_id);
-CREATE INDEX word_review_items_by_word ON word_review_items (word_id, created_at);
-
-CREATE TRIGGER word_review_items_counted AFTER INSERT ON word_review_items
-BEGIN
-    UPDATE words SET correct_count = correct_count + 1 WHERE id = NEW.word_id AND NEW.correct = 1;
-    UPDATE words SET wrong_count = wrong_count + 1 WHERE id = NEW.word_id AND NEW.correct = 0;
-    UPDATE study_sessions SET
-        review_items_count = review_items_count + 1,
-        correct_count = correct_count + NEW.correct
-    WHERE id = NEW.study_session_id;
-    UPDATE study_sessions SET ended_at = NEW.created_at
-    WHERE id = NEW.study_session_id AND ended_at < NEW.created_at;
-    UPDATE learning_totals SET
-        review_items_count = review_items_count + 1,
-        correct_count = correct_count + NEW.correct
-    WHERE id = 1;
-END;
-
-CREATE TRIGGER word_review_items_quarter_opened BEFORE INSERT ON word_review_items
-WHEN NOT EXISTS (SELECT 1 FROM study_quarters WHERE quarter =
-                 substr(NEW.created_at, 1, 14) || printf('%02d:00Z', substr(NEW.created_at, 15, 2) / 15 * 15))
-BEGIN
-    INSERT INTO study_quarter_openings VALUES (NEW.created_at);
-END;
-
-CREATE TRIGGER word_review_items_quartered AFTER INSERT ON word_review_items
-BEGIN
-    UPDATE study_quarters SET
-        review_items_total = review_items_total + 1,
-        correct_total = correct_total + NEW.correct
-    WHERE quarter >= substr(NEW.created_at, 1, 14) || printf('%02d:00Z', substr(NEW.created_at, 15, 2) / 15 * 15);
-END;
-
-CREATE TABLE study_days (
-    day            TEXT    PRIMARY KEY,
-    sessions_count INTEGER NOT NULL
-, streak INTEGER NOT NULL DEFAULT 1 CHECK (streak >= 1)) WITHOUT ROWID;
-
-CREATE TRIGGER study_days_streak AFTER INSERT ON study_days
-BEGIN
-    UPDATE study_days SET streak = 1 + coalesce(
-        (SELECT streak FROM study_days WHERE day = date(NEW.day, '-1 day')), 0)
-    WHERE day = NEW.day;
-    UPDATE study_days SET streak = streak + (SELECT streak FROM study_days WHERE day = NEW.day)
-    WHERE day > NEW.day AND streak = julianday(day) - julianday(NEW.day);
-END;
 
 CREATE TABLE learning_totals (
     id                 INTEGER PRIMARY KEY CHECK (id = 1),
-    words_count        INTEGER NOT NULL DEFAULT 0,
-    words_studied      INTEGER NOT NULL DEFAULT 0,
-    words_mastered     INTEGER NOT NULL DEFAULT 0,
-    sessions_count     INTEGER NOT NULL DEFAULT 0,
-    review_items_count INTEGER NOT NULL DEFAULT 0,
-    correct_count      INTEGER NOT NULL DEFAULT 0
-);
-
-CREATE TABLE idempotency_keys (
-    key         TEXT    PRIMARY KEY,
-    -- method, path and body of the first request: a reuse with another body is refused
-    fingerprint TEXT    NOT NULL,
-    status      INTEGER NOT NULL,
-    body        TEXT    NOT NULL,
-    location    TEXT,
-    created_at  TEXT    NOT NULL
-);
-CREATE INDEX idempotency_keys_by_created_at ON idempotency_keys (created_at);
-
-CREATE TABLE word_schedules (
-    word_id     INTEGER PRIMARY KEY REFERENCES words (id) ON DELETE CASCADE,
-    -- fsrs.State: 1 learning, 2 review, 3 relearning
-    state       INTEGER NOT NULL CHECK (state IN (1, 2, 3)),
-    -- the learning or relearning step; NULL in the review state
-    step        INTEGER,
-    stability   REAL,
-    difficulty  REAL,
-    -- ISO 8601 UTC with a Z, to the second, like every stored time
-    due         TEXT    NOT NULL,
-    last_review TEXT,
-    -- kept by us: fsrs cards count neither
-    reps        INTEGER NOT NULL DEFAULT 0 CHECK (reps >= 0),
-    -- Again while in the review state, as Anki counts a lapse
-    lapses      INTEGER NOT NULL DEFAULT 0 CHECK (lapses >= 0)
-, first_reviewed_at TEXT);
-CREATE INDEX word_schedules_by_due ON word_schedules (due);
-CREATE INDEX word_schedules_by_lapses ON word_schedules (lapses);
-CREATE INDEX word_schedules_by_first_review ON word_schedules (first_reviewed_at);
-
-CREATE TABLE study_quarters (
-    -- the quarter's start, ISO 8601 UTC like every stored time: 2026-03-08T23:30:00Z
-    quarter            TEXT    PRIMARY KEY,
-    sessions_total     INTEGER NOT NULL,
-    review_items_total INTEGER NOT NULL,
-    correct_total      INTEGER NOT NULL
-) WITHOUT ROWID;
+    words_count        INTEGER NOT NULL DEFAULT 0);
 
 CREATE TABLE "word_groups" (
     group_id INTEGER NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
@@ -297,16 +122,295 @@ CREATE TABLE vocabulary_version (
     version INTEGER NOT NULL
 );
 
-CREATE VIEW study_quarter_openings (created_at) AS SELECT NULL WHERE false;
+CREATE TABLE learners (
+    id                INTEGER PRIMARY KEY,
+    name              TEXT    NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 100),
+    admin             INTEGER NOT NULL DEFAULT 0 CHECK (admin IN (0, 1)),
+    -- a learner's own settings; NULL: the server's (LANG_PORTAL_TIMEZONE, ...)
+    time_zone         TEXT,
+    new_per_day       INTEGER CHECK (new_per_day >= 0),
+    desired_retention REAL    CHECK (desired_retention BETWEEN 0.7 AND 0.99),
+    created_at        TEXT    NOT NULL
+);
+
+CREATE TRIGGER learners_counted AFTER INSERT ON learners
+BEGIN
+    INSERT INTO learner_totals (learner_id) VALUES (NEW.id);
+END;
+
+CREATE TABLE tokens (
+    id           INTEGER PRIMARY KEY,
+    learner_id   INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
+    name         TEXT    NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+    -- space separated, from: read review vocabulary admin
+    scopes       TEXT    NOT NULL,
+    secret_hash  BLOB    NOT NULL UNIQUE,
+    created_at   TEXT    NOT NULL,
+    last_used_at TEXT
+);
+CREATE INDEX tokens_by_learner ON tokens (learner_id, id);
+
+CREATE TABLE token_failures (
+    address   TEXT NOT NULL,
+    failed_at TEXT NOT NULL
+);
+CREATE INDEX token_failures_by_address ON token_failures (address, failed_at);
+CREATE INDEX token_failures_by_time ON token_failures (failed_at);
+
+CREATE TABLE learner_totals (
+    learner_id         INTEGER PRIMARY KEY REFERENCES learners (id) ON DELETE CASCADE,
+    words_studied      INTEGER NOT NULL DEFAULT 0,
+    words_mastered     INTEGER NOT NULL DEFAULT 0,
+    words_answered_right INTEGER NOT NULL DEFAULT 0,
+    words_answered_wrong INTEGER NOT NULL DEFAULT 0,
+    sessions_count     INTEGER NOT NULL DEFAULT 0,
+    review_items_count INTEGER NOT NULL DEFAULT 0,
+    correct_count      INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE learner_words (
+    learner_id    INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
+    word_id       INTEGER NOT NULL REFERENCES words (id) ON DELETE CASCADE,
+    correct_count INTEGER NOT NULL DEFAULT 0 CHECK (correct_count >= 0),
+    wrong_count   INTEGER NOT NULL DEFAULT 0 CHECK (wrong_count >= 0),
+    PRIMARY KEY (learner_id, word_id)
+) WITHOUT ROWID;
+CREATE INDEX learner_words_by_correct_count ON learner_words (learner_id, correct_count);
+CREATE INDEX learner_words_by_wrong_count ON learner_words (learner_id, wrong_count);
+CREATE INDEX learner_words_by_word ON learner_words (word_id);
+
+CREATE TRIGGER learner_words_counted AFTER INSERT ON learner_words
+BEGIN
+    UPDATE learner_totals SET
+        words_studied = words_studied + (NEW.correct_count + NEW.wrong_count > 0),
+        words_mastered = words_mastered + (NEW.correct_count + NEW.wrong_count >= 5
+                                           AND NEW.correct_count * 5 >= (NEW.correct_count + NEW.wrong_count) * 4),
+        words_answered_right = words_answered_right + (NEW.correct_count > 0),
+        words_answered_wrong = words_answered_wrong + (NEW.wrong_count > 0)
+    WHERE learner_id = NEW.learner_id;
+END;
+
+CREATE TRIGGER learner_words_uncounted AFTER DELETE ON learner_words
+BEGIN
+    UPDATE learner_totals SET
+        words_studied = words_studied - (OLD.correct_count + OLD.wrong_count > 0),
+        words_mastered = words_mastered - (OLD.correct_count + OLD.wrong_count >= 5
+                                           AND OLD.correct_count * 5 >= (OLD.correct_count + OLD.wrong_count) * 4),
+        words_answered_right = words_answered_right - (OLD.correct_count > 0),
+        words_answered_wrong = words_answered_wrong - (OLD.wrong_count > 0)
+    WHERE learner_id = OLD.learner_id;
+END;
+
+CREATE TRIGGER learner_words_recounted AFTER UPDATE OF correct_count, wrong_count ON learner_words
+BEGIN
+    UPDATE learner_totals SET
+        words_studied = words_studied
+            + (NEW.correct_count + NEW.wrong_count > 0)
+            - (OLD.correct_count + OLD.wrong_count > 0),
+        words_mastered = words_mastered
+            + (NEW.correct_count + NEW.wrong_count >= 5
+               AND NEW.correct_count * 5 >= (NEW.correct_count + NEW.wrong_count) * 4)
+            - (OLD.correct_count + OLD.wrong_count >= 5
+               AND OLD.correct_count * 5 >= (OLD.correct_count + OLD.wrong_count) * 4),
+        words_answered_right = words_answered_right + (NEW.correct_count > 0) - (OLD.correct_count > 0),
+        words_answered_wrong = words_answered_wrong + (NEW.wrong_count > 0) - (OLD.wrong_count > 0)
+    WHERE learner_id = NEW.learner_id;
+END;
+
+CREATE TABLE learner_groups (
+    learner_id      INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
+    group_id        INTEGER NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+    sessions_count  INTEGER NOT NULL,
+    last_session_at TEXT    NOT NULL,
+    PRIMARY KEY (learner_id, group_id)
+) WITHOUT ROWID;
+CREATE INDEX learner_groups_by_last_session_at ON learner_groups (learner_id, last_session_at);
+CREATE INDEX learner_groups_by_group ON learner_groups (group_id);
+
+CREATE TABLE learner_activities (
+    learner_id        INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
+    study_activity_id INTEGER NOT NULL REFERENCES study_activities (id) ON DELETE CASCADE,
+    sessions_count    INTEGER NOT NULL,
+    PRIMARY KEY (learner_id, study_activity_id)
+) WITHOUT ROWID;
+CREATE INDEX learner_activities_by_activity ON learner_activities (study_activity_id);
+
+CREATE TABLE "study_sessions" (
+    id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+    learner_id         INTEGER NOT NULL REFERENCES learners (id),
+    group_id           INTEGER NOT NULL REFERENCES groups (id),
+    study_activity_id  INTEGER NOT NULL REFERENCES study_activities (id),
+    created_at         TEXT    NOT NULL,
+    -- time of the last review result; equal to created_at while there is none
+    ended_at           TEXT    NOT NULL,
+    review_items_count INTEGER NOT NULL DEFAULT 0,
+    correct_count      INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX study_sessions_by_created_at ON study_sessions (learner_id, created_at);
+CREATE INDEX study_sessions_by_group ON study_sessions (learner_id, group_id, created_at);
+CREATE INDEX study_sessions_by_group_ended_at ON study_sessions (learner_id, group_id, ended_at);
+CREATE INDEX study_sessions_by_group_review_items_count ON study_sessions (learner_id, group_id, review_items_count);
+CREATE INDEX study_sessions_by_group_activity ON study_sessions (learner_id, group_id, study_activity_id);
+CREATE INDEX study_sessions_by_activity ON study_sessions (learner_id, study_activity_id, created_at);
+CREATE INDEX study_sessions_by_group_id ON study_sessions (learner_id, group_id);
+CREATE INDEX study_sessions_of_group ON study_sessions (group_id);
+CREATE INDEX study_sessions_by_activity_id ON study_sessions (study_activity_id);
+
+CREATE TRIGGER study_sessions_counted AFTER INSERT ON study_sessions
+BEGIN
+    UPDATE learner_totals SET sessions_count = sessions_count + 1 WHERE learner_id = NEW.learner_id;
+    INSERT INTO learner_groups (learner_id, group_id, sessions_count, last_session_at)
+    VALUES (NEW.learner_id, NEW.group_id, 1, NEW.created_at)
+    ON CONFLICT (learner_id, group_id) DO UPDATE SET
+        sessions_count = sessions_count + 1, last_session_at = max(last_session_at, excluded.last_session_at);
+    INSERT INTO learner_activities (learner_id, study_activity_id, sessions_count)
+    VALUES (NEW.learner_id, NEW.study_activity_id, 1)
+    ON CONFLICT (learner_id, study_activity_id) DO UPDATE SET sessions_count = sessions_count + 1;
+    INSERT INTO study_days (learner_id, day, sessions_count) VALUES (NEW.learner_id, substr(NEW.created_at, 1, 10), 1)
+    ON CONFLICT (learner_id, day) DO UPDATE SET sessions_count = sessions_count + 1;
+END;
+
+CREATE TRIGGER study_sessions_quarter_opened BEFORE INSERT ON study_sessions
+WHEN NOT EXISTS (SELECT 1 FROM study_quarters WHERE learner_id = NEW.learner_id AND quarter =
+                 substr(NEW.created_at, 1, 14) || printf('%02d:00Z', substr(NEW.created_at, 15, 2) / 15 * 15))
+BEGIN
+    INSERT INTO study_quarter_openings VALUES (NEW.learner_id, NEW.created_at);
+END;
+
+CREATE TRIGGER study_sessions_quartered AFTER INSERT ON study_sessions
+BEGIN
+    UPDATE study_quarters SET sessions_total = sessions_total + 1
+    WHERE learner_id = NEW.learner_id
+      AND quarter >= substr(NEW.created_at, 1, 14) || printf('%02d:00Z', substr(NEW.created_at, 15, 2) / 15 * 15);
+END;
+
+CREATE TABLE "word_review_items" (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    learner_id       INTEGER NOT NULL REFERENCES learners (id),
+    word_id          INTEGER NOT NULL REFERENCES words (id) ON DELETE CASCADE,
+    study_session_id INTEGER NOT NULL REFERENCES study_sessions (id) ON DELETE CASCADE,
+    correct          INTEGER NOT NULL CHECK (correct IN (0, 1)),
+    -- fsrs.Rating: 1 again, 2 hard, 3 good, 4 easy; NULL before ratings were kept
+    rating           INTEGER CHECK (rating BETWEEN 1 AND 4),
+    created_at       TEXT    NOT NULL
+);
+CREATE INDEX word_review_items_by_session ON word_review_items (study_session_id, word_id);
+CREATE INDEX word_review_items_by_word ON word_review_items (word_id, learner_id, created_at);
+
+CREATE TRIGGER word_review_items_counted AFTER INSERT ON word_review_items
+BEGIN
+    INSERT INTO learner_words (learner_id, word_id) VALUES (NEW.learner_id, NEW.word_id)
+    ON CONFLICT (learner_id, word_id) DO NOTHING;
+    UPDATE learner_words SET correct_count = correct_count + 1
+    WHERE learner_id = NEW.learner_id AND word_id = NEW.word_id AND NEW.correct = 1;
+    UPDATE learner_words SET wrong_count = wrong_count + 1
+    WHERE learner_id = NEW.learner_id AND word_id = NEW.word_id AND NEW.correct = 0;
+    UPDATE study_sessions SET
+        review_items_count = review_items_count + 1,
+        correct_count = correct_count + NEW.correct
+    WHERE id = NEW.study_session_id;
+    UPDATE study_sessions SET ended_at = NEW.created_at
+    WHERE id = NEW.study_session_id AND ended_at < NEW.created_at;
+    UPDATE learner_totals SET
+        review_items_count = review_items_count + 1,
+        correct_count = correct_count + NEW.correct
+    WHERE learner_id = NEW.learner_id;
+END;
+
+CREATE TRIGGER word_review_items_quarter_opened BEFORE INSERT ON word_review_items
+WHEN NOT EXISTS (SELECT 1 FROM study_quarters WHERE learner_id = NEW.learner_id AND quarter =
+                 substr(NEW.created_at, 1, 14) || printf('%02d:00Z', substr(NEW.created_at, 15, 2) / 15 * 15))
+BEGIN
+    INSERT INTO study_quarter_openings VALUES (NEW.learner_id, NEW.created_at);
+END;
+
+CREATE TRIGGER word_review_items_quartered AFTER INSERT ON word_review_items
+BEGIN
+    UPDATE study_quarters SET
+        review_items_total = review_items_total + 1,
+        correct_total = correct_total + NEW.correct
+    WHERE learner_id = NEW.learner_id
+      AND quarter >= substr(NEW.created_at, 1, 14) || printf('%02d:00Z', substr(NEW.created_at, 15, 2) / 15 * 15);
+END;
+
+CREATE TABLE "word_schedules" (
+    learner_id        INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
+    word_id           INTEGER NOT NULL REFERENCES words (id) ON DELETE CASCADE,
+    -- fsrs.State: 1 learning, 2 review, 3 relearning
+    state             INTEGER NOT NULL CHECK (state IN (1, 2, 3)),
+    -- the learning or relearning step; NULL in the review state
+    step              INTEGER,
+    stability         REAL,
+    difficulty        REAL,
+    -- ISO 8601 UTC with a Z, to the second, like every stored time
+    due               TEXT    NOT NULL,
+    last_review       TEXT,
+    -- kept by us: fsrs cards count neither
+    reps              INTEGER NOT NULL DEFAULT 0 CHECK (reps >= 0),
+    -- Again while in the review state, as Anki counts a lapse
+    lapses            INTEGER NOT NULL DEFAULT 0 CHECK (lapses >= 0),
+    -- the time of the word's first review: today's new words are counted by it
+    first_reviewed_at TEXT,
+    PRIMARY KEY (learner_id, word_id)
+) WITHOUT ROWID;
+CREATE INDEX word_schedules_by_due ON word_schedules (learner_id, due);
+CREATE INDEX word_schedules_by_lapses ON word_schedules (learner_id, lapses);
+CREATE INDEX word_schedules_by_first_review ON word_schedules (learner_id, first_reviewed_at);
+CREATE INDEX word_schedules_by_word ON word_schedules (word_id);
+
+CREATE TABLE "study_days" (
+    learner_id     INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
+    day            TEXT    NOT NULL,
+    sessions_count INTEGER NOT NULL,
+    streak         INTEGER NOT NULL DEFAULT 1 CHECK (streak >= 1),
+    PRIMARY KEY (learner_id, day)
+) WITHOUT ROWID;
+
+CREATE TRIGGER study_days_streak AFTER INSERT ON study_days
+BEGIN
+    UPDATE study_days SET streak = 1 + coalesce(
+        (SELECT streak FROM study_days WHERE learner_id = NEW.learner_id AND day = date(NEW.day, '-1 day')), 0)
+    WHERE learner_id = NEW.learner_id AND day = NEW.day;
+    UPDATE study_days SET streak = streak + (SELECT streak FROM study_days
+                                             WHERE learner_id = NEW.learner_id AND day = NEW.day)
+    WHERE learner_id = NEW.learner_id AND day > NEW.day AND streak = julianday(day) - julianday(NEW.day);
+END;
+
+CREATE TABLE "study_quarters" (
+    learner_id         INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
+    -- the quarter's start, ISO 8601 UTC like every stored time: 2026-03-08T23:30:00Z
+    quarter            TEXT    NOT NULL,
+    sessions_total     INTEGER NOT NULL,
+    review_items_total INTEGER NOT NULL,
+    correct_total      INTEGER NOT NULL,
+    PRIMARY KEY (learner_id, quarter)
+) WITHOUT ROWID;
+
+CREATE TABLE "idempotency_keys" (
+    learner_id  INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
+    key         TEXT    NOT NULL,
+    -- method, path and body of the first request: a reuse with another body is refused
+    fingerprint TEXT    NOT NULL,
+    status      INTEGER NOT NULL,
+    body        TEXT    NOT NULL,
+    location    TEXT,
+    created_at  TEXT    NOT NULL,
+    PRIMARY KEY (learner_id, key)
+);
+CREATE INDEX idempotency_keys_by_created_at ON idempotency_keys (created_at);
+
+CREATE VIEW study_quarter_openings (learner_id, created_at) AS SELECT NULL, NULL WHERE false;
 
 CREATE TRIGGER study_quarters_opened INSTEAD OF INSERT ON study_quarter_openings
 BEGIN
-    INSERT INTO study_quarters (quarter, sessions_total, review_items_total, correct_total)
-    SELECT substr(NEW.created_at, 1, 14) || printf('%02d:00Z', substr(NEW.created_at, 15, 2) / 15 * 15),
+    INSERT INTO study_quarters (learner_id, quarter, sessions_total, review_items_total, correct_total)
+    SELECT NEW.learner_id,
+           substr(NEW.created_at, 1, 14) || printf('%02d:00Z', substr(NEW.created_at, 15, 2) / 15 * 15),
            coalesce(before.sessions_total, 0), coalesce(before.review_items_total, 0),
            coalesce(before.correct_total, 0)
     FROM (SELECT 1) LEFT JOIN (
         SELECT sessions_total, review_items_total, correct_total FROM study_quarters
-        WHERE quarter < substr(NEW.created_at, 1, 14) || printf('%02d:00Z', substr(NEW.created_at, 15, 2) / 15 * 15)
+        WHERE learner_id = NEW.learner_id
+          AND quarter < substr(NEW.created_at, 1, 14) || printf('%02d:00Z', substr(NEW.created_at, 15, 2) / 15 * 15)
         ORDER BY quarter DESC LIMIT 1) before;
 END;

@@ -31,7 +31,9 @@ def db_path(tmp_path, seeded_template):
 
 @pytest.fixture
 def app(db_path):
-    app = create_app({"TESTING": True, "DATABASE": str(db_path)})
+    # The template was prepared as serving prepares a file (init_database):
+    # a copy needs no second quick_check, migration pass and write probe.
+    app = create_app({"TESTING": True, "DATABASE": str(db_path), "INIT_DATABASE": False})
     yield app
     close_all(app)
 

@@ -4,7 +4,9 @@ import re
 
 import schemathesis
 
-from app import OPENAPI_PATH
+import app as app_module
+from app import OPENAPI_PATH, create_app, parsed_json
+from lib.web.database import close_all
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
@@ -56,6 +58,20 @@ def test_the_document_is_served(client):
     assert response.status_code == 200
     assert response.mimetype == "application/json"
     assert response.get_json() == load_document()
+
+
+def test_an_edited_document_is_served_by_the_next_app_and_the_same_one_parsed_once(
+        db_path, tmp_path, monkeypatch):
+    document = tmp_path / "openapi.json"
+    monkeypatch.setattr(app_module, "OPENAPI_PATH", document)
+    misses, served = parsed_json.cache_info().misses, []
+    for version in ("1", "2", "2"):
+        document.write_text(json.dumps({"info": {"version": version}}), encoding="utf-8")
+        app = create_app({"TESTING": True, "DATABASE": str(db_path), "INIT_DATABASE": False})
+        served.append(app.test_client().get("/api/openapi.json").get_json()["info"]["version"])
+        close_all(app)
+    assert served == ["1", "2", "2"]
+    assert parsed_json.cache_info().misses == misses + 2
 
 
 def query_schema(operation, name, document):

@@ -1,4 +1,5 @@
 import json
+import os
 import shutil
 
 import pytest
@@ -7,6 +8,7 @@ from lib.store import migrations
 from app import create_app
 from lib.store import seed
 from lib.store.connection import connect, immediate
+from lib.web.database import close_all
 
 TABLES = ("words", "groups", "word_groups", "study_activities")
 
@@ -184,6 +186,32 @@ def test_reseeding_an_edited_word_updates_it_in_place(empty_db, seed_copy):
         conn.close()
     assert [row[0] for row in found] == ["large, grand"]
     assert total == 1402
+
+
+def test_a_full_reset_checks_the_seed_again_only_once_a_file_changed(db_path, db, seed_copy, monkeypatch):
+    app = create_app({"TESTING": True, "DATABASE": str(db_path), "INIT_DATABASE": False,
+                      "SEED_DIR": str(seed_copy)})
+    real, checked = seed.check_word, []
+    monkeypatch.setattr(seed, "check_word", lambda word, where: checked.append(where) or real(word, where))
+
+    def full_reset():
+        assert app.test_client().post("/api/full-reset", json={}).status_code == 200
+        return db.execute("SELECT english FROM words WHERE kanji = '大きい'").fetchone()[0]
+
+    edit_everywhere(seed_copy, "大きい", english="large one")
+    files = sorted((seed_copy / "vocabulary").glob("*.json"))
+    stats = [path.stat() for path in files]
+    assert full_reset() == "large one" and len(checked) >= 1402
+    checks = len(checked)
+    assert full_reset() == "large one" and len(checked) == checks  # the same bytes: not checked again
+
+    # an edit that keeps each file's size and time is read all the same
+    edit_everywhere(seed_copy, "大きい", english="large two")
+    for path, stat in zip(files, stats):
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert [path.stat().st_size for path in files] == [stat.st_size for stat in stats]
+    assert full_reset() == "large two"
+    close_all(app)
 
 
 def test_a_word_whose_entries_disagree_is_refused(empty_db, seed_copy):

@@ -109,6 +109,14 @@ def test_an_intact_database_is_served(db_path):
     assert create_app({"TESTING": True, "DATABASE": str(db_path)}).test_client().get("/api/words").status_code == 200
 
 
+@pytest.mark.parametrize("init_database, words", [(True, 1402), (False, 0)])
+def test_init_database_false_serves_the_file_as_found(tmp_path, init_database, words):
+    path = tmp_path / "lang_portal.db"
+    migrations.migrate(path)
+    create_app({"DATABASE": str(path), "INIT_DATABASE": init_database})
+    assert rows_in(path, "SELECT count(*) FROM words") == [(words,)]
+
+
 def test_a_bad_seed_file_is_one_line(tmp_path):
     seed_dir = tmp_path / "seed"
     (seed_dir / "vocabulary").mkdir(parents=True)
@@ -197,4 +205,4 @@ def test_check_of_a_missing_database_creates_none(tmp_path):
 def test_settings_listed_in_the_readme_are_the_checked_ones():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     documented = {name for name in CHECKS if f"`LANG_PORTAL_{name}`" in readme}
-    assert documented >= set(CHECKS) - {"SEED_DIR", "INIT_DATABASE"}
+    assert documented >= set(CHECKS) - {"SEED_DIR"}
