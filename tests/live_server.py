@@ -110,11 +110,11 @@ class LiveServer:
         self.stop()  # not left serving where no test looks for it
         raise RuntimeError("gunicorn did not answer in time")
 
-    def request(self, method, path, body=None, timeout=30):
+    def request(self, method, path, body=None, timeout=30, headers=None):
         """(status, parsed JSON or raw text) over a fresh connection."""
         conn = http.client.HTTPConnection(HOST, self.port, timeout=timeout)
         try:
-            headers = {"Content-Type": "application/json"} if body is not None else {}
+            headers = {**({"Content-Type": "application/json"} if body is not None else {}), **(headers or {})}
             conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
             response = conn.getresponse()
             text = response.read().decode()
