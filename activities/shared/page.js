@@ -4,26 +4,14 @@
 // and show errors with a way to retry.
 import { get, newIdempotencyKey, post } from "./api.js";
 import { partKana } from "./reading.js";
+import { $, setText, showScreen } from "./screens.js";
 
-export const $ = (id) => document.getElementById(id);
-
-// Each screen is a <section data-screen="name">; one is shown at a time.
-export function showScreen(name) {
-  for (const section of document.querySelectorAll("[data-screen]")) {
-    section.hidden = section.dataset.screen !== name;
-  }
-  const first = document.querySelector(`[data-screen="${name}"] [data-autofocus]`);
-  if (first) first.focus();
-}
+export { $, setText, showScreen };
 
 export function showError(error, retry) {
   $("error-message").textContent = error.message || String(error);
   $("retry").onclick = () => retry();
   showScreen("error");
-}
-
-export function setText(id, text) {
-  $(id).textContent = text;
 }
 
 function idInAddress(params, name) {
