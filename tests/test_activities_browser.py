@@ -12,6 +12,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from lib.core import clock
+from lib.store.connection import connect, immediate
+from lib.store.learners import add_learner, add_token
+from lib.web.auth import new_token
 from tests import moved_clock
 from tests.live_server import LiveServer
 
@@ -58,6 +62,28 @@ def server(tmp_path_factory, seeded_template):
     live.base = f"http://127.0.0.1:{live.port}"
     live.markup_group, live.reviewed_group = group_id, reviewed_group
     live.clock_file = clock_file
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="module")
+def signin_server(tmp_path_factory, seeded_template):
+    """A server that answers no request without a token (as one serving
+    several learners is set up), on its own copy of the database, where the
+    learner ann has a token to study with: ``signin_server.token``."""
+    path = tmp_path_factory.mktemp("signin") / "lang_portal.db"
+    shutil.copy(seeded_template, path)
+    token, secret_hash = new_token()
+    conn = connect(str(path))
+    try:
+        with immediate(conn):
+            ann = add_learner(conn, "ann", False, clock.now_iso())
+            add_token(conn, ann, "browser", ("read", "review"), secret_hash, clock.now_iso())
+    finally:
+        conn.close()
+    live = LiveServer(path, workers=1, env={"LANG_PORTAL_ANONYMOUS": "none"}, ready="/api/about").start()
+    live.base = f"http://127.0.0.1:{live.port}"
+    live.token, live.ann = token, ann
     yield live
     live.stop()
 
@@ -581,3 +607,133 @@ def test_served_under_a_path_behind_a_proxy_every_call_stays_under_it(server, pa
     page.wait_for_selector("#answer:focus")
     assert shown_kanji(page)
     assert outside == []
+
+
+NOT_ACCEPTED = "That token was not accepted: it is mistyped, or it was revoked. Paste it again, or ask for a new one."
+
+
+def answer_me_as_it_will_be(page, learner_id, name):
+    """/api/me is being built: while the server answers it 404 for a token it
+    accepts, the page is answered as the API will answer; a 401, or the
+    server's own answer once it has the route, goes through as it is."""
+    def me(route):
+        answer = route.fetch()
+        if answer.status != 404:
+            return route.fulfill(response=answer)
+        return route.fulfill(json={"id": learner_id, "name": name, "admin": False, "time_zone": "UTC",
+                                   "new_per_day": 20, "desired_retention": 0.9, "scopes": ["read", "review"]})
+
+    page.route("**/api/me", me)
+
+
+def reviews_by_learner(server):
+    conn = sqlite3.connect(f"file:{server.db_path}?mode=ro", uri=True)
+    try:
+        return dict(conn.execute("SELECT learner_id, count(*) FROM word_review_items GROUP BY learner_id"))
+    finally:
+        conn.close()
+
+
+def sign_in(page, token):
+    page.wait_for_selector("#token:focus")
+    page.keyboard.insert_text(token)  # as a paste types it
+    page.keyboard.press("Enter")
+
+
+def test_signed_out_it_asks_for_a_token_then_studies_as_that_learner(signin_server, page):
+    token = signin_server.token
+    sent = []  # (url, Authorization header) of every call to the API
+    page.on("request", lambda request: sent.append((request.url, request.headers.get("authorization")))
+            if "/api/" in request.url else None)
+    said = []
+    page.on("console", lambda message: said.append(message.text))
+    answer_me_as_it_will_be(page, signin_server.ann, "ann")
+    page.goto(f"{signin_server.base}/activities/flashcards/?group_id=3")
+    # the form, and nobody signed in
+    page.wait_for_selector("#token:focus")
+    expect(page.locator("#token")).to_have_attribute("type", "password")
+    expect(page.locator("#token")).to_have_attribute("autocomplete", "off")
+    expect(page.locator("#token")).to_have_accessible_name("Your token")
+    expect(page.locator("#sign-in-problem")).to_be_hidden()
+    expect(page.locator("#account")).to_be_hidden()
+    screenshot(page, "sign-in")
+    assert [authorization for _, authorization in sent] == [None] * len(sent)
+    signed_out = len(sent)
+    sign_in(page, token)
+    # on with what the page was doing: a session for the group, for ann
+    page.wait_for_selector("#show:visible")
+    expect(page.locator("#learner-name")).to_have_text("Signed in as ann")
+    expect(page.locator("#sign-out")).to_be_visible()
+    screenshot(page, "sign-in-studying")
+    for _ in range(3):
+        page.wait_for_selector("#show:visible")
+        page.keyboard.press("Space")
+        page.keyboard.press("3")
+    expect(page.locator("#progress")).to_have_text(re.compile("^7 left"))
+    assert reviews_by_learner(signin_server) == {signin_server.ann: 3}
+    # kept for a reload, and sent on every call, in its header alone
+    page.reload()
+    page.wait_for_selector("#show:visible")
+    expect(page.locator("#learner-name")).to_have_text("Signed in as ann")
+    assert [authorization for _, authorization in sent[signed_out:]] == [f"Bearer {token}"] * len(sent[signed_out:])
+    assert any(url.endswith("/review") for url, _ in sent[signed_out:])
+    assert not any(token in url for url, _ in sent) and token not in page.url
+    assert token not in page.locator("body").inner_text() and token not in page.content()
+    assert not any(token in text for text in said)
+    # signing out forgets it: the form again, with nothing of ann's
+    page.locator("#sign-out").click()
+    page.wait_for_selector("#token:focus")
+    expect(page.locator("#sign-in-problem")).to_be_hidden()
+    expect(page.locator("#account")).to_be_hidden()
+    assert "session_id" not in page.url
+    assert token not in page.evaluate("JSON.stringify(localStorage)")
+    screenshot(page, "sign-in-signed-out")
+
+
+def test_a_token_not_accepted_brings_the_form_back_with_a_sentence(signin_server, page):
+    page.emulate_media(color_scheme="dark")
+    sent = []
+    page.on("request", lambda request: sent.append(request.url) if "/api/" in request.url else None)
+    page.goto(f"{signin_server.base}/activities/typing-tutor/")
+    unknown, _ = new_token()
+    sign_in(page, unknown)
+    page.wait_for_selector("#sign-in-problem:visible")
+    assert page.locator("#sign-in-problem").text_content() == NOT_ACCEPTED
+    expect(page.locator("#token")).to_be_focused()
+    expect(page.locator("#token")).to_have_value("")
+    expect(page.locator("#token")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#token")).to_have_accessible_description(re.compile("^" + re.escape(NOT_ACCEPTED)))
+    expect(page.locator("#account")).to_be_hidden()
+    assert unknown not in page.locator("body").inner_text()
+    screenshot(page, "sign-in-not-accepted-dark")
+    # what cannot be a token is not sent at all
+    asked = len(sent)
+    sign_in(page, "lp_half of it")
+    expect(page.locator("#sign-in-problem")).to_have_text(
+        "That is not a whole token: paste it as you were given it, in one piece (it starts with lp_).")
+    page.keyboard.press("Enter")
+    expect(page.locator("#sign-in-problem")).to_have_text("Paste your token in the box, then sign in.")
+    assert len(sent) == asked
+    sign_in(page, signin_server.token)
+    page.wait_for_selector("#group:focus")
+    expect(page.locator("#sign-out")).to_be_visible()
+
+
+def test_on_a_phone_sign_in_fits_and_without_api_me_only_the_name_is_left_out(signin_server, browser):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        page.route("**/api/me", lambda route: route.fulfill(status=404, json={"error": "There is nothing at this URL."}))
+        page.goto(f"{signin_server.base}/activities/typing-tutor/?group_id=4")
+        page.wait_for_selector("#token:visible")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        screenshot(page, "sign-in-phone")
+        page.locator("#token").fill(signin_server.token)
+        page.locator("#sign-in-form button[type=submit]").tap()
+        page.wait_for_selector("#answer:visible")
+        expect(page.locator("#sign-out")).to_be_visible()
+        expect(page.locator("#learner-name")).to_have_text("")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        screenshot(page, "sign-in-phone-studying")
+    finally:
+        context.close()

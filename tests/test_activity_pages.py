@@ -60,6 +60,12 @@ def test_no_script_inserts_markup():
         assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(", source), path
 
 
+def test_no_script_writes_to_the_console():
+    """The token a learner signs in with is in the scripts' hands: none logs anything."""
+    for path in ACTIVITIES_DIR.rglob("*.js"):
+        assert not re.search(r"\bconsole\s*\.\s*\w+\s*\(", path.read_text(encoding="utf-8")), path
+
+
 @pytest.mark.parametrize("query, kept", [
     (b"group_id=3&session_id=12", "group_id=3&session_id=12"),
     (b"q=%E6%97%A5", "q=%E6%97%A5"),   # percent-encoded: as sent

@@ -1,6 +1,7 @@
 // Talking to the Lang Portal API from the activities' pages: JSON in and out,
-// every error turned into a sentence a learner can read, and retries that
-// never record a result twice (each POST carries an Idempotency-Key).
+// every error turned into a sentence a learner can read, retries that never
+// record a result twice (each POST carries an Idempotency-Key), and the
+// learner's token on every call once they have signed in.
 
 const RETRY_DELAYS_MS = [250, 750];
 
@@ -9,10 +10,44 @@ const RETRY_DELAYS_MS = [250, 750];
 // (https://host/portal/) is called under it too.
 const APP_ROOT = new URL("../../", import.meta.url);
 
+// Kept in this origin's localStorage until the learner signs out, so that
+// every page of the portal and a reload find it. It goes in the Authorization
+// header only: never in a URL, the page's text or the console.
+const TOKEN_KEY = "lang-portal.token";
+
 export class ApiError extends Error {
   constructor(message, status) {
     super(message);
     this.status = status; // 0 when the server could not be reached
+  }
+}
+
+// The API answered 401: the learner is to sign in, again if `tokenRefused`
+// (the call carried a token, and the API does not know it or revoked it).
+export class SignInNeeded extends ApiError {
+  constructor(message, tokenRefused) {
+    super(message, 401);
+    this.tokenRefused = tokenRefused;
+  }
+}
+
+export function keptToken() {
+  try {
+    return localStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null; // storage refused by the browser: the page works as it would signed out
+  }
+}
+
+export function keepToken(token) {
+  localStorage.setItem(TOKEN_KEY, token);
+}
+
+export function forgetToken() {
+  try {
+    localStorage.removeItem(TOKEN_KEY);
+  } catch {
+    // nothing was kept
   }
 }
 
@@ -33,6 +68,8 @@ async function once(method, path, body, key) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (key) headers["Idempotency-Key"] = key;
+  const token = keptToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
   let response;
   try {
     response = await fetch(new URL(path.replace(/^\//, ""), APP_ROOT), {
@@ -49,6 +86,7 @@ async function once(method, path, body, key) {
   } catch {
     data = null;
   }
+  if (response.status === 401) throw new SignInNeeded(sentence(response.status, data), Boolean(token));
   if (!response.ok) throw new ApiError(sentence(response.status, data), response.status);
   return data;
 }

@@ -1,29 +1,24 @@
 // What both activities do around their own screens: find their activity,
 // take the session the portal launched them with (or let the learner pick a
 // group and start one), fetch words, record answers, draw a word's parts,
-// and show errors with a way to retry.
-import { get, newIdempotencyKey, post } from "./api.js";
+// show errors with a way to retry, and ask for a token when the API needs one.
+import { SignInNeeded, get, newIdempotencyKey, post } from "./api.js";
 import { partKana } from "./reading.js";
+import { $, setText, showScreen } from "./screens.js";
+import { askToSignIn, showLearner } from "./sign-in.js";
 
-export const $ = (id) => document.getElementById(id);
+export { $, setText, showScreen };
 
-// Each screen is a <section data-screen="name">; one is shown at a time.
-export function showScreen(name) {
-  for (const section of document.querySelectorAll("[data-screen]")) {
-    section.hidden = section.dataset.screen !== name;
-  }
-  const first = document.querySelector(`[data-screen="${name}"] [data-autofocus]`);
-  if (first) first.focus();
-}
-
+// An error and a Try again; or, when the API asks who the learner is, the
+// sign-in form, after which `retry` runs as Try again would run it.
 export function showError(error, retry) {
+  if (error instanceof SignInNeeded) {
+    askToSignIn(error, retry);
+    return;
+  }
   $("error-message").textContent = error.message || String(error);
   $("retry").onclick = () => retry();
   showScreen("error");
-}
-
-export function setText(id, text) {
-  $(id).textContent = text;
 }
 
 function idInAddress(params, name) {
@@ -91,8 +86,7 @@ function start(session, begin) {
   begin(session);
 }
 
-// Start the page: `begin(session)` runs the activity once a session is known.
-export async function launch(slug, begin) {
+async function openActivity(slug, begin) {
   showScreen("loading");
   try {
     const activity = await findActivity(slug);
@@ -104,8 +98,14 @@ export async function launch(slug, begin) {
       offerGroups(activity, groups, begin);
     }
   } catch (error) {
-    showError(error, () => launch(slug, begin));
+    showError(error, () => openActivity(slug, begin));
   }
+}
+
+// Start the page: `begin(session)` runs the activity once a session is known.
+export function launch(slug, begin) {
+  showLearner();
+  return openActivity(slug, begin);
 }
 
 // The group's words due for review (most overdue first), then up to
