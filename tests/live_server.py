@@ -29,18 +29,22 @@ class LiveServer:
         self.port = free_port()
         self.process = None
 
-    def start(self, timeout=20):
+    def command(self):
+        return [str(GUNICORN), "--config", "python:lib.gunicorn_conf", "--workers", str(self.workers),
+                "--bind", f"127.0.0.1:{self.port}", "--graceful-timeout", "5", self.app]
+
+    def start(self, timeout=20, stderr=subprocess.PIPE):
+        """``stderr``: where the server's log goes (a pipe read if it fails to start)."""
         env = {**os.environ, **self.env, "LANG_PORTAL_DATABASE": str(self.db_path)}
         self.process = subprocess.Popen(
-            [str(GUNICORN), "--config", "python:lib.gunicorn_conf", "--workers", str(self.workers),
-             "--bind", f"127.0.0.1:{self.port}", "--graceful-timeout", "5", self.app],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            self.command(), cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr,
             start_new_session=True,  # its own process group, so a kill reaches every worker
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited: {self.process.stderr.read().decode()[-2000:]}")
+                said = self.process.stderr.read().decode()[-2000:] if self.process.stderr else ""
+                raise RuntimeError(f"gunicorn exited: {said}")
             try:
                 if self.request("GET", "/api/study-activities")[0] == 200:
                     return self
