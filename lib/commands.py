@@ -162,19 +162,22 @@ def report_replication(database, config):
     print(f"replication: on, to {shown}, every {config['REPLICA_SYNC_INTERVAL']:g} s")
     try:
         position = replication.replica_position(url)
-        local = replication.local_txid(database)
     except replication.ReplicationError as error:
         return f"the replica {shown} cannot be read: {error}"
-    changed = replication.last_change(database)
     if position is None:
         print("replica: holds nothing yet")
         return f"the replica {shown} holds nothing: is the server running under Litestream (make run)?"
     print(f"replica: transaction {position.txid} of {iso(position.at)}")
-    if local is not None and local > position.txid:
-        print(f"replica: {local - position.txid} transactions read from the WAL are not in it yet")
+    changed = replication.last_change(database)
     behind = (changed - position.at).total_seconds()
-    # Litestream dates its files to the second: a second's lag is no lag
-    if behind <= 1:
+    if behind <= 1:  # Litestream dates its files to the second: a second's lag is no lag
+        behind = 0.0
+    waiting, since = replication.unshipped(database, position.txid)
+    if waiting:
+        waited = (datetime.now(timezone.utc) - since).total_seconds()
+        print(f"replica: {waiting} transactions read from the WAL have waited {waited:.0f} s to be shipped")
+        behind = max(behind, waited)
+    if behind == 0:
         print(f"replica: up to date with the database (last changed {iso(changed)})")
         return None
     print(f"replica: {behind:.0f} s behind the database (last changed {iso(changed)})")

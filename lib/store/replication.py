@@ -156,16 +156,22 @@ def replica_position(url):
     return Position(newest, at)
 
 
-def local_txid(database):
-    """The newest transaction Litestream has read from the WAL into its local
-    state (shipped or not), or None before it has read any."""
-    config = config_path(database)
-    if not config.exists() or not local_state_path(database).exists():
-        return None
-    found = json.loads(run("status", "-json", "-no-expand-env", "-config", str(config), str(Path(database).absolute()),
-                           timeout=LOOK_TIMEOUT_SECONDS) or "null") or []
-    txids = [int(item["local_txid"], 16) for item in found if item.get("local_txid")]
-    return max(txids) if txids else None
+def unshipped(database, shipped_txid):
+    """(how many transactions Litestream has read from the WAL of
+    ``database`` that the replica, at ``shipped_txid``, lacks; when it read
+    the first of them), from the files of its local state."""
+    waiting = []
+    for path in (local_state_path(database) / "ltx" / "0").glob("*.ltx"):
+        try:
+            low, high = (int(part, 16) for part in path.stem.split("-"))
+            if high > shipped_txid:
+                waiting.append((high, path.stat().st_mtime))
+        except (ValueError, FileNotFoundError):  # not one of its files, or shipped and dropped meanwhile
+            continue
+    if not waiting:
+        return 0, None
+    return max(high for high, _ in waiting) - shipped_txid, datetime.fromtimestamp(
+        min(at for _, at in waiting), timezone.utc)
 
 
 def last_change(database):
