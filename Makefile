@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: run test fuzz bench migrate seed install install-dev clean
+.PHONY: run test fuzz bench bench-replication migrate seed install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ bench: install-dev
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/writes.py
 	$(BIN)/python bench/reschedule.py
+
+# What replication with Litestream costs a write, what a lost host loses, and
+# how long the large database takes to restore (--large PATH, --quick)
+bench-replication: install-dev
+	$(BIN)/python -m bench.replication $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
