@@ -40,7 +40,11 @@ def refuse_to_start_anew(path, url):
     """A missing database whose replica holds one is restored, not created:
     a new, empty one would be shipped as the replica's latest state (a new
     machine started before its restore)."""
-    position = replication.replica_position(url)
+    try:
+        position = replication.replica_position(url)
+    except replication.ReplicationError as error:
+        raise StartupError(f"cannot read the replica LANG_PORTAL_REPLICA={replication.shown_url(url)}: {error}") \
+            from None
     if position is not None:
         raise StartupError(
             f"there is no database at {path}, but the replica {replication.shown_url(url)} holds one: restore it"
