@@ -33,10 +33,10 @@ seed: migrate
 
 # Serve with the settings in lib/gunicorn_conf.py (threaded workers; the app
 # built once, before the fork). Building the app checks the database file,
-# creates or migrates it and seeds it while it holds no words. serve.py is
-# gunicorn itself, or, with LANG_PORTAL_REPLICA set, gunicorn under Litestream.
+# creates or migrates it and seeds it while it holds no words. flask serve
+# becomes gunicorn, or, with LANG_PORTAL_REPLICA set, gunicorn under Litestream.
 run: install
-	$(BIN)/python serve.py --workers $(WORKERS) --bind $(HOST):$(PORT)
+	$(BIN)/flask --app app serve --workers $(WORKERS) --bind $(HOST):$(PORT)
 
 test: install-dev
 	$(BIN)/python -m pytest -q

@@ -2,7 +2,7 @@
 
     python -m bench.replication [--large bench/out/large.db] [--kills 10] [--quick]
 
-The servers are started as make run starts them (serve.py), on copies of a
+The servers are started as make run starts them (flask serve), on copies of a
 freshly seeded database, each with a file:// replica of its own, at the
 default settings (a sync interval of 1 s):
 
@@ -51,7 +51,8 @@ class Server(LiveServer):
     """The server as make run starts it."""
 
     def command(self):
-        return [sys.executable, "serve.py", "--workers", "2", "--bind", f"127.0.0.1:{self.port}"]
+        return [str(Path(sys.executable).parent / "flask"), "--app", "app", "serve", "--workers", "2",
+                "--bind", f"127.0.0.1:{self.port}"]
 
 
 class Client:

@@ -12,15 +12,18 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from lib.core.settings import StartupError
-from lib.startup import one_line_errors, refuse_damaged
+from lib.startup import one_line_errors, prepare_database, refuse_damaged, replicated_command
 from lib.store import backup, integrity, migrations, replication, schedules, seed, word_files
 from lib.store.connection import connect, immediate
 
 SUFFIX_FORMATS = {".json": "json", ".csv": "csv", ".tsv": "tsv", ".txt": "tsv"}  # .txt: Anki's export
 
 
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+
+
 def init_app(app):
-    for command in (seed_command, import_command, export_command, backup_command, check_command,
+    for command in (serve_command, seed_command, import_command, export_command, backup_command, check_command,
                     restore_command, reschedule_command):
         app.cli.add_command(command)
 
@@ -253,3 +256,20 @@ def reschedule_command():
     finally:
         conn.close()
     click.echo(f"rescheduled {words} words from {total} reviews")
+
+
+@click.command("serve", context_settings={"ignore_unknown_options": True})
+@click.argument("gunicorn_options", nargs=-1, type=click.UNPROCESSED)
+@with_appcontext
+def serve_command(gunicorn_options):
+    """Serve as make run does: gunicorn with lib/gunicorn_conf.py (options
+    such as --workers 2 --bind 127.0.0.1:5000 passed on), and with
+    LANG_PORTAL_REPLICA set, under Litestream, which replicates the database
+    from before the first request to after the last. The process becomes
+    the server."""
+    command = [str(GUNICORN), "--config", "python:lib.gunicorn_conf", *gunicorn_options, "app:create_app()"]
+    if current_app.config["REPLICA"]:
+        # prepared here, before Litestream takes the file; gunicorn's app finds it ready
+        prepare_database(current_app)
+        command = replicated_command(current_app, command)
+    os.execv(command[0], command)

@@ -1,5 +1,5 @@
 """Continuous replication with Litestream, for real: the binary from the
-virtualenv, the server started as make run starts it (serve.py), a file://
+virtualenv, the server started as make run starts it (flask serve), a file://
 replica in the test's folder, and restores from it."""
 import os
 import subprocess
@@ -20,15 +20,16 @@ from tests.helpers import assert_one_line_error, rows_in, run_flask
 from tests.live_server import LiveServer
 
 SESSION = {"group_id": 1, "study_activity_id": 1}
+# make run's command
+SERVE = [str(Path(sys.executable).parent / "flask"), "--app", "app", "serve"]
 
 
 class ReplicatedServer(LiveServer):
-    """The server as make run starts it: serve.py, which puts gunicorn under
-    Litestream when LANG_PORTAL_REPLICA is set."""
+    """The server as make run starts it: flask serve, which puts gunicorn
+    under Litestream when LANG_PORTAL_REPLICA is set."""
 
     def command(self):
-        return [sys.executable, "serve.py", "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}",
-                "--graceful-timeout", "5"]
+        return [*SERVE, "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}", "--graceful-timeout", "5"]
 
 
 @pytest.fixture
@@ -276,7 +277,7 @@ def test_the_apps_own_backups_and_restore_keep_working_with_replication_on(serve
 def test_a_new_machine_is_not_started_empty_over_a_replica_that_holds_a_database(serve, replica, tmp_path):
     serve().stop()
     database = tmp_path / "new machine" / "lang_portal.db"
-    started = subprocess.run([sys.executable, "serve.py", "--bind", "127.0.0.1:1"], cwd=ROOT, capture_output=True,
+    started = subprocess.run([*SERVE, "--bind", "127.0.0.1:1"], cwd=ROOT, capture_output=True,
                              text=True, timeout=60, env={**os.environ, "LANG_PORTAL_DATABASE": str(database),
                                                          "LANG_PORTAL_REPLICA": replica})
     assert_one_line_error(started, f"there is no database at {database}, but the replica {replica} holds one",
@@ -285,7 +286,7 @@ def test_a_new_machine_is_not_started_empty_over_a_replica_that_holds_a_database
 
 
 def test_a_bad_replica_url_stops_the_start_in_one_line(db_path):
-    started = subprocess.run([sys.executable, "serve.py", "--bind", "127.0.0.1:1"], cwd=ROOT, capture_output=True,
+    started = subprocess.run([*SERVE, "--bind", "127.0.0.1:1"], cwd=ROOT, capture_output=True,
                              text=True, timeout=60, env={**os.environ, "LANG_PORTAL_DATABASE": str(db_path),
                                                          "LANG_PORTAL_REPLICA": "file://backups/lang_portal"})
     assert_one_line_error(started, "LANG_PORTAL_REPLICA=file://backups/lang_portal is not allowed", "file:///")
@@ -294,7 +295,7 @@ def test_a_bad_replica_url_stops_the_start_in_one_line(db_path):
 def test_a_replica_that_cannot_be_written_at_start_stops_it_in_one_line(db_path, tmp_path):
     (tmp_path / "full").write_text("a file, not a folder")
     replica = f"file://{tmp_path / 'full' / 'replica'}"
-    started = subprocess.run([sys.executable, "serve.py", "--bind", "127.0.0.1:1"], cwd=ROOT, capture_output=True,
+    started = subprocess.run([*SERVE, "--bind", "127.0.0.1:1"], cwd=ROOT, capture_output=True,
                              text=True, timeout=60, env={**os.environ, "LANG_PORTAL_DATABASE": str(db_path),
                                                          "LANG_PORTAL_REPLICA": replica})
     assert_one_line_error(started, f"cannot replicate to LANG_PORTAL_REPLICA={replica}", "not a directory")
@@ -302,7 +303,7 @@ def test_a_replica_that_cannot_be_written_at_start_stops_it_in_one_line(db_path,
 
 def test_without_a_replica_serve_is_gunicorn_and_nothing_of_litestream_runs(db_path):
     server = LiveServer(db_path, workers=1)
-    server.command = lambda: [sys.executable, "serve.py", "--workers", "1", "--bind", f"127.0.0.1:{server.port}"]
+    server.command = lambda: [*SERVE, "--workers", "1", "--bind", f"127.0.0.1:{server.port}"]
     server.start()
     try:
         assert program_names(server.process.pid)[1] == "gunicorn"
