@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: run test fuzz bench migrate seed install install-dev clean
+.PHONY: run test fuzz bench bench-replication migrate seed install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,9 +33,10 @@ seed: migrate
 
 # Serve with the settings in lib/gunicorn_conf.py (threaded workers; the app
 # built once, before the fork). Building the app checks the database file,
-# creates or migrates it and seeds it while it holds no words.
+# creates or migrates it and seeds it while it holds no words. flask serve
+# becomes gunicorn, or, with LANG_PORTAL_REPLICA set, gunicorn under Litestream.
 run: install
-	$(BIN)/gunicorn --config python:lib.gunicorn_conf --workers $(WORKERS) --bind $(HOST):$(PORT) 'app:create_app()'
+	$(BIN)/flask --app app serve --workers $(WORKERS) --bind $(HOST):$(PORT)
 
 test: install-dev
 	$(BIN)/python -m pytest -q
@@ -48,6 +49,11 @@ bench: install-dev
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 	$(BIN)/python -m bench.writes
 	$(BIN)/python -m bench.reschedule
+
+# What replication with Litestream costs a write, what a lost host loses, and
+# how long the large database takes to restore (--large PATH, --quick)
+bench-replication: install-dev
+	$(BIN)/python -m bench.replication $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -48,6 +48,12 @@ def create_app(test_config=None):
         ANONYMOUS="loopback",
         # Proxies whose X-Forwarded-For is believed (none: it never is).
         TRUSTED_PROXIES=[],
+        # Continuous replication with Litestream, to this URL (README, Durability);
+        # Litestream's sync interval, snapshot interval and how long its history reaches back.
+        REPLICA=None,
+        REPLICA_SYNC_INTERVAL="1s",
+        REPLICA_SNAPSHOT_INTERVAL="24h",
+        REPLICA_RETENTION="72h",
     )
     app.config.from_mapping(defaults)
     # Only our own settings: a Flask one (SECRET_KEY, say) set through our

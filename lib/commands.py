@@ -1,8 +1,10 @@
-"""Every ``flask`` command: seed, import, export, backup, check, restore,
-reschedule. Each says a mistake in one line and exits non-zero."""
+"""Every ``flask`` command: seed, import, export, backup, check, restore
+(from a backup or from the replica), reschedule. Each says a mistake in one
+line and exits non-zero."""
 import os
 import sqlite3
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -10,16 +12,19 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from lib.core.settings import StartupError
-from lib.startup import one_line_errors, refuse_damaged
 from lib.core.scheduler import build_scheduler
-from lib.store import backup, integrity, learners, migrations, schedules, seed, word_files
+from lib.startup import one_line_errors, prepare_database, refuse_damaged, replicated_command
+from lib.store import backup, integrity, learners, migrations, replication, schedules, seed, word_files
 from lib.store.connection import connect, immediate
 
 SUFFIX_FORMATS = {".json": "json", ".csv": "csv", ".tsv": "tsv", ".txt": "tsv"}  # .txt: Anki's export
 
 
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+
+
 def init_app(app):
-    for command in (seed_command, import_command, export_command, backup_command, check_command,
+    for command in (serve_command, seed_command, import_command, export_command, backup_command, check_command,
                     restore_command, reschedule_command):
         app.cli.add_command(command)
 
@@ -127,7 +132,8 @@ def backup_command(path):
 @click.command("check")
 @with_appcontext
 def check_command():
-    """Check the whole database file (integrity_check) and recount every counter."""
+    """Check the whole database file (integrity_check), recount every
+    counter, and say where the replica stands."""
     database = existing_database()
     with one_line_errors(database):
         found = integrity.problems_in(database, full=True)
@@ -144,21 +150,98 @@ def check_command():
         raise click.ClickException(f"{database} has problems; restore a backup with"
                                    " flask --app app restore BACKUP_FILE")
     print(f"{database}: the file is whole and every counter matches a recount")
+    replica_problem = report_replication(database, current_app.config)
+    if replica_problem:
+        raise click.ClickException(replica_problem)
+
+
+def report_replication(database, config):
+    """Print whether replication is on and how far the replica is behind the
+    database; return what is wrong with it, if anything."""
+    url = config["REPLICA"]
+    if url is None:
+        print("replication: off (LANG_PORTAL_REPLICA is not set)")
+        return None
+    shown = replication.shown_url(url)
+    print(f"replication: on, to {shown}, every {config['REPLICA_SYNC_INTERVAL']:g} s")
+    try:
+        position = replication.replica_position(url)
+    except replication.ReplicationError as error:
+        return f"the replica {shown} cannot be read: {error}"
+    if position is None:
+        print("replica: holds nothing yet")
+        return f"the replica {shown} holds nothing: is the server running under Litestream (make run)?"
+    print(f"replica: transaction {position.txid} of {iso(position.at)}")
+    changed = replication.last_change(database)
+    behind = (changed - position.at).total_seconds()
+    if behind <= 1:  # Litestream dates its files to the second: a second's lag is no lag
+        behind = 0.0
+    waiting, since = replication.unshipped(database, position.txid)
+    if waiting:
+        waited = (datetime.now(timezone.utc) - since).total_seconds()
+        print(f"replica: {waiting} transactions read from the WAL have waited {waited:.0f} s to be shipped")
+        behind = max(behind, waited)
+    if behind == 0:
+        print(f"replica: up to date with the database (last changed {iso(changed)})")
+        return None
+    print(f"replica: {behind:.0f} s behind the database (last changed {iso(changed)})")
+    if behind > config["REPLICA_SYNC_INTERVAL"] + 2:
+        return (f"the replica {shown} is {behind:.0f} s behind the database: is the server running under"
+                " Litestream (make run), and can Litestream write to the replica (see the server's log)?")
+    return None
+
+
+def iso(moment):
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @click.command("restore")
-@click.argument("backup_file", type=click.Path(dir_okay=False))
+@click.argument("backup_file", required=False, type=click.Path(dir_okay=False))
+@click.option("--from-replica", is_flag=True, help="restore from LANG_PORTAL_REPLICA instead of a backup file")
+@click.option("--timestamp", metavar="TIME", help="with --from-replica: the state at this moment, e.g."
+              " 2026-12-06T10:00:00Z, instead of the latest")
 @with_appcontext
-def restore_command(backup_file):
-    """Replace the database with BACKUP_FILE, after backing the database up.
+def restore_command(backup_file, from_replica, timestamp):
+    """Replace the database with BACKUP_FILE, or with the replica's latest
+    state (or its state at --timestamp), after backing the database up.
     The server must be stopped."""
     database = current_app.config["DATABASE"]
+    if from_replica == (backup_file is not None):
+        raise click.UsageError("name a BACKUP_FILE or say --from-replica, one of the two")
+    if timestamp is not None and not from_replica:
+        raise click.UsageError("--timestamp goes with --from-replica")
+    moment = parse_moment(timestamp) if timestamp is not None else None
+    url = current_app.config["REPLICA"]
+    if from_replica and url is None:
+        raise click.ClickException("LANG_PORTAL_REPLICA is not set: there is no replica to restore from")
     with one_line_errors(database):
-        saved = backup.restore(backup_file, database, current_app.config["BACKUP_DIR"],
-                               scheduler=current_app.extensions["scheduler"])
+        if from_replica:
+            txid, saved = replication.restore_database(url, database, current_app.config["BACKUP_DIR"], moment,
+                                                       scheduler=current_app.extensions["scheduler"])
+        else:
+            saved = backup.restore(backup_file, database, current_app.config["BACKUP_DIR"],
+                                   scheduler=current_app.extensions["scheduler"])
+            # the next start under Litestream ships the restored file whole
+            replication.forget_local_state(database)
     if saved is not None:
         print(f"the database as it was is backed up to {saved}")
-    print(f"restored {database} from {backup_file}")
+    if from_replica:
+        state = f"as it was at {iso(moment)}" if moment is not None else "its latest state"
+        print(f"restored {database} from {replication.shown_url(url)}, {state} (transaction {txid})")
+    else:
+        print(f"restored {database} from {backup_file}")
+
+
+def parse_moment(text):
+    """--timestamp as an aware datetime: a zone must be said, Z for UTC."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise click.BadParameter(f"{text!r} is not a moment with its zone, such as 2026-12-06T10:00:00Z",
+                                 param_hint="--timestamp")
+    return moment
 
 
 @click.command("reschedule")
@@ -177,3 +260,20 @@ def reschedule_command():
     finally:
         conn.close()
     click.echo(f"rescheduled {words} words from {total} reviews")
+
+
+@click.command("serve", context_settings={"ignore_unknown_options": True})
+@click.argument("gunicorn_options", nargs=-1, type=click.UNPROCESSED)
+@with_appcontext
+def serve_command(gunicorn_options):
+    """Serve as make run does: gunicorn with lib/gunicorn_conf.py (options
+    such as --workers 2 --bind 127.0.0.1:5000 passed on), and with
+    LANG_PORTAL_REPLICA set, under Litestream, which replicates the database
+    from before the first request to after the last. The process becomes
+    the server."""
+    command = [str(GUNICORN), "--config", "python:lib.gunicorn_conf", *gunicorn_options, "app:create_app()"]
+    if current_app.config["REPLICA"]:
+        # prepared here, before Litestream takes the file; gunicorn's app finds it ready
+        prepare_database(current_app)
+        command = replicated_command(current_app, command)
+    os.execv(command[0], command)

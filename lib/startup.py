@@ -1,5 +1,6 @@
 """Start-up checks: the database made ready to serve before the first
-request, or the start stopped with one line saying why."""
+request, and the replica, when one is set, proved reachable and writable;
+or the start stopped with one line saying why."""
 import os
 import sqlite3
 from contextlib import contextmanager
@@ -7,7 +8,7 @@ from contextlib import contextmanager
 import click
 
 from lib.core.settings import StartupError
-from lib.store import backup, integrity, migrations, seed
+from lib.store import backup, integrity, migrations, replication, seed
 from lib.store.connection import connect, immediate, primary_code
 from lib.web.errors import DATABASE_FAULTS
 
@@ -22,14 +23,32 @@ def building_for_a_command():
 
 def prepare_database(app):
     """Make the database ready to serve, or stop with one line saying why:
-    a damaged file is refused, a missing one created, pending migrations
-    applied, an empty one seeded. A read-only one is served for reading."""
+    a damaged file is refused, a missing one created (unless its replica
+    holds one), pending migrations applied, an empty one seeded. A read-only
+    one is served for reading."""
     path, backup_dir = app.config["DATABASE"], app.config["BACKUP_DIR"]
     with one_line_errors(path):
+        if app.config["REPLICA"] is not None and not os.path.exists(path):
+            refuse_to_start_anew(path, app.config["REPLICA"])
         refuse_damaged(path, backup_dir)
         init_database(path, app.config["SEED_DIR"], app.extensions["scheduler"])
         if not writable(path):
             app.logger.warning("the database %s is read-only: serving reads; every write answers 503", path)
+
+
+def refuse_to_start_anew(path, url):
+    """A missing database whose replica holds one is restored, not created:
+    a new, empty one would be shipped as the replica's latest state (a new
+    machine started before its restore)."""
+    try:
+        position = replication.replica_position(url)
+    except replication.ReplicationError as error:
+        raise StartupError(f"cannot read the replica LANG_PORTAL_REPLICA={replication.shown_url(url)}: {error}") \
+            from None
+    if position is not None:
+        raise StartupError(
+            f"there is no database at {path}, but the replica {replication.shown_url(url)} holds one: restore it"
+            " with flask --app app restore --from-replica, or set LANG_PORTAL_REPLICA to a new place")
 
 
 def refuse_damaged(path, backup_dir):
@@ -56,6 +75,23 @@ def init_database(path, seed_dir, scheduler=None):
         conn.close()
 
 
+def replicated_command(app, command):
+    """The command that serves ``command`` (gunicorn's, a list) under
+    Litestream, replicating to LANG_PORTAL_REPLICA: its config file written
+    from the settings, and the replica proved reachable and writable by one
+    sync first, so that the server never starts with a replica it cannot
+    write. Called with the database prepared."""
+    url = app.config["REPLICA"]
+    try:
+        config = replication.write_config(app.config["DATABASE"], url, app.config["REPLICA_SYNC_INTERVAL"],
+                                          app.config["REPLICA_SNAPSHOT_INTERVAL"], app.config["REPLICA_RETENTION"])
+        replication.replicate_once(config)
+        return replication.replicate_command(config, command)
+    except (replication.ReplicationError, OSError) as error:
+        raise StartupError(f"cannot replicate to LANG_PORTAL_REPLICA={replication.shown_url(url)}: {error}") \
+            from None
+
+
 def writable(path):
     """Whether SQLite can write the file (root ignores file modes, so ask it)."""
     conn = connect(path)
@@ -80,7 +116,7 @@ def one_line_errors(path):
     StartupError: one line, no traceback, a non-zero exit."""
     try:
         yield
-    except (migrations.MigrationError, seed.SeedError, backup.BackupError) as error:
+    except (migrations.MigrationError, seed.SeedError, backup.BackupError, replication.ReplicationError) as error:
         raise StartupError(str(error)) from None
     except (sqlite3.Error, OSError) as error:
         raise cannot_use(path, error) from None

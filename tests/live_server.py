@@ -84,9 +84,11 @@ class LiveServer:
             env["LANG_PORTAL_DATABASE"] = str(self.db_path)
         return env
 
-    def start(self, timeout=20):
+    def start(self, timeout=20, stderr=subprocess.PIPE):
+        """``stderr``: where the server's errors go when no ``log`` is named
+        (a pipe, read for the message if it fails to start)."""
         if self.log is None:
-            output, errors = subprocess.DEVNULL, subprocess.PIPE
+            output, errors = subprocess.DEVNULL, stderr
         else:
             output, errors = open(self.log, "ab"), subprocess.STDOUT
         try:
@@ -100,7 +102,8 @@ class LiveServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                said = f"see {self.log}" if self.log is not None else self.process.stderr.read().decode()[-2000:]
+                said = (f"see {self.log}" if self.log is not None else
+                        self.process.stderr.read().decode()[-2000:] if self.process.stderr else "")
                 raise RuntimeError(f"gunicorn exited with {self.process.returncode}: {said}")
             try:
                 if self.request("GET", self.ready)[0] == 200:

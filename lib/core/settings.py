@@ -109,6 +109,44 @@ def ip_addresses(value):
     return found
 
 
+# What Litestream replicates to (its replica types), by URL scheme.
+REPLICA_SCHEMES = ("file", "s3", "gs", "abs", "sftp", "nats", "oss", "webdav", "webdavs")
+REPLICA_URL = "a replica URL as Litestream takes it, such as file:///var/backups/lang_portal, s3://bucket/path or sftp://host/path"
+
+
+def replica_url(value):
+    if value in (None, ""):
+        return None
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in REPLICA_SCHEMES or parts.fragment:
+        raise Invalid(REPLICA_URL)
+    if parts.scheme == "file":
+        # file://backups/x names the host "backups", not a folder
+        if parts.netloc or not parts.path.startswith("/") or not parts.path.strip("/") or parts.query:
+            raise Invalid(f"{REPLICA_URL} (file:/// and an absolute folder path)")
+    elif not parts.netloc:
+        raise Invalid(REPLICA_URL)
+    return value.rstrip("/")
+
+
+DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)?")
+SECONDS_IN = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, None: 1}
+
+
+def duration(low, high, low_text, high_text):
+    """A length of time in seconds, written as Litestream writes it (500ms,
+    1s, 10m, 24h) or as a number of seconds."""
+    def check(value):
+        match = None
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            match = DURATION.fullmatch(str(value).strip())
+        seconds = float(match.group(1)) * SECONDS_IN[match.group(2)] if match else None
+        if seconds is None or not low <= seconds <= high:
+            raise Invalid(f"a time such as 500ms, 1s, 10m or 24h, from {low_text} to {high_text}")
+        return seconds
+    return check
+
+
 def time_zone_name(value):
     if time_zone(value) is None:
         raise Invalid("an IANA time zone name such as UTC or Asia/Tokyo")
@@ -152,6 +190,11 @@ CHECKS = {
     "ANONYMOUS": one_of("loopback", "none"),
     # the reverse proxies whose X-Forwarded-For names the client
     "TRUSTED_PROXIES": ip_addresses,
+    # Continuous replication with Litestream (lib/store/replication.py)
+    "REPLICA": replica_url,
+    "REPLICA_SYNC_INTERVAL": duration(0.01, 3600, "10ms", "1h"),
+    "REPLICA_SNAPSHOT_INTERVAL": duration(60, 365 * 24 * 3600, "1m", "8760h"),
+    "REPLICA_RETENTION": duration(3600, 365 * 24 * 3600, "1h", "8760h"),
 }
 
 

@@ -99,29 +99,28 @@ def check_restorable(backup_path, migrations_dir=None):
 def restore(backup_path, database_path, backup_dir, migrations_dir=None, scheduler=None):
     """Put the backup in place of the database, migrated (``scheduler``
     replays what a migration replays); return the backup taken of the
-    database first (None if there was none).
+    database first (None if there was none)."""
+    check_restorable(backup_path, migrations_dir)
+    return put_in_place(backup_path, database_path, backup_dir, migrations_dir, scheduler)
+
+
+def put_in_place(source_path, database_path, backup_dir, migrations_dir=None, scheduler=None):
+    """Write the checked database at ``source_path`` over the database,
+    after backing the database up; return that backup (None if there was
+    no database).
 
     The backup API writes into the live file under an exclusive lock, so the
     database and its WAL stay one consistent whole; a server holding the file
     open is refused rather than waited for."""
-    check_restorable(backup_path, migrations_dir)
     database_path = Path(database_path)
+    refuse_in_use(database_path)
     saved = None
     if database_path.exists():
         saved = backup(database_path, new_backup_path(database_path, backup_dir))
     database_path.parent.mkdir(parents=True, exist_ok=True)
-    target = sqlite3.connect(database_path, timeout=0, isolation_level=None)
+    target = exclusive(database_path)
     try:
-        target.execute("PRAGMA locking_mode = EXCLUSIVE")
-        try:
-            target.execute("BEGIN EXCLUSIVE")
-            target.execute("COMMIT")  # the lock stays until the connection closes
-        except sqlite3.OperationalError as error:
-            if primary_code(error) in BUSY_CODES:
-                raise BackupError(f"{database_path} is in use (is the server running?): stop it, then restore") \
-                    from None
-            raise
-        source = connect(str(backup_path), read_only=True)
+        source = connect(str(source_path), read_only=True)
         try:
             source.backup(target)
         finally:
@@ -130,3 +129,25 @@ def restore(backup_path, database_path, backup_dir, migrations_dir=None, schedul
         target.close()
     migrations.migrate(database_path, migrations_dir, scheduler)
     return saved
+
+
+def refuse_in_use(database_path):
+    """BackupError if another connection (a server, Litestream) holds the
+    database open: asked before the slow part of a restore."""
+    if Path(database_path).exists():
+        exclusive(database_path).close()
+
+
+def exclusive(database_path):
+    """A connection that holds the database to itself until it is closed."""
+    target = sqlite3.connect(database_path, timeout=0, isolation_level=None)
+    try:
+        target.execute("PRAGMA locking_mode = EXCLUSIVE")
+        target.execute("BEGIN EXCLUSIVE")
+        target.execute("COMMIT")  # the lock stays until the connection closes
+    except sqlite3.OperationalError as error:
+        target.close()
+        if primary_code(error) in BUSY_CODES:
+            raise BackupError(f"{database_path} is in use (is the server running?): stop it, then restore") from None
+        raise
+    return target

@@ -169,8 +169,12 @@ class Connections:
     (never across a fork), only while the file it opened is still the one at
     the path, and not after an error that may have broken it."""
 
-    def __init__(self, path):
+    def __init__(self, path, checkpoints=True):
         self.path = path
+        # False: the writable connections leave checkpoints to another
+        # program (Litestream, which must see every frame before it is
+        # copied into the file and the WAL starts over)
+        self.checkpoints = checkpoints
         self.local = threading.local()
         # every connection open now, for close_all(); weak, so that those of
         # a thread that has ended (a server may start one per request) are
@@ -196,6 +200,8 @@ class Connections:
             if not read_only:
                 # durable once transaction() has synced the WAL, not at COMMIT
                 conn.execute("PRAGMA synchronous = NORMAL")
+                if not self.checkpoints:
+                    conn.execute("PRAGMA wal_autocheckpoint = 0")
             kept = KeptConnection(conn, identity, None if read_only else log_path(conn))
             with self.lock:
                 self.opened.add(kept)

@@ -120,5 +120,6 @@ def require_existing(table, ids, what):
 
 
 def init_app(app):
-    app.extensions["lang_portal_db"] = Connections(app.config["DATABASE"])
+    # With a replica, checkpoints are Litestream's (lib/store/replication.py).
+    app.extensions["lang_portal_db"] = Connections(app.config["DATABASE"], checkpoints=app.config["REPLICA"] is None)
     app.teardown_appcontext(release_db)
