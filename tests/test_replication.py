@@ -83,7 +83,8 @@ def replica_txid(replica):
 
 def wait_until_replicated(replica, database, tmp_path, timeout=10):
     """Wait until a restore of the replica holds what the database holds."""
-    totals = "SELECT words_count, sessions_count, review_items_count FROM learning_totals"
+    totals = ("SELECT (SELECT words_count FROM learning_totals), sum(sessions_count), sum(review_items_count)"
+              " FROM learner_totals")
     probe = tmp_path / "probe.db"
     deadline = time.monotonic() + timeout
     while True:
