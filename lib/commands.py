@@ -1,9 +1,10 @@
-"""Every ``flask`` command: seed, import, export, backup, check, restore
-(from a backup or from the replica), reschedule. Each says a mistake in one
-line and exits non-zero."""
+"""Every ``flask`` command: serve, seed, import, export, backup, check,
+restore (from a backup or from the replica), reschedule, learners. Each says
+a mistake in one line and exits non-zero."""
 import os
 import sqlite3
 import sys
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -25,7 +26,7 @@ GUNICORN = Path(sys.executable).parent / "gunicorn"
 
 def init_app(app):
     for command in (serve_command, seed_command, import_command, export_command, backup_command, check_command,
-                    restore_command, reschedule_command):
+                    restore_command, reschedule_command, learners_command):
         app.cli.add_command(command)
 
 
@@ -277,3 +278,130 @@ def serve_command(gunicorn_options):
         prepare_database(current_app)
         command = replicated_command(current_app, command)
     os.execv(command[0], command)
+
+
+@click.group("learners")
+def learners_command():
+    """Learners and their tokens: add, token, list, remove, export."""
+
+
+@contextmanager
+def learners_writing():
+    """A write transaction on the database; what the learners' rules refuse is one line."""
+    conn = connect(existing_database())
+    try:
+        with immediate(conn):
+            yield conn
+    except learners.Refused as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        conn.close()
+
+
+def learner_named(conn, name):
+    found = learners.named(conn, name)
+    if found is None:
+        raise click.ClickException(f"there is no learner named {name} (flask --app app learners list)")
+    return found
+
+
+def checked_name(name):
+    problem = learners.name_problem(name)
+    if problem:
+        raise click.ClickException(problem)
+    return name.strip()
+
+
+@learners_command.command("add")
+@click.argument("name")
+@click.option("--admin", is_flag=True, help="an admin: may manage learners, and their first token has every scope")
+@with_appcontext
+def learners_add_command(name, admin):
+    """Add the learner NAME; print their first token (read and review, or
+    every scope for an admin) alone on the last line."""
+    name = checked_name(name)
+    with learners_writing() as conn:
+        learner_id, token = learners.create(conn, name, admin)
+    click.echo(f"added {'the admin' if admin else 'the learner'} {name} (id {learner_id});"
+               " their first token, shown this once:")
+    click.echo(token)
+
+
+@learners_command.command("token")
+@click.argument("name")
+@click.option("--scopes", default=",".join(learners.STUDY_SCOPES), show_default=True,
+              help=f"comma separated, from {','.join(learners.SCOPES)}")
+@click.option("--token-name", default="command line", show_default=True, help="what the token is called")
+@with_appcontext
+def learners_token_command(name, scopes, token_name):
+    """Make a new token for the learner NAME; print it alone on the last line."""
+    scopes = [scope.strip() for scope in scopes.split(",") if scope.strip()]
+    problem = learners.scopes_problem(scopes)
+    if problem:
+        raise click.ClickException(f"--{problem}")
+    token_name = checked_name(token_name)
+    with learners_writing() as conn:
+        learner = learner_named(conn, name)
+        if not set(scopes) <= set(learners.allowed_scopes(learner["admin"])):
+            raise click.ClickException(f"{name} is not an admin: their tokens cannot have the admin scope")
+        made, token = learners.create_token(conn, learner["id"], token_name, scopes)
+    click.echo(f"a new token for {name} with {', '.join(made['scopes'])}, shown this once:")
+    click.echo(token)
+
+
+@learners_command.command("list")
+@with_appcontext
+def learners_list_command():
+    """Every learner: id, name, admin or learner, and when they were added."""
+    conn = connect(existing_database(), read_only=True)
+    try:
+        items, _ = learners.learners_page(conn, -1, 0)  # LIMIT -1: every one
+    finally:
+        conn.close()
+    for item in items:
+        click.echo(f"{item['id']}\t{item['name']}\t{'admin' if item['admin'] else 'learner'}\t{item['created_at']}")
+
+
+@learners_command.command("remove")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="yes, delete their whole record")
+@with_appcontext
+def learners_remove_command(name, yes):
+    """Remove the learner NAME with their whole record: sessions, reviews,
+    schedules and tokens."""
+    with learners_writing() as conn:
+        learner = learner_named(conn, name)
+        if not yes:
+            raise click.ClickException(f"removing {name} deletes their whole record: add --yes to remove them")
+        sessions, reviews = learners.remove(conn, learner["id"])
+    click.echo(f"removed {name} with {sessions} study sessions and {reviews} reviews")
+
+
+@learners_command.command("export")
+@click.argument("name")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def learners_export_command(name, path):
+    """Write everything of the learner NAME's to PATH as one JSON document,
+    as GET /api/me/export answers it."""
+    database = existing_database()
+    conn = connect(database, read_only=True)
+    try:
+        learner_id = learner_named(conn, name)["id"]
+    finally:
+        conn.close()
+    # Written beside it, then put in its place: a failed export leaves no half a file.
+    partial = f"{path}.partial"
+    try:
+        with open(partial, "w", encoding="utf-8") as out:
+            for piece in learners.exported(database, learner_id):
+                out.write(piece)
+        os.replace(partial, path)
+    except OSError as error:
+        raise click.ClickException(f"could not write {path}: {error.strerror or error}") from None
+    except LookupError:
+        raise click.ClickException(f"{name} was removed while being exported") from None
+    finally:
+        if os.path.exists(partial):
+            os.remove(partial)
+    click.echo(f"exported {name} to {path}")

@@ -235,3 +235,33 @@ def seed_word_count():
 
 
 SEED_WORDS = seed_word_count()
+
+
+def bearer(token):
+    """The header a request acting for the learner of ``token`` carries."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def add_learner(client, name, admin=False):
+    """A learner added through the API by the default learner: (id, first token)."""
+    response = client.post("/api/learners", json={"name": name, "admin": admin})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"], response.get_json()["token"]
+
+
+def study(client, db, token=None, group_id=1, ratings=("easy", "good", "again", "hard")):
+    """A session of the learner of ``token`` (without one: the default
+    learner) in the group, its first words reviewed with ``ratings`` in turn,
+    twice over: some schedules reach the review state, whose intervals
+    depend on the retention. The session's id."""
+    headers = bearer(token) if token else {}
+    response = client.post("/api/study-sessions", json={"group_id": group_id, "study_activity_id": 1},
+                           headers=headers)
+    assert response.status_code == 201, response.get_json()
+    session_id = response.get_json()["id"]
+    words = group_word_ids(db, group_id)[:len(ratings)]
+    reviews = [{"word_id": word_id, "rating": rating} for word_id, rating in zip(words, ratings)]
+    response = client.post(f"/api/study-sessions/{session_id}/review", json={"reviews": reviews * 2},
+                           headers=headers)
+    assert response.status_code == 201, response.get_json()
+    return session_id

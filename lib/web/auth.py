@@ -19,21 +19,18 @@ FAILURE_WINDOW are answered 429 from then on, whatever token they carry,
 until the window has passed: the count is kept in the database, so every
 worker process sees it.
 """
-import hashlib
 import ipaddress
-import secrets
 from datetime import timedelta
 from typing import NamedTuple
 
 from flask import current_app, g, request
 
 from lib.core import clock
-from lib.store.learners import DEFAULT_LEARNER_ID
+# the scopes, and tokens made and hashed, are the store's: the commands make tokens too
+from lib.store.learners import DEFAULT_LEARNER_ID, SCOPES, new_token, token_hash  # noqa: F401
 from lib.web.database import connections, get_db
 from lib.web.errors import ApiError
 
-SCOPES = ("read", "review", "vocabulary", "admin")
-TOKEN_PREFIX = "lp_"
 REALM = 'Bearer realm="lang-portal"'
 FAILURES_ALLOWED = 20
 FAILURE_WINDOW = timedelta(seconds=60)
@@ -62,16 +59,6 @@ class Learner(NamedTuple):
     desired_retention: float
     scopes: tuple
     token_id: int | None = None
-
-
-def new_token():
-    """(token, the hash kept of it): 256 random bits, shown once."""
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    return token, token_hash(token)
-
-
-def token_hash(token):
-    return hashlib.sha256(token.encode()).digest()
 
 
 def requires(scope):
