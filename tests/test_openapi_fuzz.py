@@ -2,16 +2,19 @@
 
 Schemathesis generates valid and invalid requests for each operation of the
 document, sends them to the app through WSGI, and checks every response
-against the document. FUZZ_EXAMPLES bounds the generated examples per
-operation (`make fuzz` sets 500).
+against the document, with a token that has every scope. FUZZ_EXAMPLES
+bounds the generated examples per operation (`make fuzz` sets 500).
 """
 import os
+from contextlib import closing
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup, ServerError
+from schemathesis.core.parameters import ParameterLocation
+from schemathesis.generation.meta import negated_parameters
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     negative_data_rejection,
@@ -22,6 +25,11 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from app import OPENAPI_PATH, create_app
+from lib.core import clock
+from lib.store import learners
+from lib.store.connection import connect, immediate
+from lib.web import auth
+from lib.web.database import close_all
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
 
@@ -36,16 +44,51 @@ CHECKS = [
     negative_data_rejection,
     unsupported_method,
 ]
+# Werkzeug's client, which schemathesis calls the app with, sends no
+# REMOTE_ADDR at all: each test says where its requests come from.
+# A client elsewhere on the network (TEST-NET-1): only a token lets it in.
+ELSEWHERE = {"REMOTE_ADDR": "192.0.2.10"}
 
 schema = schemathesis.openapi.from_path(OPENAPI_PATH)
 
 
+def fuzz_settings(examples):
+    return settings(
+        max_examples=examples,
+        derandomize=True,  # the same examples on every run: CI is not flaky
+        database=None,  # and no examples are kept between runs
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                               HealthCheck.filter_too_much],
+    )
+
+
+def add_token(db_path, scopes):
+    """A new token of the default learner with ``scopes``."""
+    token, secret_hash = auth.new_token()
+    with closing(connect(str(db_path))) as conn, immediate(conn):
+        learners.add_token(conn, learners.DEFAULT_LEARNER_ID, "fuzz", scopes, secret_hash, clock.now_iso())
+    return token
+
+
+def use_token(case, token):
+    """Put ``token`` (None: no token) in place of the one schemathesis made
+    up. A case meant to be refused for its Authorization header goes
+    without one: a made-up token would count towards the 429 that then
+    answers every request from the address, and the run would test nothing
+    more."""
+    if token is None or ("Authorization", ParameterLocation.HEADER) in set(negated_parameters(case.meta)):
+        case.headers.pop("Authorization", None)
+    else:
+        case.headers["Authorization"] = f"Bearer {token}"
+
+
 @pytest.fixture
-def fuzz_app(db_path):
-    """The app on a seeded database that also holds a few sessions with
-    reviews, so that small generated ids find something."""
-    app = create_app({"TESTING": True, "DATABASE": str(db_path)})
-    client = app.test_client()
+def fuzz_db(db_path):
+    """The seeded database, also holding a few sessions with reviews, so
+    that small generated ids find something."""
+    app = create_app({"TESTING": True, "DATABASE": str(db_path), "INIT_DATABASE": False})
+    client = app.test_client()  # from 127.0.0.1: the default learner, without a token
     for group_id in (1, 2, 3):
         session = client.post("/api/study-sessions", json={"group_id": group_id, "study_activity_id": 1})
         assert session.status_code == 201, session.get_json()
@@ -53,25 +96,32 @@ def fuzz_app(db_path):
         reviews = [{"word_id": word["id"], "is_correct": n % 3 != 0} for n, word in enumerate(words[:6])]
         response = client.post(f"/api/study-sessions/{session.get_json()['id']}/review", json={"reviews": reviews})
         assert response.status_code == 201, response.get_json()
-    return app
+    close_all(app)
+    return db_path
 
 
-@settings(
-    max_examples=FUZZ_EXAMPLES,
-    derandomize=True,  # the same examples on every run: CI is not flaky
-    database=None,  # and no examples are kept between runs
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                           HealthCheck.filter_too_much],
-)
+@pytest.fixture
+def fuzz_app(fuzz_db):
+    app = create_app({"TESTING": True, "DATABASE": str(fuzz_db), "INIT_DATABASE": False})
+    yield app
+    close_all(app)
+
+
+@pytest.fixture
+def full_token(fuzz_db):
+    return add_token(fuzz_db, auth.SCOPES)
+
+
+@fuzz_settings(FUZZ_EXAMPLES)
 @schema.parametrize()
-def test_api_conforms_to_its_document(case, fuzz_app):
+def test_api_conforms_to_its_document(case, fuzz_app, full_token):
     # The reset operations wipe the history (and full-reset the vocabulary)
     # mid-run: every other operation must cope with that too.
-    case.call_and_validate(app=fuzz_app, checks=CHECKS)
+    use_token(case, full_token)
+    case.call_and_validate(app=fuzz_app, checks=CHECKS, environ_base=ELSEWHERE)
 
 
-def test_a_server_error_fails_the_checks(fuzz_app):
+def test_a_server_error_fails_the_checks(fuzz_app, full_token):
     """With TESTING=True the app's Exception handler still turns an error in
     a view into a JSON 500; the fuzz test must fail on it, not pass it by."""
     def broken():
@@ -79,8 +129,9 @@ def test_a_server_error_fails_the_checks(fuzz_app):
 
     fuzz_app.view_functions["dashboard.stats"] = broken
     case = schema["/api/dashboard/stats"]["GET"].Case()
+    use_token(case, full_token)
     with pytest.raises(FailureGroup) as raised:
-        case.call_and_validate(app=fuzz_app, checks=CHECKS)
+        case.call_and_validate(app=fuzz_app, checks=CHECKS, environ_base=ELSEWHERE)
     assert any(isinstance(failure, ServerError) for failure in raised.value.exceptions)
 
 
