@@ -2,8 +2,10 @@
 
 Schemathesis generates valid and invalid requests for each operation of the
 document, sends them to the app through WSGI, and checks every response
-against the document, with a token that has every scope. FUZZ_EXAMPLES
-bounds the generated examples per operation (`make fuzz` sets 500).
+against the document: with a token that has every scope, and with none on
+a server that requires one. FUZZ_EXAMPLES bounds the generated examples
+per operation (`make fuzz` sets 500); the refusals get a quarter of them,
+since those requests are refused before their input is read.
 """
 import os
 from contextlib import closing
@@ -32,6 +34,7 @@ from lib.web import auth
 from lib.web.database import close_all
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
+REFUSAL_EXAMPLES = max(1, FUZZ_EXAMPLES // 4)
 
 # Not positive_data_acceptance: a valid request may name a group or word
 # that does not exist or does not fit, and that is a 404 or 422 by contract.
@@ -44,10 +47,13 @@ CHECKS = [
     negative_data_rejection,
     unsupported_method,
 ]
+CHECKS_BEFORE_ROUTING = [check for check in CHECKS if check is not unsupported_method]
 # Werkzeug's client, which schemathesis calls the app with, sends no
 # REMOTE_ADDR at all: each test says where its requests come from.
 # A client elsewhere on the network (TEST-NET-1): only a token lets it in.
 ELSEWHERE = {"REMOTE_ADDR": "192.0.2.10"}
+# This machine, where a request without a token may act for the default learner.
+LOOPBACK = {"REMOTE_ADDR": "127.0.0.1"}
 
 schema = schemathesis.openapi.from_path(OPENAPI_PATH)
 
@@ -83,6 +89,12 @@ def use_token(case, token):
         case.headers["Authorization"] = f"Bearer {token}"
 
 
+def scope_of(case):
+    """The scope the document says the operation needs, or None when it is open."""
+    requirements = case.operation.definition.raw["security"]
+    return requirements[0]["bearer"][0] if requirements else None
+
+
 @pytest.fixture
 def fuzz_db(db_path):
     """The seeded database, also holding a few sessions with reviews, so
@@ -108,6 +120,13 @@ def fuzz_app(fuzz_db):
 
 
 @pytest.fixture
+def tokens_required_app(fuzz_db):
+    app = create_app({"TESTING": True, "DATABASE": str(fuzz_db), "INIT_DATABASE": False, "ANONYMOUS": "none"})
+    yield app
+    close_all(app)
+
+
+@pytest.fixture
 def full_token(fuzz_db):
     return add_token(fuzz_db, auth.SCOPES)
 
@@ -119,6 +138,22 @@ def test_api_conforms_to_its_document(case, fuzz_app, full_token):
     # mid-run: every other operation must cope with that too.
     use_token(case, full_token)
     case.call_and_validate(app=fuzz_app, checks=CHECKS, environ_base=ELSEWHERE)
+
+
+@fuzz_settings(REFUSAL_EXAMPLES)
+@schema.parametrize()
+def test_without_a_token_only_the_open_operations_answer(case, tokens_required_app):
+    """LANG_PORTAL_ANONYMOUS=none: even from this machine, a request without
+    a token is a 401 before anything else about it is looked at (a method
+    or URL that is not served too, hence no unsupported_method check),
+    unless it is a preflight or an open operation."""
+    use_token(case, None)
+    response = case.call_and_validate(app=tokens_required_app, checks=CHECKS_BEFORE_ROUTING,
+                                      environ_base=LOOPBACK)
+    method = response.request.method
+    if method != "OPTIONS" and not (scope_of(case) is None and method == case.operation.method.upper()):
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"] == [auth.REALM]
 
 
 def test_a_server_error_fails_the_checks(fuzz_app, full_token):
