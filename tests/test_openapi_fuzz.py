@@ -197,6 +197,22 @@ def test_a_server_error_fails_the_checks(fuzz_app, full_token):
     assert any(isinstance(failure, ServerError) for failure in raised.value.exceptions)
 
 
+def test_bad_tokens_then_the_429_are_answered_as_documented(fuzz_app, full_token):
+    """auth.FAILURES_ALLOWED bad tokens from one address are 401s; then
+    every request from it that carries a token, a good one too, is a 429,
+    while another address is still served."""
+    operation = schema["/api/words"]["GET"]
+
+    def call(token, address):
+        case = operation.Case()
+        use_token(case, token)
+        return case.call_and_validate(app=fuzz_app, checks=CHECKS, environ_base=address).status_code
+
+    assert [call("lp_unknown", ELSEWHERE) for _ in range(auth.FAILURES_ALLOWED)] == [401] * auth.FAILURES_ALLOWED
+    assert call(full_token, ELSEWHERE) == 429
+    assert call(full_token, {"REMOTE_ADDR": "192.0.2.11"}) == 200
+
+
 NESTED = "[" * 100_000 + "]" * 100_000
 
 POSTS = [
