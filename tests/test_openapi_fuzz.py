@@ -101,45 +101,36 @@ def needs_a_token(context):
 
 
 @pytest.fixture
-def fuzz_db(db_path):
-    """The seeded database, also holding a few sessions with reviews, so
-    that small generated ids find something."""
-    app = create_app({"TESTING": True, "DATABASE": str(db_path), "INIT_DATABASE": False})
-    client = app.test_client()  # from 127.0.0.1: the default learner, without a token
-    for group_id in (1, 2, 3):
+def fuzz_app(app, client):
+    """The app on a seeded database that also holds a few sessions with
+    reviews, so that small generated ids find something."""
+    for group_id in (1, 2, 3):  # the client is on 127.0.0.1: the default learner, without a token
         session = client.post("/api/study-sessions", json={"group_id": group_id, "study_activity_id": 1})
         assert session.status_code == 201, session.get_json()
         words = client.get(f"/api/groups/{group_id}/words/raw").get_json()["words"]
         reviews = [{"word_id": word["id"], "is_correct": n % 3 != 0} for n, word in enumerate(words[:6])]
         response = client.post(f"/api/study-sessions/{session.get_json()['id']}/review", json={"reviews": reviews})
         assert response.status_code == 201, response.get_json()
-    close_all(app)
-    return db_path
+    return app
 
 
 @pytest.fixture
-def fuzz_app(fuzz_db):
-    app = create_app({"TESTING": True, "DATABASE": str(fuzz_db), "INIT_DATABASE": False})
+def tokens_required_app(fuzz_app, db_path):
+    """Another app on the same database, set to require a token from everywhere."""
+    app = create_app({"TESTING": True, "DATABASE": str(db_path), "INIT_DATABASE": False, "ANONYMOUS": "none"})
     yield app
     close_all(app)
 
 
 @pytest.fixture
-def tokens_required_app(fuzz_db):
-    app = create_app({"TESTING": True, "DATABASE": str(fuzz_db), "INIT_DATABASE": False, "ANONYMOUS": "none"})
-    yield app
-    close_all(app)
+def full_token(db_path):
+    return add_token(db_path, auth.SCOPES)
 
 
 @pytest.fixture
-def full_token(fuzz_db):
-    return add_token(fuzz_db, auth.SCOPES)
-
-
-@pytest.fixture
-def tokens_without(fuzz_db):
+def tokens_without(db_path):
     """{scope: a token with every scope but that one}."""
-    return {scope: add_token(fuzz_db, [other for other in auth.SCOPES if other != scope]) for scope in auth.SCOPES}
+    return {scope: add_token(db_path, [other for other in auth.SCOPES if other != scope]) for scope in auth.SCOPES}
 
 
 @fuzz_settings(FUZZ_EXAMPLES)
