@@ -6,7 +6,9 @@ import schemathesis
 
 import app as app_module
 from app import OPENAPI_PATH, create_app, parsed_json
+from lib.web import auth
 from lib.web.database import close_all
+from lib.web.errors import ApiError
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
@@ -16,15 +18,17 @@ def load_document():
     return json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
 
 
+def served_rules(app):
+    return [rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"]
+
+
+def openapi_path(rule):
+    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
+
+
 def flask_operations(app):
     """{(method, OpenAPI path)} for every route the app registers."""
-    operations = set()
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static":
-            continue
-        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
-        operations.update((method, path) for method in rule.methods - IGNORED_METHODS)
-    return operations
+    return {(method, openapi_path(rule)) for rule in served_rules(app) for method in rule.methods - IGNORED_METHODS}
 
 
 def documented_operations(document):
@@ -51,6 +55,42 @@ def test_path_parameters_match_the_routes(app):
         for method, operation in item.items():
             declared = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "path"}
             assert declared == in_path, f"{method.upper()} {path}"
+
+
+def enforced_scope(app, method, url):
+    """The scope lib/web/auth.py asks of a request without a token on a
+    server that requires one, or None when it lets the request through."""
+    with app.test_request_context(url, method=method):
+        try:
+            auth.authenticate()
+        except ApiError as error:
+            assert error.status == 401, f"{method} {url}"
+            return auth.required_scope()
+    return None
+
+
+def test_every_operation_documents_the_scope_the_app_asks_for(db_path):
+    """The security requirement, the sentence that says it, and the 401,
+    403 and 429 answers, from what auth.py does for each route: the two
+    cannot drift apart."""
+    app = create_app({"TESTING": True, "DATABASE": str(db_path), "INIT_DATABASE": False, "ANONYMOUS": "none"})
+    document = load_document()
+    refusals = {"401", "403", "429"}
+    for rule in served_rules(app):
+        url = re.sub(r"<[^>]+>", "1", rule.rule)
+        for method in rule.methods - IGNORED_METHODS:
+            operation = document["paths"][openapi_path(rule)][method.lower()]
+            scope = enforced_scope(app, method, url)
+            where = f"{method} {openapi_path(rule)}"
+            if scope is None:
+                assert operation["security"] == [], where
+                assert "Open: answered without a token" in operation["description"], where
+                assert refusals.isdisjoint(operation["responses"]), where
+            else:
+                assert operation["security"] == [{"bearer": [scope]}], where
+                assert f"Needs a token with the `{scope}` scope." in operation["description"], where
+                assert refusals <= operation["responses"].keys(), where
+    close_all(app)
 
 
 def test_the_document_is_served(client):
