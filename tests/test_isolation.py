@@ -22,6 +22,8 @@ GROUP = 2
 VALID_BODIES = {
     "/api/study-sessions/{session_id}/review": lambda ids: {"reviews": [{"word_id": ids["word_id"], "is_correct": True}]},
     "/api/study-sessions/{session_id}/words/{word_id}/review": lambda ids: {"correct": True},
+    "/api/learners": lambda ids: {"name": "c"},
+    "/api/learners/{learner_id}": lambda ids: {"name": "renamed"},
 }
 # Routes answered the same to everybody, or of the caller's own account.
 NOT_PER_LEARNER = ("/api/openapi.json", "/api/about", "/api/me")
@@ -97,7 +99,9 @@ def test_a_learner_meets_nothing_of_anothers_record(client, learners, tmp_path, 
         if path.startswith(NOT_PER_LEARNER) and "{" not in path:
             continue
         url = filled(path, ids)
-        if method != "GET" and "{session_id}" not in path and "{id}" not in path and "{token_id}" not in path:
+        # every admin's write too: B, no admin, must not change A or make a learner
+        if (method != "GET" and not path.startswith("/api/learners")
+                and "{session_id}" not in path and "{id}" not in path and "{token_id}" not in path):
             continue  # B's own writes come below
         body = VALID_BODIES.get(path, lambda ids: {})(ids) if method in ("POST", "PATCH") else None
         response = client.open(url, method=method, headers=as_b, json=body)

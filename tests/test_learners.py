@@ -173,6 +173,7 @@ def test_an_admin_changing_a_retention_reschedules_that_learner_alone(client, db
     ({"name": ""}, 400, "name must be"),
     ({"admin": 1}, 400, "admin must be true or false"),
     ({"desired_retention": 2}, 400, "desired_retention must be a number from 0.7 to 0.99"),
+    ({"new_per_day": 2**63}, 400, "new_per_day must be a whole number, at least 0 and at most"),
     ({"password": "x"}, 400, "password is not a field"),
     ({"name": "default"}, 409, "already a learner named default"),
 ])

@@ -24,6 +24,7 @@ from tests.test_integrity import damage
     ("BACKUPS_KEPT", "0", "a whole number, at least 1"),
     ("BACKUPS_KEPT", "-1", "a whole number, at least 1"),
     ("BACKUPS_KEPT", "two", "a whole number, at least 1"),
+    ("NEW_PER_DAY", "9223372036854775808", "a whole number, at least 0 and at most 9223372036854775807"),
     ("INIT_DATABASE", "False", "true or false"),
     ("CORS_ORIGINS", "portal.lan", "origins such as"),
     ("CORS_ORIGINS", '["http://ok.lan", 5]', "origins such as"),

@@ -99,6 +99,8 @@ def test_settings_apply_to_the_learner_alone(client):
     ({"new_per_day": 1.5}, "new_per_day must be"),
     ({"new_per_day": "5"}, "new_per_day must be"),
     ({"new_per_day": True}, "new_per_day must be"),
+    # past SQLite's 64-bit integers it could not be stored
+    ({"new_per_day": 2**63}, "new_per_day must be a whole number, at least 0 and at most 9223372036854775807"),
     ({"desired_retention": 0.5}, "desired_retention must be a number from 0.7 to 0.99"),
     ({"desired_retention": 1}, "desired_retention must be"),
     ({"desired_retention": "0.9"}, "desired_retention must be"),

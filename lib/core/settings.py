@@ -29,13 +29,14 @@ class Invalid(ValueError):
     pass
 
 
-def whole_number(low):
+def whole_number(low, high=None):
     def check(value):
         # from_prefixed_env reads "5" as 5; a test config may give "5" as text.
         if isinstance(value, str) and re.fullmatch(r"[0-9]+", value.strip()):
             value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise Invalid(f"a whole number, at least {low}")
+        if (isinstance(value, bool) or not isinstance(value, int) or value < low
+                or high is not None and value > high):
+            raise Invalid(f"a whole number, at least {low}" + (f" and at most {high}" if high is not None else ""))
         return value
     return check
 
@@ -184,7 +185,8 @@ CHECKS = {
     "TIMEZONE": time_zone_name,
     # FSRS's target chance of recalling a word when it comes back
     "DESIRED_RETENTION": number_between(0.7, 0.99),
-    "NEW_PER_DAY": whole_number(0),
+    # a learner may set their own (stored, and bound to queries): SQLite's integers are 64-bit
+    "NEW_PER_DAY": whole_number(0, 2**63 - 1),
     # who a request without a token acts for: the default learner when it
     # comes from this machine (loopback), or nobody (none)
     "ANONYMOUS": one_of("loopback", "none"),

@@ -12,14 +12,10 @@ from lib.store import learners
 from lib.web.errors import ApiError, bad_request
 from lib.web.validation import only_fields
 
-# Each setting a learner may set, checked as LANG_PORTAL_ checks the server's.
-SETTING_CHECKS = {
-    "time_zone": settings.time_zone_name,
-    "new_per_day": settings.whole_number(0),
-    "desired_retention": settings.number_between(0.7, 0.99),
-}
 # The server's setting that applies where a learner has none of their own
 SERVER_SETTINGS = {"time_zone": "TIMEZONE", "new_per_day": "NEW_PER_DAY", "desired_retention": "DESIRED_RETENTION"}
+# Each setting a learner may set, checked as LANG_PORTAL_ checks the server's.
+SETTING_CHECKS = {field: settings.CHECKS[setting] for field, setting in SERVER_SETTINGS.items()}
 # What a file name in a header may hold as it is; the name itself follows in filename*
 PLAIN_FILE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
