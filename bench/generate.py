@@ -4,12 +4,13 @@
         --sessions 100000 --reviews 1000000 --seed 1
 
 The schema and its triggers come from ``lib.store.migrations.migrate``; every
-row goes in with a plain INSERT, in time order, so the counters (per word, per
-session, per group, per activity, per day, per quarter hour, totals) are kept
-by the triggers exactly as in production. Every word's FSRS schedule then
-comes from replaying its reviews (``lib.store.schedules.replay``), as ``flask
-reschedule`` does. At the end a recount from word_review_items checks them,
-and the check is printed. The same seed and end date give the same database.
+row goes in with a plain INSERT, in time order, so the counters (per learner
+and word, per session, group, activity, day and quarter hour, totals) are
+kept by the triggers exactly as in production. The history is the default
+learner's (id 1). Every schedule then comes from replaying its learner's
+reviews (``lib.store.schedules.replay_all``), as ``flask reschedule`` does.
+At the end a recount from word_review_items checks them, and the check is
+printed. The same seed and end date give the same history.
 
 ``--words 0 --groups 0`` keeps the vocabulary already in the file (e.g. the
 seed) and only adds study sessions and review items.
@@ -27,6 +28,7 @@ from lib.core.scheduler import DEFAULT_RETENTION, build_scheduler
 from lib.store import integrity, migrations, schedules
 from lib.store import seed as seed_files
 from lib.store.connection import WRITERS_LOCK_SUFFIX, connect
+from lib.store.learners import DEFAULT_LEARNER_ID
 
 # The app's default retention, whatever the environment sets: the same seed
 # and end date give the same schedules.
@@ -235,11 +237,14 @@ def insert_history(conn, rng, sessions, reviews, days, end):
     for (group, activity, day, second), reviews_of_session in zip(
             plan, session_reviews(rng, plan, sizes, words_by_group, skill)):
         session_id = conn.execute(
-            "INSERT INTO study_sessions (group_id, study_activity_id, created_at, ended_at) VALUES (?, ?, ?, ?)",
-            (group, activity, stamp(day, second), stamp(day, second))).lastrowid
+            "INSERT INTO study_sessions (learner_id, group_id, study_activity_id, created_at, ended_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (DEFAULT_LEARNER_ID, group, activity, stamp(day, second), stamp(day, second))).lastrowid
         conn.executemany(
-            "INSERT INTO word_review_items (word_id, study_session_id, correct, created_at) VALUES (?, ?, ?, ?)",
-            [(word_id, session_id, correct, created_at) for word_id, correct, created_at in reviews_of_session])
+            "INSERT INTO word_review_items (learner_id, word_id, study_session_id, correct, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [(DEFAULT_LEARNER_ID, word_id, session_id, correct, created_at)
+             for word_id, correct, created_at in reviews_of_session])
 
 
 # What the generator itself promises of its data; every counter is checked
@@ -297,7 +302,7 @@ def build(path, *, words, groups, sessions, reviews, seed=1, days=365, end=None,
             insert_history(conn, rng, sessions, reviews, days, end)
             timings["history_s"] = time.perf_counter() - started - timings["vocabulary_s"]
             scheduled = time.perf_counter()
-            schedules.replay(conn, SCHEDULER)
+            schedules.replay_all(conn, lambda _learner_id: SCHEDULER)
             timings["schedules_s"] = time.perf_counter() - scheduled
         except BaseException:
             conn.execute("ROLLBACK")
