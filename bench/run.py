@@ -135,10 +135,11 @@ def context(path, learner, like=None):
                 "activity_sessions": last_page(activity_sessions, 10),
                 "sessions": last_page(sessions, 10),
             },
-            # the learner's sessions and reviews; all_: every learner's
+            # learners: those with a history; the learner's sessions and
+            # reviews; all_: every learner's
             "counts": {
                 "words": one("SELECT count(*) FROM words"),
-                "learners": one("SELECT count(*) FROM learners"),
+                "learners": one("SELECT count(*) FROM learner_totals WHERE sessions_count > 0"),
                 "sessions": sessions,
                 "review_items": one("SELECT review_items_count FROM learner_totals WHERE learner_id = ?", learner),
                 "group_sessions": group_sessions,
