@@ -1,15 +1,23 @@
 """Write a large, realistic learning history through the project's own schema.
 
     python -m bench.generate --db PATH --words 10000 --groups 50 \\
-        --sessions 100000 --reviews 1000000 --seed 1
+        --sessions 100000 --reviews 1000000 --seed 1 [--learners 1000]
 
 The schema and its triggers come from ``lib.store.migrations.migrate``; every
-row goes in with a plain INSERT, in time order, so the counters (per word, per
-session, per group, per activity, per day, per quarter hour, totals) are kept
-by the triggers exactly as in production. Every word's FSRS schedule then
-comes from replaying its reviews (``lib.store.schedules.replay``), as ``flask
-reschedule`` does. At the end a recount from word_review_items checks them,
-and the check is printed. The same seed and end date give the same database.
+row goes in with a plain INSERT, in time order, so the counters (per learner
+and word, per session, group, activity, day and quarter hour, totals) are
+kept by the triggers exactly as in production. Every schedule then comes from
+replaying its learner's reviews (``lib.store.schedules.replay_all``), as
+``flask reschedule`` does. At the end a recount from word_review_items checks
+them, and the check is printed. The same seed and end date give the same
+history.
+
+The history belongs to the default learner (id 1), or with ``--learners N``
+to the learners learner-1 .. learner-N, each session to one of them drawn at
+random: the sessions and reviews are the same as without, only their owners
+differ. Each of those learners gets a token with the read and review scopes,
+and the tokens' secrets, new on every build, are written to
+``<db>.tokens.json`` (only their hashes are in the database).
 
 ``--words 0 --groups 0`` keeps the vocabulary already in the file (e.g. the
 seed) and only adds study sessions and review items.
@@ -24,13 +32,18 @@ from pathlib import Path
 
 from lib.core import kana as kana_lib
 from lib.core.scheduler import DEFAULT_RETENTION, build_scheduler
-from lib.store import integrity, migrations, schedules
+from lib.store import integrity, learners as learner_records, migrations, schedules
 from lib.store import seed as seed_files
 from lib.store.connection import WRITERS_LOCK_SUFFIX, connect
+from lib.store.learners import DEFAULT_LEARNER_ID
+from lib.web.auth import new_token
 
 # The app's default retention, whatever the environment sets: the same seed
 # and end date give the same schedules.
 SCHEDULER = build_scheduler(DEFAULT_RETENTION)
+# What the generated learners' tokens may do: their own study, not the vocabulary.
+TOKEN_SCOPES = ("read", "review")
+TOKENS_SUFFIX = ".tokens.json"
 
 # Hiragana with their romaji syllable, for okurigana-like endings.
 KANA = [
@@ -148,12 +161,44 @@ def insert_activities(conn, seed_dir):
     )
 
 
+def first_day(days, end):
+    return end.date() - timedelta(days=days - 1)
+
+
+def insert_learners(conn, count, created_at):
+    """Learners learner-1 .. learner-``count``, each with one token:
+    [{"id", "name", "token"}], the tokens' secrets included."""
+    added = []
+    for n in range(1, count + 1):
+        name = f"learner-{n}"
+        learner_id = learner_records.add_learner(conn, name, False, created_at)
+        token, secret_hash = new_token()
+        learner_records.add_token(conn, learner_id, "bench", TOKEN_SCOPES, secret_hash, created_at)
+        added.append({"id": learner_id, "name": name, "token": token})
+    return added
+
+
+def write_tokens(path, learners):
+    """The learners' tokens, as JSON beside the database; readable by its owner only."""
+    fd = os.open(tokens_path(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as file:
+        json.dump({"database": Path(path).name, "scopes": list(TOKEN_SCOPES), "learners": learners}, file, indent=1)
+
+
+def tokens_path(path):
+    return Path(f"{path}{TOKENS_SUFFIX}")
+
+
+def read_tokens(path):
+    """[{"id", "name", "token"}] of the learners generated into the database at ``path``."""
+    return json.loads(tokens_path(path).read_text())["learners"]
+
+
 def plan_sessions(rng, count, group_ids, activity_ids, days, end):
     """[(group_id, activity_id, day, second_of_day)] in time order, none after ``end``."""
-    end_date = end.date()
     last_day_seconds = end.hour * 3600 + end.minute * 60 + end.second
-    first_day = end_date - timedelta(days=days - 1)
-    calendar = [first_day + timedelta(days=n) for n in range(days)]
+    first = first_day(days, end)
+    calendar = [first + timedelta(days=n) for n in range(days)]
     # More study on weekdays, and more as the year goes on.
     day_weights = [(0.6 if day.weekday() >= 5 else 1.0) * (0.7 + 0.6 * n / max(days - 1, 1))
                    for n, day in enumerate(calendar)]
@@ -216,7 +261,9 @@ def session_reviews(rng, plan, sizes, words_by_group, skill):
         yield reviews
 
 
-def insert_history(conn, rng, sessions, reviews, days, end):
+def insert_history(conn, rng, sessions, reviews, days, end, owners):
+    """``sessions`` sessions with ``reviews`` reviews in all, each session
+    ``owners``' learner in turn (an iterable of learner ids)."""
     group_ids = [row[0] for row in conn.execute("SELECT id FROM groups WHERE word_count > 0 ORDER BY id")]
     activity_ids = [row[0] for row in conn.execute("SELECT id FROM study_activities ORDER BY id")]
     if sessions and (not group_ids or not activity_ids):
@@ -232,14 +279,17 @@ def insert_history(conn, rng, sessions, reviews, days, end):
     sizes = session_sizes(rng, sessions, reviews)
     # Each session, then its reviews, in time order as the app records them:
     # the running totals per quarter hour then grow at their end.
-    for (group, activity, day, second), reviews_of_session in zip(
-            plan, session_reviews(rng, plan, sizes, words_by_group, skill)):
+    for (group, activity, day, second), learner_id, reviews_of_session in zip(
+            plan, owners, session_reviews(rng, plan, sizes, words_by_group, skill)):
         session_id = conn.execute(
-            "INSERT INTO study_sessions (group_id, study_activity_id, created_at, ended_at) VALUES (?, ?, ?, ?)",
-            (group, activity, stamp(day, second), stamp(day, second))).lastrowid
+            "INSERT INTO study_sessions (learner_id, group_id, study_activity_id, created_at, ended_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (learner_id, group, activity, stamp(day, second), stamp(day, second))).lastrowid
         conn.executemany(
-            "INSERT INTO word_review_items (word_id, study_session_id, correct, created_at) VALUES (?, ?, ?, ?)",
-            [(word_id, session_id, correct, created_at) for word_id, correct, created_at in reviews_of_session])
+            "INSERT INTO word_review_items (learner_id, word_id, study_session_id, correct, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [(learner_id, word_id, session_id, correct, created_at)
+             for word_id, correct, created_at in reviews_of_session])
 
 
 # What the generator itself promises of its data; every counter is checked
@@ -263,8 +313,9 @@ def recount(conn):
 
 
 def remove_database(path):
-    """The database file at ``path`` and the files SQLite and the app keep beside it."""
-    for suffix in ("", "-wal", "-shm", WRITERS_LOCK_SUFFIX):
+    """The database file at ``path`` and the files SQLite, the app and the
+    generator keep beside it."""
+    for suffix in ("", "-wal", "-shm", WRITERS_LOCK_SUFFIX, TOKENS_SUFFIX):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
@@ -273,12 +324,16 @@ def default_end():
     return datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0, tzinfo=None)
 
 
-def build(path, *, words, groups, sessions, reviews, seed=1, days=365, end=None,
+def build(path, *, words, groups, sessions, reviews, seed=1, days=365, end=None, learners=0,
           seed_dir=seed_files.SEED_DIR, log=print):
     """Add a generated history to the database at ``path``, its last session
-    before ``end`` (a naive UTC datetime); return a summary."""
+    before ``end`` (a naive UTC datetime), of the default learner or of
+    ``learners`` new ones; return a summary."""
     end = end or default_end()
     rng = random.Random(seed)
+    # Owners come from a generator of their own: the history is the same
+    # whatever the number of learners.
+    owner_rng = random.Random(f"learners {seed}")
     timings = {}
     started = time.perf_counter()
     migrations.migrate(path, scheduler=SCHEDULER)
@@ -293,28 +348,37 @@ def build(path, *, words, groups, sessions, reviews, seed=1, days=365, end=None,
             if words or groups:
                 insert_vocabulary(conn, rng, words, groups)
             insert_activities(conn, seed_dir)
+            added = insert_learners(conn, learners, stamp(first_day(days, end), 0))
             timings["vocabulary_s"] = time.perf_counter() - started
-            insert_history(conn, rng, sessions, reviews, days, end)
+            owners = ((owner_rng.choice(added)["id"] for _ in range(sessions)) if added
+                      else [DEFAULT_LEARNER_ID] * sessions)
+            insert_history(conn, rng, sessions, reviews, days, end, owners)
             timings["history_s"] = time.perf_counter() - started - timings["vocabulary_s"]
             scheduled = time.perf_counter()
-            schedules.replay(conn, SCHEDULER)
+            schedules.replay_all(conn, lambda _learner_id: SCHEDULER)
             timings["schedules_s"] = time.perf_counter() - scheduled
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if added:
+            write_tokens(path, added)
         timings["build_s"] = time.perf_counter() - started
         log(f"built {path} in {timings['build_s']:.1f} s "
-            f"(vocabulary {timings['vocabulary_s']:.1f} s, history {timings['history_s']:.1f} s,"
-            f" schedules {timings['schedules_s']:.1f} s)")
+            f"(vocabulary{' and learners' if added else ''} {timings['vocabulary_s']:.1f} s,"
+            f" history {timings['history_s']:.1f} s, schedules {timings['schedules_s']:.1f} s)")
+        if added:
+            log(f"wrote the tokens of {len(added)} learners to {tokens_path(path)}")
         checked = time.perf_counter()
         problems = recount(conn)
         timings["check_s"] = time.perf_counter() - checked
-        sizes = dict(zip(("words", "groups", "word_groups", "sessions", "review_items", "days"), conn.execute(
+        sizes = dict(zip(("words", "groups", "word_groups", "learners", "sessions", "review_items", "days",
+                          "schedules"), conn.execute(
             "SELECT (SELECT count(*) FROM words), (SELECT count(*) FROM groups),"
-            " (SELECT count(*) FROM word_groups), (SELECT count(*) FROM study_sessions),"
-            " (SELECT count(*) FROM word_review_items), (SELECT count(*) FROM study_days)").fetchone()))
+            " (SELECT count(*) FROM word_groups), (SELECT count(*) FROM learners),"
+            " (SELECT count(*) FROM study_sessions), (SELECT count(*) FROM word_review_items),"
+            " (SELECT count(*) FROM study_days), (SELECT count(*) FROM word_schedules)").fetchone()))
     finally:
         conn.close()
     for name, wrong in problems.items():
@@ -334,11 +398,16 @@ def main(argv=None):
     parser.add_argument("--reviews", type=int, default=1000000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--days", type=int, default=365, help="the history spans this many days")
+    parser.add_argument("--learners", type=int, default=0,
+                        help="spread the history over this many new learners, each with a token"
+                             " (default: 0, all of it the default learner's)")
     parser.add_argument("--end", type=datetime.fromisoformat, default=None,
                         help="the history ends before this UTC time, YYYY-MM-DDTHH:MM"
                              " (default: the start of the current hour)")
     parser.add_argument("--replace", action="store_true", help="delete the file first if it exists")
     args = parser.parse_args(argv)
+    if args.learners < 0:
+        parser.error("--learners is 0 or more")
     if (args.words > 0) != (args.groups > 0):
         parser.error("--words and --groups are both positive, or both 0 to keep the file's vocabulary")
     path = Path(args.db)
@@ -347,7 +416,8 @@ def main(argv=None):
     elif path.exists() and args.words:
         parser.error(f"{path} exists: pass --replace, or --words 0 --groups 0 to add a history to it")
     summary = build(path, words=args.words, groups=args.groups, sessions=args.sessions,
-                    reviews=args.reviews, seed=args.seed, days=args.days, end=args.end)
+                    reviews=args.reviews, seed=args.seed, days=args.days, end=args.end,
+                    learners=args.learners)
     return 0 if summary["ok"] else 1
 
 

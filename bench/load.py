@@ -15,9 +15,12 @@ import threading
 import time
 
 
-def request_bytes(method, path, host, port, body=None):
+def request_bytes(method, path, host, port, body=None, headers=None):
+    """One request as sent; ``headers`` ({name: value}) go with it, e.g.
+    Authorization."""
     lines = [f"{method} {path} HTTP/1.1", f"Host: {host}:{port}", "Connection: close",
              "Accept: application/json", "User-Agent: lang-portal-bench"]
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
     payload = b""
     if body is not None:
         payload = body.encode("utf-8")

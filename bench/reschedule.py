@@ -2,10 +2,11 @@
 
     python -m bench.reschedule [--db bench/out/large.db]
 
-Times ``lib.store.schedules.replay`` on a copy of the large bench database
-(bench/out/large.db: 10,000 words, 1,000,000 review items; built first, as
-``make bench`` builds it, when missing or out of date) or of --db, and prints
-reviews per second and the total. The copy is removed afterwards.
+Times ``lib.store.schedules.replay_all`` (every learner's schedules) on a
+copy of the large bench database (bench/out/large.db: 10,000 words,
+1,000,000 review items; built first, as ``make bench`` builds it, when
+missing or out of date) or of --db, and prints reviews per second and the
+total. The copy is removed afterwards.
 """
 import time
 
@@ -23,11 +24,11 @@ def main(argv=None):
             reviews = conn.execute("SELECT count(*) FROM word_review_items").fetchone()[0]
             started = time.perf_counter()
             with immediate(conn):
-                words = schedules.replay(conn, SCHEDULER)
+                words = schedules.replay_all(conn, lambda _learner_id: SCHEDULER)
             seconds = time.perf_counter() - started
         finally:
             conn.close()
-    print(f"replayed {reviews} reviews of {words} words in {seconds:.1f} s: {reviews / seconds:,.0f} reviews/s")
+    print(f"replayed {reviews} reviews into {words} schedules in {seconds:.1f} s: {reviews / seconds:,.0f} reviews/s")
 
 
 if __name__ == "__main__":

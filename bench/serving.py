@@ -27,6 +27,8 @@ SCALES = {
     "small": {"words": 0, "groups": 0, "sessions": 1000, "reviews": 10000},  # on top of the seed
     "large": {"words": 10000, "groups": 50, "sessions": 100000, "reviews": 1000000},
     "vocabulary": {"words": 10000, "groups": 50, "sessions": 1000, "reviews": 10000},
+    # the large history, spread over many learners
+    "learners": {"words": 10000, "groups": 50, "sessions": 100000, "reviews": 1000000, "learners": 1000},
 }
 BARE_APP = "bench.bare_app:create_app()"
 BARE_PATH = "/api/bare"
@@ -50,15 +52,16 @@ def fingerprint():
 
 def database(scale, end=None):
     """(bench/out/<scale>.db, what it was built with), built unless one with
-    the same parameters is there; its history ends before ``end`` (by
-    default the start of the current hour)."""
+    the same parameters is there (and its learners' tokens beside it); its
+    history ends before ``end`` (by default the start of the current hour)."""
     end = end or generate.default_end()
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"{scale}.db"
     meta_path = OUT / f"{scale}.json"
     params = {**SCALES[scale], "seed": SEED, "end_date": end.date().isoformat(),
               "fingerprint": fingerprint()}
-    if path.exists() and meta_path.exists():
+    tokens_missing = SCALES[scale].get("learners") and not generate.tokens_path(path).exists()
+    if path.exists() and meta_path.exists() and not tokens_missing:
         meta = json.loads(meta_path.read_text())
         if meta.get("params") == params:
             print(f"{scale}: reusing {path.relative_to(ROOT)} (built {meta['built_at']})")
