@@ -15,7 +15,7 @@ import pytest
 from lib.core import clock
 from lib.store.connection import connect, immediate
 from lib.store.learners import add_learner, add_token
-from lib.web.auth import new_token
+from lib.store.learners import new_token
 from tests import moved_clock
 from tests.live_server import LiveServer
 

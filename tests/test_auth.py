@@ -9,7 +9,8 @@ from app import create_app
 from lib.core import clock
 from lib.store.connection import connect, immediate
 from lib.store.learners import add_learner, add_token
-from lib.web.auth import FAILURES_ALLOWED, SCOPES, new_token
+from lib.store.learners import SCOPES, new_token
+from lib.web.auth import FAILURES_ALLOWED
 from lib.web.database import close_all
 from tests.helpers import assert_error
 from tests.live_server import LiveServer

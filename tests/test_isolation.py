@@ -12,7 +12,7 @@ from app import OPENAPI_PATH, create_app
 from lib.core import clock
 from lib.store.connection import connect, immediate
 from lib.store.learners import add_learner, add_token
-from lib.web.auth import new_token
+from lib.store.learners import new_token
 from lib.web.database import close_all
 from tests.helpers import freeze_clock, group_word_ids
 

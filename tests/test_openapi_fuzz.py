@@ -72,7 +72,7 @@ def fuzz_settings(examples):
 
 def add_token(db_path, scopes):
     """A new token of the default learner with ``scopes``."""
-    token, secret_hash = auth.new_token()
+    token, secret_hash = learners.new_token()
     with closing(connect(str(db_path))) as conn, immediate(conn):
         learners.add_token(conn, learners.DEFAULT_LEARNER_ID, "fuzz", scopes, secret_hash, clock.now_iso())
     return token
@@ -124,13 +124,13 @@ def tokens_required_app(fuzz_app, db_path):
 
 @pytest.fixture
 def full_token(db_path):
-    return add_token(db_path, auth.SCOPES)
+    return add_token(db_path, learners.SCOPES)
 
 
 @pytest.fixture
 def tokens_without(db_path):
     """{scope: a token with every scope but that one}."""
-    return {scope: add_token(db_path, [other for other in auth.SCOPES if other != scope]) for scope in auth.SCOPES}
+    return {scope: add_token(db_path, [other for other in learners.SCOPES if other != scope]) for scope in learners.SCOPES}
 
 
 @fuzz_settings(FUZZ_EXAMPLES)

@@ -27,7 +27,7 @@ from flask import current_app, g, request
 
 from lib.core import clock
 # the scopes, and tokens made and hashed, are the store's: the commands make tokens too
-from lib.store.learners import DEFAULT_LEARNER_ID, SCOPES, new_token, token_hash  # noqa: F401
+from lib.store.learners import DEFAULT_LEARNER_ID, LEARNER, SCOPES, new_token, token_hash  # noqa: F401
 from lib.web.database import connections, get_db
 from lib.web.errors import ApiError
 
@@ -44,7 +44,6 @@ SELECT t.id AS token_id, t.scopes, t.last_used_at, l.id, l.name, l.admin, l.time
        l.desired_retention
 FROM tokens t JOIN learners l ON l.id = t.learner_id WHERE t.secret_hash = ?
 """
-LEARNER = "SELECT id, name, admin, time_zone, new_per_day, desired_retention FROM learners WHERE id = ?"
 RECENT_FAILURES = "SELECT count(*) FROM token_failures WHERE address = ? AND failed_at > ?"
 
 
