@@ -293,7 +293,7 @@ CREATE TABLE "word_review_items" (
     -- fsrs.Rating: 1 again, 2 hard, 3 good, 4 easy; NULL before ratings were kept
     rating           INTEGER CHECK (rating BETWEEN 1 AND 4),
     created_at       TEXT    NOT NULL
-);
+, state_before INTEGER CHECK (state_before IN (1, 2, 3)));
 CREATE INDEX word_review_items_by_session ON word_review_items (study_session_id, word_id);
 CREATE INDEX word_review_items_by_word ON word_review_items (word_id, learner_id, created_at);
 
@@ -328,7 +328,9 @@ CREATE TRIGGER word_review_items_quartered AFTER INSERT ON word_review_items
 BEGIN
     UPDATE study_quarters SET
         review_items_total = review_items_total + 1,
-        correct_total = correct_total + NEW.correct
+        correct_total = correct_total + NEW.correct,
+        in_review_items_total = in_review_items_total + (NEW.state_before IS 2),
+        in_review_correct_total = in_review_correct_total + (NEW.state_before IS 2 AND NEW.correct = 1)
     WHERE learner_id = NEW.learner_id
       AND quarter >= substr(NEW.created_at, 1, 14) || printf('%02d:00Z', substr(NEW.created_at, 15, 2) / 15 * 15);
 END;
@@ -382,7 +384,7 @@ CREATE TABLE "study_quarters" (
     quarter            TEXT    NOT NULL,
     sessions_total     INTEGER NOT NULL,
     review_items_total INTEGER NOT NULL,
-    correct_total      INTEGER NOT NULL,
+    correct_total      INTEGER NOT NULL, in_review_items_total INTEGER NOT NULL DEFAULT 0, in_review_correct_total INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (learner_id, quarter)
 ) WITHOUT ROWID;
 
@@ -403,13 +405,16 @@ CREATE VIEW study_quarter_openings (learner_id, created_at) AS SELECT NULL, NULL
 
 CREATE TRIGGER study_quarters_opened INSTEAD OF INSERT ON study_quarter_openings
 BEGIN
-    INSERT INTO study_quarters (learner_id, quarter, sessions_total, review_items_total, correct_total)
+    INSERT INTO study_quarters (learner_id, quarter, sessions_total, review_items_total, correct_total,
+                                in_review_items_total, in_review_correct_total)
     SELECT NEW.learner_id,
            substr(NEW.created_at, 1, 14) || printf('%02d:00Z', substr(NEW.created_at, 15, 2) / 15 * 15),
            coalesce(before.sessions_total, 0), coalesce(before.review_items_total, 0),
-           coalesce(before.correct_total, 0)
+           coalesce(before.correct_total, 0), coalesce(before.in_review_items_total, 0),
+           coalesce(before.in_review_correct_total, 0)
     FROM (SELECT 1) LEFT JOIN (
-        SELECT sessions_total, review_items_total, correct_total FROM study_quarters
+        SELECT sessions_total, review_items_total, correct_total, in_review_items_total, in_review_correct_total
+        FROM study_quarters
         WHERE learner_id = NEW.learner_id
           AND quarter < substr(NEW.created_at, 1, 14) || printf('%02d:00Z', substr(NEW.created_at, 15, 2) / 15 * 15)
         ORDER BY quarter DESC LIMIT 1) before;

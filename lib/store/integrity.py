@@ -105,19 +105,22 @@ RECOUNTS = {
         WHERE d.streak != 1 + coalesce((SELECT p.streak FROM study_days p
                                         WHERE p.learner_id = d.learner_id AND p.day = date(d.day, '-1 day')), 0)""",
     # Running totals per learner and 15-minute UTC quarter, recounted with a
-    # quarter computed another way than the triggers compute it.
+    # quarter computed another way than the triggers compute it; answers
+    # given in the review state (2) by the state each review keeps.
     "study_quarters": """
-        WITH quartered (learner_id, quarter, sessions, review_items, correct) AS (
+        WITH quartered (learner_id, quarter, sessions, review_items, correct, in_review, in_review_correct) AS (
             SELECT learner_id, strftime('%Y-%m-%dT%H:%M:00Z', created_at,
-                                        printf('-%d minutes', strftime('%M', created_at) % 15)), 1, 0, 0
+                                        printf('-%d minutes', strftime('%M', created_at) % 15)), 1, 0, 0, 0, 0
             FROM study_sessions
             UNION ALL
             SELECT learner_id, strftime('%Y-%m-%dT%H:%M:00Z', created_at,
-                                        printf('-%d minutes', strftime('%M', created_at) % 15)), 0, 1, correct
+                                        printf('-%d minutes', strftime('%M', created_at) % 15)), 0, 1, correct,
+                   CASE WHEN state_before = 2 THEN 1 ELSE 0 END, CASE WHEN state_before = 2 THEN correct ELSE 0 END
             FROM word_review_items
         ), recounted AS (
             SELECT learner_id, quarter, sum(sum(sessions)) OVER running, sum(sum(review_items)) OVER running,
-                   sum(sum(correct)) OVER running
+                   sum(sum(correct)) OVER running, sum(sum(in_review)) OVER running,
+                   sum(sum(in_review_correct)) OVER running
             FROM quartered GROUP BY learner_id, quarter
             WINDOW running AS (PARTITION BY learner_id ORDER BY quarter)
         )
