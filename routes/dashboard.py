@@ -277,17 +277,15 @@ def retention():
 
 
 # Anki's threshold: a word in review whose stability (days until recall
-# falls to 90 %) is at least this is mature.
+# falls to 90 %) is at least this is mature; migration 0017 counts with it.
 MATURE_STABILITY_DAYS = 21
-# The learner's schedules (one per word they studied, so bounded by the
-# vocabulary, never by the history) by group and kind: learning or
-# relearning, in review, mature.
-GROUP_STATES = """
-SELECT wg.group_id, sum(s.state != 2) AS learning, sum(s.state = 2 AND s.stability < ?2) AS review,
-       sum(s.state = 2 AND s.stability >= ?2) AS mature
-FROM word_schedules s JOIN word_groups wg ON wg.word_id = s.word_id
-WHERE s.learner_id = ?1
-GROUP BY wg.group_id
+# Each group with the learner's counts of its words by state, kept as
+# schedules and groups change (learner_group_states): one row per group.
+GROUPS_BY_STATE = """
+SELECT g.id, g.name, g.word_count, coalesce(c.learning, 0) AS learning, coalesce(c.review, 0) AS review,
+       coalesce(c.mature, 0) AS mature
+FROM groups g LEFT JOIN learner_group_states c ON c.learner_id = ? AND c.group_id = g.id
+ORDER BY g.name, g.id
 """
 
 
@@ -295,13 +293,8 @@ GROUP BY wg.group_id
 def groups_by_state():
     """Each group with how many of its words the learner has never reviewed,
     is learning, has in review, and has mature; in name order."""
-    with snapshot():
-        states = {row.pop("group_id"): row
-                  for row in query_all(GROUP_STATES, (learner_id(), MATURE_STABILITY_DAYS))}
-        groups = query_all("SELECT id, name, word_count FROM groups ORDER BY name, id")
-    none = {"learning": 0, "review": 0, "mature": 0}
-    answer = []
-    for group in groups:
-        counts = states.get(group["id"], none)
-        answer.append({**group, "new": group["word_count"] - sum(counts.values()), **counts})
-    return jsonify(groups=answer, mature_stability_days=MATURE_STABILITY_DAYS)
+    groups = query_all(GROUPS_BY_STATE, (learner_id(),))
+    return jsonify(groups=[{**{key: group[key] for key in ("id", "name", "word_count")},
+                            "new": group["word_count"] - group["learning"] - group["review"] - group["mature"],
+                            **{key: group[key] for key in ("learning", "review", "mature")}} for group in groups],
+                   mature_stability_days=MATURE_STABILITY_DAYS)

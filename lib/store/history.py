@@ -16,6 +16,8 @@ from lib.store.connection import chunks, placeholders
 # SQLite drops at once (bulk_transaction in lib/web/database.py).
 CLEAR_ALL = (
     "DELETE FROM word_review_items",
+    # first, so that the schedules' triggers find nothing left to count down
+    "DELETE FROM learner_group_states",
     "DELETE FROM word_schedules",
     "DELETE FROM study_sessions",
     "DELETE FROM study_days",
@@ -31,6 +33,7 @@ CLEAR_ALL = (
 # One learner's record: their reviews are found through their sessions.
 CLEAR = (
     "DELETE FROM word_review_items WHERE study_session_id IN (SELECT id FROM study_sessions WHERE learner_id = ?)",
+    "DELETE FROM learner_group_states WHERE learner_id = ?",
     "DELETE FROM word_schedules WHERE learner_id = ?",
     "DELETE FROM study_sessions WHERE learner_id = ?",
     "DELETE FROM study_days WHERE learner_id = ?",

@@ -135,6 +135,22 @@ RECOUNTS = {
         SELECT learner_id, word_id FROM (
             SELECT learner_id, word_id, count(*), min(created_at) FROM word_review_items GROUP BY 1, 2
             EXCEPT SELECT learner_id, word_id, reps, first_reviewed_at FROM word_schedules)""",
+    # Each group's words by the kind of the learner's schedule of them (a
+    # row of zeros counts nothing, as no row does).
+    "learner_group_states": """
+        WITH recounted AS (
+            SELECT s.learner_id, wg.group_id,
+                   count(*) FILTER (WHERE s.state IN (1, 3)),
+                   count(*) FILTER (WHERE s.state = 2 AND s.stability < 21),
+                   count(*) FILTER (WHERE s.state = 2 AND s.stability >= 21)
+            FROM word_groups wg JOIN word_schedules s ON s.word_id = wg.word_id GROUP BY 1, 2
+        ), kept AS (
+            SELECT learner_id, group_id, learning, review, mature FROM learner_group_states
+            WHERE learning != 0 OR review != 0 OR mature != 0
+        )
+        SELECT learner_id, group_id FROM (SELECT * FROM kept EXCEPT SELECT * FROM recounted)
+        UNION ALL
+        SELECT learner_id, group_id FROM (SELECT * FROM recounted EXCEPT SELECT * FROM kept)""",
     "learning_totals.words_count": """
         SELECT id FROM learning_totals WHERE words_count != (SELECT count(*) FROM words)""",
     "learner_totals": """
