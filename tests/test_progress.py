@@ -1,5 +1,7 @@
 """What the progress page reads that the dashboard did not say before: true
 retention per week, each group's words by state; and the home page at /."""
+from urllib.parse import urljoin
+
 import pytest
 
 from lib.core.scheduler import DEFAULT_RETENTION, build_scheduler
@@ -8,6 +10,7 @@ from lib.store.connection import immediate
 from lib.store.migrations import review_states_from_history
 from lib.web.static_pages import CONTENT_SECURITY_POLICY
 from tests.helpers import assert_error, bearer, freeze_clock, get_ok, group_word_ids, rows, start_session
+from tests.test_activity_pages import Links
 
 TOKYO = "Asia/Tokyo"
 
@@ -152,3 +155,20 @@ def test_the_home_page_lives_at_the_root_only(client):
     for path in ("/activities/home/", "/activities/home/index.html"):
         response = client.get(path)
         assert (response.status_code, response.headers["Location"]) == (308, "../../")
+
+
+@pytest.mark.parametrize("path, loaded", [
+    ("/activities/progress/", ["../shared/base.css", "progress.css", "progress.js"]),
+    ("/", ["activities/shared/base.css", "activities/home/home.css", "activities/home/home.js"]),
+])
+def test_the_pages_and_what_they_load_are_served_with_their_types_and_nothing_inline(client, path, loaded):
+    page = client.get(path, headers={"Accept": BROWSER_ACCEPT})
+    assert (page.status_code, page.mimetype) == (200, "text/html")
+    links = Links()
+    links.feed(page.get_data(as_text=True))
+    assert (links.loaded, links.inline) == (loaded, [])
+    types = {".js": "text/javascript", ".css": "text/css"}
+    for link in links.loaded:
+        response = client.get(urljoin(f"http://localhost{path}", link))
+        assert (response.status_code, response.mimetype) == (200, types[link[link.rindex("."):]]), link
+        assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY

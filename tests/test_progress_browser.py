@@ -13,7 +13,7 @@ from lib.core import clock
 from lib.web.database import close_all
 from tests.helpers import bearer, group_word_ids
 from tests.live_server import LiveServer
-from tests.test_activities_browser import CHROMIUM, CHROMIUM_ARGS, MARKUP, SCREENSHOTS, api, browser  # noqa: F401
+from tests.test_activities_browser import MARKUP, SCREENSHOTS, api, browser, signin_server  # noqa: F401 (fixtures)
 
 try:
     from playwright.sync_api import expect
@@ -367,3 +367,15 @@ def test_the_page_is_small_and_drawn_within_a_second(server, page):
     drawn = page.evaluate("performance.getEntriesByName('progress-drawn')[0].startTime")
     assert drawn < FIRST_PAINT_MS
     print(f"\nprogress page: {sum(sizes.values())} bytes in {len(sizes)} files; drawn {drawn:.0f} ms after navigation")
+
+
+def test_asked_for_a_token_the_pages_sign_in_and_show_that_learners_own(signin_server, page):  # noqa: F811
+    page.goto(f"{signin_server.base}/activities/progress/")
+    expect(page.locator("#token")).to_be_focused()
+    page.locator("#token").fill(signin_server.token)
+    page.keyboard.press("Enter")
+    expect(page.locator('[data-screen="empty"]')).to_be_visible()  # ann has studied nothing yet
+    expect(page.locator("#learner-name")).to_have_text("Signed in as ann")
+    page.goto(f"{signin_server.base}/")  # the token kept serves the home page too
+    expect(page.locator("#due-now")).to_have_text("Nothing is due for review right now.")
+    assert page.locator("#activities li").count() == 2
