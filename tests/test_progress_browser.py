@@ -13,7 +13,8 @@ from lib.core import clock
 from lib.web.database import close_all
 from tests.helpers import bearer, group_word_ids
 from tests.live_server import LiveServer
-from tests.test_activities_browser import MARKUP, SCREENSHOTS, api, browser, signin_server  # noqa: F401 (fixtures)
+from tests.test_activities_browser import (  # noqa: F401 (fixtures)
+    MARKUP, SCREENSHOTS, api, browser, page, signin_server)
 
 try:
     from playwright.sync_api import expect
@@ -108,17 +109,6 @@ def server(tmp_path_factory, seeded_template):
     live.base = f"http://127.0.0.1:{live.port}"
     yield live
     live.stop()
-
-
-@pytest.fixture
-def page(browser):  # noqa: F811
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    yield page
-    context.close()
-    assert page.errors == []
 
 
 def open_progress(server, page):
