@@ -177,6 +177,8 @@ def test_a_day_shows_its_count_on_hover_and_on_keyboard_focus(server, page):
     _, dates, names = expected_year(server)
     page.locator(f'#year rect[data-date="{dates[100]}"]').hover()
     expect(page.locator("#year .tip")).to_have_text(names[100])
+    page.mouse.move(0, 0)
+    expect(page.locator("#year .tip")).to_be_hidden()
     page.locator("#year .numbers summary").focus()  # the next stop after the calendar is the toggle
     page.keyboard.press("Shift+Tab")
     assert page.evaluate("document.activeElement.dataset.date") == dates[-1]  # today takes the focus
@@ -187,6 +189,7 @@ def test_a_day_shows_its_count_on_hover_and_on_keyboard_focus(server, page):
     expect(page.locator("#year .tip")).to_have_text(names[-9])
     page.keyboard.press("Home")
     assert page.evaluate("document.activeElement.dataset.date") == dates[0]
+    expect(page.locator("#year .tip")).to_have_text(names[0])  # below the day: the top row has no room above
     shot(page, "progress-keyboard")
 
 

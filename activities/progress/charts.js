@@ -212,8 +212,10 @@ export function heatmap(days, label) {
     const at = rect.getBoundingClientRect();
     const tipWidth = tip.offsetWidth;
     const x = Math.min(Math.max(at.left - box.left + at.width / 2 - tipWidth / 2, 0), wrapper.scrollWidth - tipWidth);
+    const above = at.top - box.top - tip.offsetHeight - 4;
     tip.style.left = `${x}px`;
-    tip.style.top = `${at.top - box.top - tip.offsetHeight - 6}px`;
+    // above the day, or below it where the box would cut it off (the top rows)
+    tip.style.top = `${above >= 0 ? above : at.bottom - box.top + 4}px`;
   };
   const hide = () => { tip.hidden = true; };
   let current = cells.length - 1;
