@@ -79,11 +79,13 @@ def create_app(test_config=None):
     app.url_map.converters["int"] = IdConverter
     # /api//words names nothing: a 404 in JSON, not a redirect with an HTML body.
     app.url_map.merge_slashes = False
-    from routes import about, activities, dashboard, groups, learners, me, study_activities, study_sessions, words
+    from routes import (about, activities, dashboard, groups, home, learners, me, study_activities, study_sessions,
+                        words)
     for module in (words, groups, study_activities, study_sessions, dashboard, me, learners, about):
         app.register_blueprint(module.bp, url_prefix="/api")
-    # The built-in study activities' pages: the only answers that are not JSON.
+    # The built-in pages (activities, progress, home): the only answers that are not JSON.
     app.register_blueprint(activities.bp, url_prefix="/activities")
+    app.register_blueprint(home.bp)
     app.wsgi_app = ClientPathAliases(app.wsgi_app)
 
     openapi_document = parsed_json(OPENAPI_PATH.read_bytes())

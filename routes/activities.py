@@ -1,31 +1,20 @@
 """The built-in study activities' pages: static files under activities/,
-each folder one activity (its slug), plus shared/ for what they share."""
+each folder one activity (its slug), plus shared/ for what they share,
+progress/ (the learner's progress) and home/ (the page at /)."""
 import os
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
-from flask import Blueprint, redirect, request, send_from_directory
+from flask import Blueprint, redirect, request
 from werkzeug.security import safe_join
 
 from lib.store.seed import ACTIVITIES_DIR
 from lib.web.errors import not_found
+from lib.web.static_pages import page_file
 
 bp = Blueprint("activities", __name__)
 
-# Only these kinds of file are served: nothing else in the folder leaks out.
-MIME_TYPES = {
-    ".html": "text/html",
-    ".js": "text/javascript",
-    ".css": "text/css",
-    ".png": "image/png",
-}
-# The pages show user data (word text): no inline script or style may run,
-# and nothing is loaded from another host.
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self'",
-    "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+HOME_PAGE = ("home/", "home/index.html")
 
 
 @bp.get("/<path:filename>")
@@ -40,13 +29,9 @@ def page(filename):
         # query (?group_id=...&session_id=...).
         query = quote(request.query_string, safe="=&;%+/:@!$'()*,~?")  # as sent, in ASCII
         return redirect(f"{PurePosixPath(filename).name}/" + (f"?{query}" if query else ""), code=308)
+    if filename in HOME_PAGE:
+        # Written to be served at /, where its links resolve: it lives there.
+        return redirect("../../", code=308)
     if filename.endswith("/"):
         filename += "index.html"
-    mimetype = MIME_TYPES.get(PurePosixPath(filename).suffix)
-    if mimetype is None:
-        raise not_found("There is nothing at this URL.")
-    response = send_from_directory(ACTIVITIES_DIR, filename, mimetype=mimetype)
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
-    return response
+    return page_file(filename)

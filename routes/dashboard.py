@@ -5,7 +5,7 @@ from itertools import accumulate
 from flask import Blueprint, jsonify
 
 from lib.core import clock
-from lib.web.auth import learner_id
+from lib.web.auth import current_learner, learner_id
 from lib.web.database import query_all, query_one, snapshot
 from lib.web.validation import int_arg, time_zone_arg
 
@@ -228,3 +228,73 @@ def forecast():
                for start, due in zip(hours, due_per_hour)],
         days=[{"date": (today + timedelta(days=n)).isoformat(), "due": due} for n, due in enumerate(due_per_day)],
     )
+
+
+# The running totals of answers given in the review state at each of a JSON
+# array of Unix times: those of the last quarter that began before it, one
+# index seek each.
+IN_REVIEW_TOTALS_AT = """
+SELECT coalesce(q.in_review_items_total, 0) AS reviews, coalesce(q.in_review_correct_total, 0) AS correct
+FROM json_each(?2) t
+LEFT JOIN study_quarters q ON q.learner_id = ?1 AND q.quarter = (
+    SELECT quarter FROM study_quarters
+    WHERE learner_id = ?1 AND quarter < strftime('%Y-%m-%dT%H:%M:%SZ', t.value, 'unixepoch')
+    ORDER BY quarter DESC LIMIT 1)
+ORDER BY t.key
+"""
+MAX_WEEKS = 52
+
+
+def share(correct, reviews):
+    return correct / reviews if reviews else None
+
+
+@bp.get("/dashboard/retention")
+def retention():
+    """True retention per week (Monday to Sunday in the learner's zone, the
+    current week last): of the answers given for a word already in the
+    review state, the share that were right; beside the learner's desired
+    retention, which the scheduler aims at."""
+    weeks = int_arg("weeks", 12, 1, MAX_WEEKS)
+    tz = time_zone_arg()
+    today = clock.local_date(clock.utcnow(), tz)
+    first = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
+    starts = [first + timedelta(weeks=n) for n in range(weeks + 1)]
+    at = [int(clock.midnight(day, tz).timestamp()) for day in starts]
+    totals = query_all(IN_REVIEW_TOTALS_AT, (learner_id(), json.dumps(at)))
+    per_week = [{"start": start.isoformat(), "reviews": end["reviews"] - begin["reviews"],
+                 "correct": end["correct"] - begin["correct"]}
+                for start, begin, end in zip(starts, totals, totals[1:])]
+    reviews, correct = sum(week["reviews"] for week in per_week), sum(week["correct"] for week in per_week)
+    return jsonify(
+        tz=tz.key,
+        desired_retention=current_learner().desired_retention,
+        weeks=[{**week, "retention": share(week["correct"], week["reviews"])} for week in per_week],
+        reviews=reviews,
+        correct=correct,
+        retention=share(correct, reviews),
+    )
+
+
+# Anki's threshold: a word in review whose stability (days until recall
+# falls to 90 %) is at least this is mature; migration 0017 counts with it.
+MATURE_STABILITY_DAYS = 21
+# Each group with the learner's counts of its words by state, kept as
+# schedules and groups change (learner_group_states): one row per group.
+GROUPS_BY_STATE = """
+SELECT g.id, g.name, g.word_count, coalesce(c.learning, 0) AS learning, coalesce(c.review, 0) AS review,
+       coalesce(c.mature, 0) AS mature
+FROM groups g LEFT JOIN learner_group_states c ON c.learner_id = ? AND c.group_id = g.id
+ORDER BY g.name, g.id
+"""
+
+
+@bp.get("/dashboard/groups")
+def groups_by_state():
+    """Each group with how many of its words the learner has never reviewed,
+    is learning, has in review, and has mature; in name order."""
+    groups = query_all(GROUPS_BY_STATE, (learner_id(),))
+    return jsonify(groups=[{**{key: group[key] for key in ("id", "name", "word_count")},
+                            "new": group["word_count"] - group["learning"] - group["review"] - group["mature"],
+                            **{key: group[key] for key in ("learning", "review", "mature")}} for group in groups],
+                   mature_stability_days=MATURE_STABILITY_DAYS)

@@ -132,8 +132,8 @@ def words_outside_group(session, items):
 
 
 INSERT_REVIEW = """
-INSERT INTO word_review_items (learner_id, word_id, study_session_id, correct, rating, created_at)
-VALUES (?, ?, ?, ?, ?, ?)
+INSERT INTO word_review_items (learner_id, word_id, study_session_id, correct, rating, state_before, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?)
 """
 
 
@@ -152,11 +152,11 @@ def record_reviews(session_id):
             raise unprocessable(" ".join(problem for _, problem in unfit))
         now = clock.now_iso()
         learner = learner_id()
-        db.executemany(INSERT_REVIEW, [(learner, word_id, session_id, int(correct), rating, now)
-                                       for _, word_id, correct, rating in items])
         # In the order given: a batch may review one word several times.
-        schedules.apply_reviews(db, scheduler(), learner, [(word_id, rating) for _, word_id, _, rating in items],
-                                now)
+        states_before = schedules.apply_reviews(db, scheduler(), learner,
+                                                [(word_id, rating) for _, word_id, _, rating in items], now)
+        db.executemany(INSERT_REVIEW, [(learner, word_id, session_id, int(correct), rating, state_before, now)
+                                       for (_, word_id, correct, rating), state_before in zip(items, states_before)])
     # The session was read under the write lock, and the counting trigger
     # adds each item to it: no need to read it again while holding the lock.
     return jsonify(session_id=session_id, recorded=len(items),
@@ -176,9 +176,11 @@ def record_review(session_id, word_id):
         if query_one("SELECT 1 AS found FROM word_groups WHERE group_id = ? AND word_id = ?",
                      (session["group_id"], word_id)) is None:
             raise unprocessable(f"Word {word_id} is not in group {session['group_name']}.")
+        now = clock.now_iso()
+        [state_before] = schedules.apply_reviews(db, scheduler(), learner_id(), [(word_id, rating)], now)
         item = dict(db.execute(f"{INSERT_REVIEW} RETURNING id, study_session_id, word_id, correct, created_at",
-                               (learner_id(), word_id, session_id, int(correct), rating, clock.now_iso())).fetchone())
-        schedules.apply_reviews(db, scheduler(), learner_id(), [(word_id, rating)], item["created_at"])
+                               (learner_id(), word_id, session_id, int(correct), rating, state_before,
+                                now)).fetchone())
     item["correct"] = bool(item["correct"])
     return jsonify(item), 201
 

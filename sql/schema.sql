@@ -117,6 +117,29 @@ BEGIN
     UPDATE vocabulary_version SET version = random() WHERE id = 1;
 END;
 
+CREATE TRIGGER word_groups_states_counted AFTER INSERT ON word_groups
+BEGIN
+    INSERT INTO learner_group_states (learner_id, group_id, learning, review, mature)
+    SELECT learner_id, NEW.group_id, state != 2, state = 2 AND coalesce(stability, 0) < 21,
+           state = 2 AND coalesce(stability, 0) >= 21
+    FROM word_schedules WHERE word_id = NEW.word_id
+    ON CONFLICT (learner_id, group_id) DO UPDATE SET
+        learning = learning + excluded.learning, review = review + excluded.review, mature = mature + excluded.mature;
+END;
+
+CREATE TRIGGER word_groups_states_uncounted AFTER DELETE ON word_groups
+BEGIN
+    UPDATE learner_group_states SET
+        learning = learning - (SELECT s.state != 2 FROM word_schedules s
+                               WHERE s.learner_id = learner_group_states.learner_id AND s.word_id = OLD.word_id),
+        review = review - (SELECT s.state = 2 AND coalesce(s.stability, 0) < 21 FROM word_schedules s
+                           WHERE s.learner_id = learner_group_states.learner_id AND s.word_id = OLD.word_id),
+        mature = mature - (SELECT s.state = 2 AND coalesce(s.stability, 0) >= 21 FROM word_schedules s
+                           WHERE s.learner_id = learner_group_states.learner_id AND s.word_id = OLD.word_id)
+    WHERE group_id = OLD.group_id
+      AND learner_id IN (SELECT learner_id FROM word_schedules WHERE word_id = OLD.word_id);
+END;
+
 CREATE TABLE vocabulary_version (
     id      INTEGER PRIMARY KEY CHECK (id = 1),
     version INTEGER NOT NULL
@@ -293,7 +316,7 @@ CREATE TABLE "word_review_items" (
     -- fsrs.Rating: 1 again, 2 hard, 3 good, 4 easy; NULL before ratings were kept
     rating           INTEGER CHECK (rating BETWEEN 1 AND 4),
     created_at       TEXT    NOT NULL
-);
+, state_before INTEGER CHECK (state_before IN (1, 2, 3)));
 CREATE INDEX word_review_items_by_session ON word_review_items (study_session_id, word_id);
 CREATE INDEX word_review_items_by_word ON word_review_items (word_id, learner_id, created_at);
 
@@ -328,7 +351,9 @@ CREATE TRIGGER word_review_items_quartered AFTER INSERT ON word_review_items
 BEGIN
     UPDATE study_quarters SET
         review_items_total = review_items_total + 1,
-        correct_total = correct_total + NEW.correct
+        correct_total = correct_total + NEW.correct,
+        in_review_items_total = in_review_items_total + (NEW.state_before IS 2),
+        in_review_correct_total = in_review_correct_total + (NEW.state_before IS 2 AND NEW.correct = 1)
     WHERE learner_id = NEW.learner_id
       AND quarter >= substr(NEW.created_at, 1, 14) || printf('%02d:00Z', substr(NEW.created_at, 15, 2) / 15 * 15);
 END;
@@ -358,6 +383,40 @@ CREATE INDEX word_schedules_by_lapses ON word_schedules (learner_id, lapses);
 CREATE INDEX word_schedules_by_first_review ON word_schedules (learner_id, first_reviewed_at);
 CREATE INDEX word_schedules_by_word ON word_schedules (word_id);
 
+CREATE TRIGGER word_schedules_grouped AFTER INSERT ON word_schedules
+BEGIN
+    INSERT INTO learner_group_states (learner_id, group_id, learning, review, mature)
+    SELECT NEW.learner_id, group_id, NEW.state != 2, NEW.state = 2 AND coalesce(NEW.stability, 0) < 21,
+           NEW.state = 2 AND coalesce(NEW.stability, 0) >= 21
+    FROM word_groups WHERE word_id = NEW.word_id
+    ON CONFLICT (learner_id, group_id) DO UPDATE SET
+        learning = learning + excluded.learning, review = review + excluded.review, mature = mature + excluded.mature;
+END;
+
+CREATE TRIGGER word_schedules_regrouped AFTER UPDATE OF state, stability ON word_schedules
+WHEN (OLD.state != 2) != (NEW.state != 2)
+  OR (NEW.state = 2 AND (coalesce(OLD.stability, 0) >= 21) != (coalesce(NEW.stability, 0) >= 21))
+BEGIN
+    UPDATE learner_group_states SET
+        learning = learning + (NEW.state != 2) - (OLD.state != 2),
+        review = review + (NEW.state = 2 AND coalesce(NEW.stability, 0) < 21)
+                        - (OLD.state = 2 AND coalesce(OLD.stability, 0) < 21),
+        mature = mature + (NEW.state = 2 AND coalesce(NEW.stability, 0) >= 21)
+                        - (OLD.state = 2 AND coalesce(OLD.stability, 0) >= 21)
+    WHERE learner_id = NEW.learner_id
+      AND group_id IN (SELECT group_id FROM word_groups WHERE word_id = NEW.word_id);
+END;
+
+CREATE TRIGGER word_schedules_ungrouped AFTER DELETE ON word_schedules
+BEGIN
+    UPDATE learner_group_states SET
+        learning = learning - (OLD.state != 2),
+        review = review - (OLD.state = 2 AND coalesce(OLD.stability, 0) < 21),
+        mature = mature - (OLD.state = 2 AND coalesce(OLD.stability, 0) >= 21)
+    WHERE learner_id = OLD.learner_id
+      AND group_id IN (SELECT group_id FROM word_groups WHERE word_id = OLD.word_id);
+END;
+
 CREATE TABLE "study_days" (
     learner_id     INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
     day            TEXT    NOT NULL,
@@ -382,7 +441,7 @@ CREATE TABLE "study_quarters" (
     quarter            TEXT    NOT NULL,
     sessions_total     INTEGER NOT NULL,
     review_items_total INTEGER NOT NULL,
-    correct_total      INTEGER NOT NULL,
+    correct_total      INTEGER NOT NULL, in_review_items_total INTEGER NOT NULL DEFAULT 0, in_review_correct_total INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (learner_id, quarter)
 ) WITHOUT ROWID;
 
@@ -399,17 +458,30 @@ CREATE TABLE "idempotency_keys" (
 );
 CREATE INDEX idempotency_keys_by_created_at ON idempotency_keys (created_at);
 
+CREATE TABLE learner_group_states (
+    learner_id INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
+    group_id   INTEGER NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+    learning   INTEGER NOT NULL DEFAULT 0,
+    review     INTEGER NOT NULL DEFAULT 0,
+    mature     INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (learner_id, group_id)
+) WITHOUT ROWID;
+CREATE INDEX learner_group_states_by_group ON learner_group_states (group_id);
+
 CREATE VIEW study_quarter_openings (learner_id, created_at) AS SELECT NULL, NULL WHERE false;
 
 CREATE TRIGGER study_quarters_opened INSTEAD OF INSERT ON study_quarter_openings
 BEGIN
-    INSERT INTO study_quarters (learner_id, quarter, sessions_total, review_items_total, correct_total)
+    INSERT INTO study_quarters (learner_id, quarter, sessions_total, review_items_total, correct_total,
+                                in_review_items_total, in_review_correct_total)
     SELECT NEW.learner_id,
            substr(NEW.created_at, 1, 14) || printf('%02d:00Z', substr(NEW.created_at, 15, 2) / 15 * 15),
            coalesce(before.sessions_total, 0), coalesce(before.review_items_total, 0),
-           coalesce(before.correct_total, 0)
+           coalesce(before.correct_total, 0), coalesce(before.in_review_items_total, 0),
+           coalesce(before.in_review_correct_total, 0)
     FROM (SELECT 1) LEFT JOIN (
-        SELECT sessions_total, review_items_total, correct_total FROM study_quarters
+        SELECT sessions_total, review_items_total, correct_total, in_review_items_total, in_review_correct_total
+        FROM study_quarters
         WHERE learner_id = NEW.learner_id
           AND quarter < substr(NEW.created_at, 1, 14) || printf('%02d:00Z', substr(NEW.created_at, 15, 2) / 15 * 15)
         ORDER BY quarter DESC LIMIT 1) before;

@@ -22,8 +22,10 @@ COUNTED_BY_TRIGGERS = {
     "learner_activities": ("sessions_count",),
     "study_sessions": ("review_items_count", "correct_count", "ended_at"),
     "study_days": ("sessions_count", "streak"),
-    "study_quarters": ("sessions_total", "review_items_total", "correct_total"),
+    "study_quarters": ("sessions_total", "review_items_total", "correct_total", "in_review_items_total",
+                       "in_review_correct_total"),
     "learning_totals": ("words_count",),
+    "learner_group_states": ("learning", "review", "mature"),
     "learner_totals": ("words_studied", "words_mastered", "words_answered_right", "words_answered_wrong",
                        "sessions_count", "review_items_count", "correct_count"),
 }

@@ -20,7 +20,7 @@ CREATED = {"id": integer, "name": text, "admin": lambda value: isinstance(value,
 # Every table holding a learner's record, by the column that names the learner
 RECORD_TABLES = ("study_sessions", "word_review_items", "word_schedules", "learner_words", "learner_groups",
                  "learner_activities", "study_days", "study_quarters", "idempotency_keys", "tokens",
-                 "learner_totals")
+                 "learner_totals", "learner_group_states")
 ADMIN_ROUTES = [("get", "/api/learners"), ("post", "/api/learners"), ("get", "/api/learners/1"),
                 ("patch", "/api/learners/1"), ("delete", "/api/learners/2"), ("get", "/api/learners/1/tokens"),
                 ("delete", "/api/learners/1/tokens/1")]

@@ -272,7 +272,7 @@ def test_a_history_from_before_schedules_is_scheduled_once_by_the_python_step(tm
     db = tmp_path / "old.db"
     migrations.migrate(db, migrations_dir)
     assert [name for name, when in migrations.status(db, migrations_dir) if when is None] == [
-        "schedules_from_history (Python step)"]  # waits for the files it builds on
+        "schedules_from_history (Python step)", "review_states_from_history (Python step)"]  # wait for their files
     conn = connect(str(db))
     try:
         with immediate(conn):  # the vocabulary as the schema of then holds it
@@ -295,18 +295,26 @@ def test_a_history_from_before_schedules_is_scheduled_once_by_the_python_step(tm
         (parked / path.name).rename(path)
 
     applied_now = migrations.migrate(db, migrations_dir)
-    assert applied_now == [path.name for path in later] + ["schedules_from_history (Python step)"]
+    assert applied_now == [path.name for path in later] + ["schedules_from_history (Python step)",
+                                                           "review_states_from_history (Python step)"]
+    assert counters_that_differ_from_a_recount(db) == []
     conn = connect(str(db))
     try:
         stored = rows(conn, "SELECT * FROM word_schedules ORDER BY word_id")
         assert [row["word_id"] for row in stored] == word_ids
         assert all(row["reps"] == 14 and row["first_reviewed_at"].startswith("2026-01-01") for row in stored)
+        states_stored = [row[0] for row in conn.execute("SELECT state_before FROM word_review_items"
+                                                        " ORDER BY word_id, created_at")]
+        assert states_stored[:3] == [None, 1, 2]  # new, then learning, then in review
+        states_live = []
         with immediate(conn):  # what the live path computes for the same reviews
             conn.execute("DELETE FROM word_schedules")
             for word, _, correct, when in sorted(history, key=lambda review: (review[0], review[3])):
-                schedules.apply_reviews(conn, scheduling.scheduler_from_environment(), 1,
-                                        [(word, scheduling.RATINGS["good" if correct else "again"])], when)
+                states_live += schedules.apply_reviews(conn, scheduling.scheduler_from_environment(), 1,
+                                                       [(word, scheduling.RATINGS["good" if correct else "again"])],
+                                                       when)
         assert rows(conn, "SELECT * FROM word_schedules ORDER BY word_id") == stored
+        assert states_live == states_stored
         conn.execute("UPDATE word_schedules SET reps = 99")
     finally:
         conn.close()

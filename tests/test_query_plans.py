@@ -67,6 +67,9 @@ def route_urls(group_id, activity_id, session_id, word_id):
         "/api/dashboard/history?tz=America/New_York&days=30",
         "/api/dashboard/forecast",
         "/api/dashboard/forecast?tz=Asia/Kathmandu&days=365",
+        "/api/dashboard/retention",
+        "/api/dashboard/retention?tz=America/New_York&weeks=52",
+        "/api/dashboard/groups",
         *DUE_ROUTES, *(url.replace("/api/groups/G", f"/api/groups/{group_id}") for url in GROUP_DUE_ROUTES),
         *LEECH_ROUTES,
     ]

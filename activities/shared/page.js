@@ -2,24 +2,12 @@
 // take the session the portal launched them with (or let the learner pick a
 // group and start one), fetch words, record answers, draw a word's parts,
 // show errors with a way to retry, and ask for a token when the API needs one.
-import { SignInNeeded, get, newIdempotencyKey, post } from "./api.js";
+import { get, newIdempotencyKey, post } from "./api.js";
 import { partKana } from "./reading.js";
 import { $, setText, showScreen } from "./screens.js";
-import { askToSignIn, showLearner } from "./sign-in.js";
+import { showError, showLearner } from "./sign-in.js";
 
-export { $, setText, showScreen };
-
-// An error and a Try again; or, when the API asks who the learner is, the
-// sign-in form, after which `retry` runs as Try again would run it.
-export function showError(error, retry) {
-  if (error instanceof SignInNeeded) {
-    askToSignIn(error, retry);
-    return;
-  }
-  $("error-message").textContent = error.message || String(error);
-  $("retry").onclick = () => retry();
-  showScreen("error");
-}
+export { $, setText, showError, showScreen };
 
 function idInAddress(params, name) {
   const raw = params.get(name);

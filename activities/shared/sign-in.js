@@ -1,7 +1,7 @@
 // Signing in: when the API asks who the learner is (401), the page shows a
 // form to paste their token, keeps it (api.js sends it on every call) and
 // goes on with what it was doing. The header then says who is signed in and
-// offers to sign out.
+// offers to sign out. Any other error is shown with a Try again.
 import { SignInNeeded, forgetToken, get, keepToken, keptToken } from "./api.js";
 import { $, setText, showScreen } from "./screens.js";
 
@@ -92,4 +92,16 @@ export async function showLearner() {
   state.learner = { name };
   renderLearner();
   $("sign-out").onclick = signOut;
+}
+
+// An error and a Try again; or, when the API asks who the learner is, the
+// sign-in form, after which `retry` runs as Try again would run it.
+export function showError(error, retry) {
+  if (error instanceof SignInNeeded) {
+    askToSignIn(error, retry);
+    return;
+  }
+  $("error-message").textContent = error.message || String(error);
+  $("retry").onclick = () => retry();
+  showScreen("error");
 }

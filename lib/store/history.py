@@ -8,6 +8,7 @@ transaction. Each learner's counters are recounted for that learner alone.
 """
 from collections import defaultdict
 
+from lib.store import quarters as running_totals
 from lib.store import schedules
 from lib.store.connection import chunks, placeholders
 
@@ -15,6 +16,8 @@ from lib.store.connection import chunks, placeholders
 # SQLite drops at once (bulk_transaction in lib/web/database.py).
 CLEAR_ALL = (
     "DELETE FROM word_review_items",
+    # first, so that the schedules' triggers find nothing left to count down
+    "DELETE FROM learner_group_states",
     "DELETE FROM word_schedules",
     "DELETE FROM study_sessions",
     "DELETE FROM study_days",
@@ -30,6 +33,7 @@ CLEAR_ALL = (
 # One learner's record: their reviews are found through their sessions.
 CLEAR = (
     "DELETE FROM word_review_items WHERE study_session_id IN (SELECT id FROM study_sessions WHERE learner_id = ?)",
+    "DELETE FROM learner_group_states WHERE learner_id = ?",
     "DELETE FROM word_schedules WHERE learner_id = ?",
     "DELETE FROM study_sessions WHERE learner_id = ?",
     "DELETE FROM study_days WHERE learner_id = ?",
@@ -72,9 +76,9 @@ def remove_reviews(conn, where, params, sessions_kept=True):
         words[learner_id].append(word_id)
     session_ids = [row[0] for row in conn.execute(
         f"SELECT DISTINCT study_session_id FROM word_review_items WHERE {where}", params)] if sessions_kept else []
-    quarters = {(row[0], row[1]): (0, row[2], row[3]) for row in conn.execute(
-        f"SELECT learner_id, {QUARTER}, count(*), sum(correct) FROM word_review_items WHERE {where} GROUP BY 1, 2",
-        params)}
+    quarters = {(row[0], row[1]): (0, *row[2:]) for row in conn.execute(
+        f"SELECT learner_id, {QUARTER}, count(*), sum(correct), sum(state_before IS 2),"
+        f" sum(state_before IS 2 AND correct = 1) FROM word_review_items WHERE {where} GROUP BY 1, 2", params)}
     conn.execute(f"DELETE FROM word_review_items WHERE {where}", params)
     _unquarter(conn, quarters)
     conn.executemany("UPDATE learner_totals SET review_items_count = review_items_count - ?,"
@@ -113,7 +117,7 @@ def remove_sessions(conn, scheduler_of, where, params):
                             f" FROM study_sessions WHERE {where}", params).fetchall()
     if not sessions:
         return
-    words, quarters = defaultdict(set), defaultdict(lambda: (0, 0, 0))
+    words, quarters = defaultdict(set), defaultdict(lambda: (0, 0, 0, 0, 0))
     for chunk in chunks([row[0] for row in sessions]):
         marks = placeholders(chunk)
         for learner_id, word_ids in remove_reviews(conn, f"study_session_id IN ({marks})", chunk,
@@ -122,7 +126,7 @@ def remove_sessions(conn, scheduler_of, where, params):
         for learner_id, quarter, count in conn.execute(
                 f"SELECT learner_id, {QUARTER}, count(*) FROM study_sessions WHERE id IN ({marks}) GROUP BY 1, 2",
                 chunk):
-            quarters[learner_id, quarter] = (quarters[learner_id, quarter][0] + count, 0, 0)
+            quarters[learner_id, quarter] = (quarters[learner_id, quarter][0] + count, 0, 0, 0, 0)
         conn.execute(f"DELETE FROM study_sessions WHERE id IN ({marks})", chunk)
     _unquarter(conn, dict(quarters))
     removed = defaultdict(int)
@@ -174,31 +178,22 @@ WHERE counted.learner_id = study_days.learner_id AND counted.day = study_days.da
 
 # A stored time's 15-minute quarter, as migration 0006 computes it.
 QUARTER = "substr(created_at, 1, 14) || printf('%02d:00Z', substr(created_at, 15, 2) / 15 * 15)"
-QUARTER_TOTALS = "SELECT sessions_total, review_items_total, correct_total FROM study_quarters WHERE learner_id = ?"
+QUARTER_TOTALS = f"SELECT {', '.join(running_totals.TOTALS)} FROM study_quarters WHERE learner_id = ?"
 
 
 def _unquarter(conn, removed):
-    """Take ``removed`` {(learner id, quarter): (sessions, reviews, correct)}
-    out of each learner's running totals of study_quarters (its quarter and
-    every later one), and drop the rows of quarters left with nothing in them."""
+    """Take ``removed`` {(learner id, quarter): a number for each of
+    quarters.TOTALS} out of each learner's running totals of study_quarters
+    (its quarter and every later one), and drop the rows of quarters left
+    with nothing in them."""
     by_learner = defaultdict(dict)
     for (learner_id, quarter), counts in removed.items():
-        by_learner[learner_id][quarter] = counts
+        by_learner[learner_id][quarter] = tuple(-count for count in counts)
     for learner_id, learner_removed in sorted(by_learner.items()):
-        quarters = sorted(learner_removed)
-        running = (0, 0, 0)
-        for index, quarter in enumerate(quarters):
-            running = tuple(a + b for a, b in zip(running, learner_removed[quarter]))
-            # each row is updated once: by the last removed quarter at or before it
-            until, until_params = (("AND quarter < ?", (quarters[index + 1],)) if index + 1 < len(quarters)
-                                   else ("", ()))
-            conn.execute("UPDATE study_quarters SET sessions_total = sessions_total - ?,"
-                         " review_items_total = review_items_total - ?, correct_total = correct_total - ?"
-                         f" WHERE learner_id = ? AND quarter >= ? {until}",
-                         (*running, learner_id, quarter, *until_params))
-        for quarter in quarters:
+        running_totals.add(conn, learner_id, learner_removed)
+        for quarter in sorted(learner_removed):
             here = conn.execute(f"{QUARTER_TOTALS} AND quarter = ?", (learner_id, quarter)).fetchone()
             before = conn.execute(f"{QUARTER_TOTALS} AND quarter < ? ORDER BY quarter DESC LIMIT 1",
                                   (learner_id, quarter)).fetchone()
-            if here is not None and tuple(here) == (tuple(before) if before else (0, 0, 0)):
+            if here is not None and tuple(here) == (tuple(before) if before else (0,) * len(here)):
                 conn.execute("DELETE FROM study_quarters WHERE learner_id = ? AND quarter = ?", (learner_id, quarter))

@@ -105,19 +105,22 @@ RECOUNTS = {
         WHERE d.streak != 1 + coalesce((SELECT p.streak FROM study_days p
                                         WHERE p.learner_id = d.learner_id AND p.day = date(d.day, '-1 day')), 0)""",
     # Running totals per learner and 15-minute UTC quarter, recounted with a
-    # quarter computed another way than the triggers compute it.
+    # quarter computed another way than the triggers compute it; answers
+    # given in the review state (2) by the state each review keeps.
     "study_quarters": """
-        WITH quartered (learner_id, quarter, sessions, review_items, correct) AS (
+        WITH quartered (learner_id, quarter, sessions, review_items, correct, in_review, in_review_correct) AS (
             SELECT learner_id, strftime('%Y-%m-%dT%H:%M:00Z', created_at,
-                                        printf('-%d minutes', strftime('%M', created_at) % 15)), 1, 0, 0
+                                        printf('-%d minutes', strftime('%M', created_at) % 15)), 1, 0, 0, 0, 0
             FROM study_sessions
             UNION ALL
             SELECT learner_id, strftime('%Y-%m-%dT%H:%M:00Z', created_at,
-                                        printf('-%d minutes', strftime('%M', created_at) % 15)), 0, 1, correct
+                                        printf('-%d minutes', strftime('%M', created_at) % 15)), 0, 1, correct,
+                   CASE WHEN state_before = 2 THEN 1 ELSE 0 END, CASE WHEN state_before = 2 THEN correct ELSE 0 END
             FROM word_review_items
         ), recounted AS (
             SELECT learner_id, quarter, sum(sum(sessions)) OVER running, sum(sum(review_items)) OVER running,
-                   sum(sum(correct)) OVER running
+                   sum(sum(correct)) OVER running, sum(sum(in_review)) OVER running,
+                   sum(sum(in_review_correct)) OVER running
             FROM quartered GROUP BY learner_id, quarter
             WINDOW running AS (PARTITION BY learner_id ORDER BY quarter)
         )
@@ -132,6 +135,22 @@ RECOUNTS = {
         SELECT learner_id, word_id FROM (
             SELECT learner_id, word_id, count(*), min(created_at) FROM word_review_items GROUP BY 1, 2
             EXCEPT SELECT learner_id, word_id, reps, first_reviewed_at FROM word_schedules)""",
+    # Each group's words by the kind of the learner's schedule of them (a
+    # row of zeros counts nothing, as no row does).
+    "learner_group_states": """
+        WITH recounted AS (
+            SELECT s.learner_id, wg.group_id,
+                   count(*) FILTER (WHERE s.state IN (1, 3)),
+                   count(*) FILTER (WHERE s.state = 2 AND s.stability < 21),
+                   count(*) FILTER (WHERE s.state = 2 AND s.stability >= 21)
+            FROM word_groups wg JOIN word_schedules s ON s.word_id = wg.word_id GROUP BY 1, 2
+        ), kept AS (
+            SELECT learner_id, group_id, learning, review, mature FROM learner_group_states
+            WHERE learning != 0 OR review != 0 OR mature != 0
+        )
+        SELECT learner_id, group_id FROM (SELECT * FROM kept EXCEPT SELECT * FROM recounted)
+        UNION ALL
+        SELECT learner_id, group_id FROM (SELECT * FROM recounted EXCEPT SELECT * FROM kept)""",
     "learning_totals.words_count": """
         SELECT id FROM learning_totals WHERE words_count != (SELECT count(*) FROM words)""",
     "learner_totals": """

@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 from lib.core import clock
-from lib.core.scheduler import scheduler_from_environment
+from lib.core.scheduler import build_scheduler, scheduler_from_environment
 from lib.core.settings import StartupError
-from lib.store import schedules
+from lib.store import learners, schedules
 from lib.store.connection import BUSY_TIMEOUT_SECONDS, connect, immediate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "sql" / "migrations"
@@ -44,10 +44,21 @@ def schedules_from_history(conn, scheduler):
     schedules.replay_all(conn, lambda _learner_id: scheduler)
 
 
+def review_states_from_history(conn, scheduler):
+    """The state each stored review was given in, found by a replay of each
+    learner's history with their own retention (the schedules come out as
+    they were), and counted in the quarters' totals of true retention."""
+    own = learners.retentions(conn)
+    server_retention = scheduler.desired_retention
+    schedules.replay_all(conn, lambda learner_id: build_scheduler(own.get(learner_id, server_retention)))
+
+
 # (version, name, the file version it needs, function of the connection and a scheduler)
-# schedules_from_history replays with today's code, which reads the schema as
-# 0015 (several learners) leaves it: the schedules it rebuilds came with 0009.
-STEPS = [(10001, "schedules_from_history", 15, schedules_from_history)]
+# The steps replay with today's code, which reads the schema as 0016 (the
+# state of each review) leaves it: the schedules that schedules_from_history
+# rebuilds came with 0009.
+STEPS = [(10001, "schedules_from_history", 16, schedules_from_history),
+         (10002, "review_states_from_history", 16, review_states_from_history)]
 
 
 def step_checksum(name):

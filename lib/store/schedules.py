@@ -1,6 +1,9 @@
 """Every learner's stored FSRS schedule of each word: moved on by each review
 in the transaction that stores it, and rebuilt from the stored reviews by a
-replay (the arithmetic is lib/core/scheduler.py's)."""
+replay (the arithmetic is lib/core/scheduler.py's). Each review keeps the
+state its word was in when it was answered (true retention counts those
+answered in the review state); a replay finds it again too."""
+from collections import defaultdict
 from contextlib import closing
 from datetime import datetime
 
@@ -8,6 +11,7 @@ from fsrs import Card, Rating, State
 
 from lib.core import clock
 from lib.core.scheduler import COLUMNS, RATING_BY_VALUE, StoredSchedule, card_from, lapse
+from lib.store import quarters
 from lib.store.connection import placeholders
 
 # {ids}: the placeholders of the words' ids
@@ -34,9 +38,11 @@ EARLIER_FIRST_REVIEW = ("UPDATE word_schedules SET first_reviewed_at = ?"
 # A learner's reviews of a word in the order they were given, read from the
 # index on (word_id, learner_id, created_at), whose rowid breaks ties.
 REVIEWS = """
-SELECT coalesce(rating, CASE correct WHEN 1 THEN 3 ELSE 1 END), created_at
+SELECT coalesce(rating, CASE correct WHEN 1 THEN 3 ELSE 1 END), created_at, id, correct, state_before
 FROM word_review_items WHERE word_id = ? AND learner_id = ? ORDER BY created_at, id
 """
+IN_REVIEW = State.Review.value
+STATE_BEFORE = "UPDATE word_review_items SET state_before = ? WHERE id = ?"
 # The words a learner reviewed, and every learner who reviewed any
 REVIEWED_WORDS = "SELECT word_id FROM learner_words WHERE learner_id = ? ORDER BY word_id"
 REVIEWING_LEARNERS = "SELECT DISTINCT learner_id FROM learner_words ORDER BY learner_id"
@@ -61,13 +67,16 @@ def apply_reviews(db, scheduler, learner_id, reviews, reviewed_at):
     """Move each of the learner's schedules on by one review for each
     (word_id, rating) of ``reviews``, in order (a word may come more than
     once), all given at ``reviewed_at`` (the ISO time stored with them): one
-    read of the schedules, one write. Call inside the write transaction that
-    stores the reviews."""
+    read of the schedules, one write. Return the state each word was in
+    before each review (its fsrs.State's value, None for a new word), to be
+    stored with it. Call inside the write transaction that stores the reviews."""
     found = read_schedules(db, learner_id, sorted({word_id for word_id, _ in reviews}))
     cards = {word_id: (card_from(stored), stored.reps, stored.lapses) for word_id, stored in found.items()}
     moment = datetime.fromisoformat(reviewed_at)
+    states_before = []
     for word_id, rating in reviews:
         card, reps, lapses = cards.get(word_id) or (Card(card_id=word_id), 0, 0)
+        states_before.append(card.state.value if reps else None)
         cards[word_id] = (scheduler.review(card, rating, moment, reps), reps + 1, lapses + lapse(card, rating))
     db.executemany(SAVE, [stored_values(learner_id, word_id, card, reps, lapses, reviewed_at)
                           for word_id, (card, reps, lapses) in cards.items()])
@@ -77,13 +86,17 @@ def apply_reviews(db, scheduler, learner_id, reviews, reviewed_at):
         reviewed_before = sorted(found)
         db.execute(EARLIER_FIRST_REVIEW.format(ids=placeholders(reviewed_before)),
                    (reviewed_at, learner_id, reviewed_at, *reviewed_before))
+    return states_before
 
 
 def replay(db, scheduler, learner_id, word_ids=None, progress=None):
     """Rebuild the learner's schedules of ``word_ids`` (of every word they
     reviewed if None) from their stored reviews, in the order they were
-    given; return how many schedules were written. ``progress(n)`` is told
-    of every n reviews done. Call inside a write transaction."""
+    given, and the state each review was given in where it is not the one
+    stored with it (the history before it changed, or was not kept), with
+    the running totals that count it; return how many schedules were
+    written. ``progress(n)`` is told of every n reviews done. Call inside a
+    write transaction."""
     if word_ids is None:
         db.execute("DELETE FROM word_schedules WHERE learner_id = ?", (learner_id,))
         word_ids = [row[0] for row in db.execute(REVIEWED_WORDS, (learner_id,))]
@@ -94,14 +107,23 @@ def replay(db, scheduler, learner_id, word_ids=None, progress=None):
     review = scheduler.review
     again, in_review = Rating.Again, State.Review
     rows, done = [], 0
+    restated, totals = [], defaultdict(lambda: [0] * len(quarters.TOTALS))
     with closing(db.cursor()) as reviews:
         reviews.row_factory = None  # plain tuples: a million of them
         for word_id in word_ids:
             card = first = None
             reps = lapses = 0
-            for rating, created_at in reviews.execute(REVIEWS, (word_id, learner_id)):
+            for rating, created_at, review_id, correct, stored in reviews.execute(REVIEWS, (word_id, learner_id)):
                 if card is None:
                     card, first = Card(card_id=word_id), created_at
+                state = card.state.value if reps else None
+                if state != stored:
+                    restated.append((state, review_id))
+                    in_review = (state == IN_REVIEW) - (stored == IN_REVIEW)
+                    if in_review:
+                        quarter = totals[quarters.quarter_of(created_at)]
+                        quarter[3] += in_review
+                        quarter[4] += in_review * correct
                 rating = RATING_BY_VALUE[rating]
                 lapses += rating == again and card.state == in_review
                 card = review(card, rating, datetime.fromisoformat(created_at), reps)
@@ -112,6 +134,8 @@ def replay(db, scheduler, learner_id, word_ids=None, progress=None):
             if card is not None:
                 rows.append(stored_values(learner_id, word_id, card, reps, lapses, first))
     db.executemany(SAVE, rows)
+    db.executemany(STATE_BEFORE, restated)
+    quarters.add(db, learner_id, {quarter: tuple(changes) for quarter, changes in totals.items() if any(changes)})
     if progress is not None:
         progress(done % PROGRESS_EVERY)
     return len(rows)

@@ -38,6 +38,8 @@ FAILURE_WINDOW = timedelta(seconds=60)
 LAST_USE_PRECISION = timedelta(seconds=60)
 # Answered to anybody: what the API is, and its licences.
 OPEN_ENDPOINTS = frozenset({"openapi", "about.about"})
+# The pages are files for anyone; their scripts call the API with a token.
+PAGES = frozenset({"activities", "home"})
 
 TOKEN_LEARNER = """
 SELECT t.id AS token_id, t.scopes, t.last_used_at, l.id, l.name, l.admin, l.time_zone, l.new_per_day,
@@ -127,7 +129,7 @@ def unauthorized(message, error=None):
 def authenticate():
     """Set ``g.learner`` for the request, or refuse it: 401 without a usable
     token, 403 without the scope, 429 after too many bad tokens."""
-    if request.method == "OPTIONS" or request.endpoint in OPEN_ENDPOINTS or request.blueprint == "activities":
+    if request.method == "OPTIONS" or request.endpoint in OPEN_ENDPOINTS or request.blueprint in PAGES:
         return
     header = request.headers.get("Authorization")
     if header is None:

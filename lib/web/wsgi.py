@@ -1,6 +1,8 @@
 """How a request reaches the views: the paths the portal spells its own way,
 the ids in URLs, and JSON read strictly."""
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 from werkzeug.routing import IntegerConverter
 
 from lib.core.json_text import unique_keys
@@ -41,10 +43,24 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
+def wants_html(environ):
+    """The client prefers HTML to JSON, as a browser opening a page does
+    (curl's */* and no Accept at all take JSON, the first choice)."""
+    accept = parse_accept_header(environ.get("HTTP_ACCEPT"), MIMEAccept)
+    return accept.best_match(["application/json", "text/html"]) == "text/html"
+
+
+def varied_by_accept(start_response):
+    def start(status, headers, exc_info=None):
+        return start_response(status, [*headers, ("Vary", "Accept")], exc_info)
+    return start
+
+
 class ClientPathAliases:
     """Every path outside /api is the same path under /api, except the
-    study activities' own pages. And host names are case-insensitive, so the
-    Host header is read in lower case (the trusted-host check compares it as sent)."""
+    built-in pages under /activities/, and / for a browser (the home page).
+    And host names are case-insensitive, so the Host header is read in lower
+    case (the trusted-host check compares it as sent)."""
 
     def __init__(self, wsgi_app):
         self.wsgi_app = wsgi_app
@@ -52,6 +68,10 @@ class ClientPathAliases:
     def __call__(self, environ, start_response):
         if "HTTP_HOST" in environ:
             environ["HTTP_HOST"] = environ["HTTP_HOST"].lower()
+        if environ.get("PATH_INFO", "") == "/":
+            start_response = varied_by_accept(start_response)
+            if wants_html(environ):
+                return self.wsgi_app(environ, start_response)
         segments = environ.get("PATH_INFO", "").split("/")
         if len(segments) > 1 and segments[1] == "activities":
             return self.wsgi_app(environ, start_response)
