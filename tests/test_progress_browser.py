@@ -27,7 +27,6 @@ HISTORY_DAYS = 400
 # from TZ_DAY down): in Tokyo their reviews move a day on, onto an empty day.
 TZ_DAY = 13
 PAGE_BUDGET_BYTES = 60 * 1024
-FIRST_PAINT_MS = 1000
 
 
 def studied(days_ago):
@@ -345,7 +344,9 @@ def test_light_and_dark_wide_and_narrow_nothing_overflows(server, browser, width
         context.close()
 
 
-def test_the_page_is_small_and_drawn_within_a_second(server, page):
+def test_the_page_is_small(server, page):
+    """Its own files, as a browser loads them, within the budget (how soon it
+    is drawn is measured by python -m bench.progress_page, not here)."""
     sizes = {}
 
     def note(response):
@@ -357,14 +358,6 @@ def test_the_page_is_small_and_drawn_within_a_second(server, page):
     assert set(sizes) >= {f"{server.base}/activities/progress/{name}"
                           for name in ("", "progress.js", "charts.js", "progress.css")}
     assert sum(sizes.values()) <= PAGE_BUDGET_BYTES, sizes
-    # the best of three loads: the machine's other work may slow any one of them
-    drawn = [page.evaluate("performance.getEntriesByName('progress-drawn')[0].startTime")]
-    for _ in range(2):
-        open_progress(server, page)
-        drawn.append(page.evaluate("performance.getEntriesByName('progress-drawn')[0].startTime"))
-    assert min(drawn) < FIRST_PAINT_MS, drawn
-    print(f"\nprogress page: {sum(sizes.values())} bytes in {len(sizes)} files;"
-          f" drawn {', '.join(f'{ms:.0f}' for ms in drawn)} ms after navigation")
 
 
 def test_asked_for_a_token_the_pages_sign_in_and_show_that_learners_own(signin_server, page):  # noqa: F811
