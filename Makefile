@@ -49,6 +49,7 @@ bench: install-dev
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 	$(BIN)/python -m bench.writes
 	$(BIN)/python -m bench.reschedule
+	$(BIN)/python -m bench.progress_page
 
 # What replication with Litestream costs a write, what a lost host loses, and
 # how long the large database takes to restore (--large PATH, --quick)

@@ -217,6 +217,9 @@ def read_cases(ctx):
         ("dashboard history 30 days", "/api/dashboard/history?days=30&tz=Asia/Tokyo"),
         ("dashboard forecast", "/api/dashboard/forecast?tz=Asia/Tokyo"),
         ("dashboard forecast 365 days", "/api/dashboard/forecast?days=365&tz=Asia/Tokyo"),
+        ("dashboard retention", "/api/dashboard/retention"),
+        ("dashboard retention 52 weeks", "/api/dashboard/retention?weeks=52&tz=Asia/Tokyo"),
+        ("dashboard groups", "/api/dashboard/groups"),
     ]
     return selected(cases)
 
