@@ -119,11 +119,11 @@ def replay(db, scheduler, learner_id, word_ids=None, progress=None):
                 state = card.state.value if reps else None
                 if state != stored:
                     restated.append((state, review_id))
-                    in_review = (state == IN_REVIEW) - (stored == IN_REVIEW)
-                    if in_review:
+                    counted = (state == IN_REVIEW) - (stored == IN_REVIEW)  # +1, -1 or 0 answers in review
+                    if counted:
                         quarter = totals[quarters.quarter_of(created_at)]
-                        quarter[3] += in_review
-                        quarter[4] += in_review * correct
+                        quarter[3] += counted
+                        quarter[4] += counted * correct
                 rating = RATING_BY_VALUE[rating]
                 lapses += rating == again and card.state == in_review
                 card = review(card, rating, datetime.fromisoformat(created_at), reps)
