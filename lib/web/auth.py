@@ -39,6 +39,9 @@ FAILURE_WINDOW = timedelta(seconds=60)
 LAST_USE_PRECISION = timedelta(seconds=60)
 # Answered to anybody: what the API is, and its licences.
 OPEN_ENDPOINTS = frozenset({"openapi", "about.about"})
+# Set on a request for / (lib/web/wsgi.py): the home page, or the JSON 404
+# a client that asks for JSON gets there, is answered to anybody (a GET).
+HOME_REQUEST = "lang_portal.home"
 # The pages are files for anyone; their scripts call the API with a token.
 PAGES = frozenset({"activities", "home"})
 
@@ -131,7 +134,8 @@ def unauthorized(message, error=None):
 def authenticate():
     """Set ``g.learner`` for the request, or refuse it: 401 without a usable
     token, 403 without the scope, 429 after too many bad tokens."""
-    if request.method == "OPTIONS" or request.endpoint in OPEN_ENDPOINTS or request.blueprint in PAGES:
+    if (request.method == "OPTIONS" or request.endpoint in OPEN_ENDPOINTS or request.blueprint in PAGES
+            or (request.environ.get(HOME_REQUEST) and request.method in ("GET", "HEAD"))):
         return
     header = request.headers.get("Authorization")
     if header is None:

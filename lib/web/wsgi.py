@@ -6,6 +6,7 @@ from werkzeug.http import parse_accept_header
 from werkzeug.routing import IntegerConverter
 
 from lib.core.json_text import unique_keys
+from lib.web.auth import HOME_REQUEST
 from lib.web.validation import MAX_ID
 
 # The portal web app calls some routes without /api and with underscores
@@ -69,8 +70,10 @@ class ClientPathAliases:
         if "HTTP_HOST" in environ:
             environ["HTTP_HOST"] = environ["HTTP_HOST"].lower()
         if environ.get("PATH_INFO", "") == "/":
+            environ[HOME_REQUEST] = True
             start_response = varied_by_accept(start_response)
-            if wants_html(environ):
+            # a method the page does not answer is the 405 that says which it does
+            if wants_html(environ) or environ.get("REQUEST_METHOD") not in ("GET", "HEAD", "OPTIONS"):
                 return self.wsgi_app(environ, start_response)
         segments = environ.get("PATH_INFO", "").split("/")
         if len(segments) > 1 and segments[1] == "activities":
