@@ -7,7 +7,8 @@ import pytest
 
 from flask import jsonify
 
-from lib.core.scheduler import DEFAULT_RETENTION, SeededScheduler, StoredSchedule, next_due
+from lib.core import clock
+from lib.core.scheduler import DEFAULT_RETENTION, SeededScheduler, StoredSchedule
 
 from tests.helpers import (
     WORD,
@@ -191,7 +192,8 @@ def due_queue_at(now):
             stored_word = dict(db.execute(WORD_ROW, (word["id"],)).fetchone())
             parts = json.loads(db.execute("SELECT parts FROM words WHERE id = ?", (word["id"],)).fetchone()[0])
             words.append({**stored_word, "parts": parts, "schedule": scheduler.schedule_at(stored, now),
-                          "next_due": next_due(scheduler.outlook(stored, now), now)})
+                          "next_due": {name: clock.iso(now + wait)
+                                       for name, wait in scheduler.outlook(stored, now).waits}})
         return {"words": words, "due_count": answer["due_count"], "next_due_at": answer["next_due_at"],
                 "new_left_today": answer["new_left_today"]}
     return render

@@ -155,17 +155,12 @@ def shown_schedule(stored, retrievability):
             "lapses": stored.lapses}
 
 
-def next_due(outlook, now):
-    """When a word would come back after each rating given ``now``:
-    {"again": iso, "hard": iso, "good": iso, "easy": iso}."""
-    return {name: clock.iso(now + wait) for name, wait in outlook.waits}
-
-
-# next_due as jsonify writes it: ISO times need no escaping, and a queue of a
+# A due word's next_due, when it would come back after each rating given now,
+# {"again": iso, "hard": iso, "good": iso, "easy": iso}, as jsonify writes it: ISO times need no escaping, and a queue of a
 # hundred words writes it a hundred times (the encoder takes several times longer)
 NEXT_DUE_JSON = "{" + ",".join(f'"{name}":"%s"' for name in RATINGS) + "}"
 
 
 def next_due_json(outlook, now):
-    """``next_due(outlook, now)`` as JSON text."""
+    """The next_due of ``outlook`` at ``now`` as JSON text."""
     return NEXT_DUE_JSON % tuple(clock.iso(now + wait) for _, wait in outlook.waits)
