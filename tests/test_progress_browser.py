@@ -299,8 +299,6 @@ def test_an_empty_history_says_so_and_offers_the_activities(server, browser):  #
 
 
 def test_the_home_page_offers_the_activities_the_progress_and_the_document(server, page):
-    responses = []
-    page.on("response", lambda response: responses.append(response))
     page.goto(f"{server.base}/")
     expect(page.locator("#due-now")).to_have_text(re.compile(r"due|Nothing"))
     activities = api(server, "GET", "/api/study-activities")
