@@ -36,7 +36,7 @@ from lib.store import integrity, learners as learner_records, migrations, schedu
 from lib.store import seed as seed_files
 from lib.store.connection import WRITERS_LOCK_SUFFIX, connect
 from lib.store.learners import DEFAULT_LEARNER_ID
-from lib.web.auth import new_token
+from lib.store.learners import new_token
 
 # The app's default retention, whatever the environment sets: the same seed
 # and end date give the same schedules.

@@ -79,7 +79,8 @@ def seed_command(if_empty):
 @with_appcontext
 def import_command(path, group, dry_run, on_duplicate):
     """Import the words of a JSON, CSV, TSV or Anki .txt file, all or none."""
-    conn = connect(current_app.config["DATABASE"])
+    # a missing database is not created here: a start would then seed it and ship it to the replica
+    conn = connect(existing_database())
     try:
         rows = word_files.read_rows(Path(path).read_bytes(), file_format(path))
         with click.progressbar(length=len(rows), label="checking", file=sys.stderr) as bar:
@@ -103,13 +104,13 @@ def import_command(path, group, dry_run, on_duplicate):
 @with_appcontext
 def export_command(group, path):
     """Write a group's words to PATH (.json, .csv or .tsv) to import again."""
-    file_format(path)
-    conn = connect(current_app.config["DATABASE"], read_only=True)
+    kind = file_format(path)
+    conn = connect(existing_database(), read_only=True)
     try:
         found = conn.execute("SELECT id FROM groups WHERE name = ?", (group,)).fetchone()
         if found is None:
             raise click.ClickException(f"there is no group named {group}")
-        text = word_files.export(conn, found[0], file_format(path))
+        text = word_files.export(conn, found[0], kind)
     finally:
         conn.close()
     Path(path).write_text(text, encoding="utf-8")
@@ -249,7 +250,7 @@ def parse_moment(text):
 @with_appcontext
 def reschedule_command():
     """Rebuild every word's schedule from the review history (idempotent)."""
-    conn = connect(current_app.config["DATABASE"])
+    conn = connect(existing_database())
     try:
         with immediate(conn):
             total = conn.execute("SELECT sum(review_items_count) FROM learner_totals").fetchone()[0] or 0

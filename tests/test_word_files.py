@@ -6,7 +6,7 @@ import pytest
 from app import create_app
 from lib.store import word_files
 from lib.core.settings import StartupError
-from tests.helpers import SEED_WORDS, assert_error, count, counters_that_differ_from_a_recount
+from tests.helpers import SEED_WORDS, assert_error, count, counters_that_differ_from_a_recount, run_flask
 
 CSV = "text/csv"
 TSV = "text/tab-separated-values"
@@ -260,3 +260,15 @@ def test_a_field_sent_without_a_name_is_named_as_empty(client, db):
     assert problems(response) == [(1, '""')]
     assert response.get_json()["problems"][0]["message"].startswith('"" is not a field of a word')
     assert count(db, "words") == SEED_WORDS
+
+
+@pytest.mark.parametrize("args", [["import", "words.csv"], ["reschedule"], ["export", "--group", "Mine", "out.csv"]])
+def test_a_command_on_a_missing_database_says_so_and_creates_none(tmp_path, args):
+    """Created empty here, the file would be seeded at the next start and
+    shipped to the replica in place of the one it holds."""
+    (tmp_path / "words.csv").write_text("kanji,kana,english\n猫,ねこ,cat\n", encoding="utf-8")
+    database = tmp_path / "missing" / "lang_portal.db"
+    result = run_flask(*args, database=database, cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"there is no database at {database}" in result.stderr
+    assert not database.exists()

@@ -28,7 +28,7 @@ from flask import current_app, g, request
 
 from lib.core import clock
 # the scopes, and tokens made and hashed, are the store's: the commands make tokens too
-from lib.store.learners import DEFAULT_LEARNER_ID, LEARNER, SCOPES, new_token, token_hash  # noqa: F401
+from lib.store.learners import DEFAULT_LEARNER_ID, LEARNER, SCOPES, token_hash
 from lib.web.database import connections, get_db
 from lib.web.errors import ApiError
 
@@ -75,15 +75,20 @@ def requires(scope):
     return mark
 
 
-def learner_from(row, scopes, token_id=None):
+# Each of a learner's settings, and the server's that applies while theirs is NULL.
+SERVER_SETTINGS = {"time_zone": "TIMEZONE", "new_per_day": "NEW_PER_DAY", "desired_retention": "DESIRED_RETENTION"}
+
+
+def applied_settings(row):
+    """The learner's settings as they apply: their own, or the server's."""
     config = current_app.config
-    return Learner(
-        id=row["id"], name=row["name"], admin=bool(row["admin"]),
-        time_zone=row["time_zone"] or config["TIMEZONE"],
-        new_per_day=row["new_per_day"] if row["new_per_day"] is not None else config["NEW_PER_DAY"],
-        desired_retention=(row["desired_retention"] if row["desired_retention"] is not None
-                           else config["DESIRED_RETENTION"]),
-        scopes=scopes, token_id=token_id)
+    return {field: row[field] if row[field] is not None else config[setting]
+            for field, setting in SERVER_SETTINGS.items()}
+
+
+def learner_from(row, scopes, token_id=None):
+    return Learner(id=row["id"], name=row["name"], admin=bool(row["admin"]), **applied_settings(row),
+                   scopes=scopes, token_id=token_id)
 
 
 def current_learner():

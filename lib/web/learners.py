@@ -9,11 +9,11 @@ from flask import current_app
 
 from lib.core import settings
 from lib.store import learners
+from lib.web.auth import SERVER_SETTINGS
 from lib.web.errors import ApiError, bad_request
 from lib.web.validation import only_fields
 
 # The server's setting that applies where a learner has none of their own
-SERVER_SETTINGS = {"time_zone": "TIMEZONE", "new_per_day": "NEW_PER_DAY", "desired_retention": "DESIRED_RETENTION"}
 # Each setting a learner may set, checked as LANG_PORTAL_ checks the server's.
 SETTING_CHECKS = {field: settings.CHECKS[setting] for field, setting in SERVER_SETTINGS.items()}
 # What a file name in a header may hold as it is; the name itself follows in filename*
@@ -76,13 +76,6 @@ def update(db, learner_id, changes):
     """``learners.update`` with the server's retention."""
     with refusals_as_conflicts():
         learners.update(db, learner_id, changes, current_app.config["DESIRED_RETENTION"])
-
-
-def applied_settings(row):
-    """The learner's settings as they apply: their own, or the server's."""
-    config = current_app.config
-    return {field: row[field] if row[field] is not None else config[SERVER_SETTINGS[field]]
-            for field in SETTING_CHECKS}
 
 
 def export_response(learner_id, name):
