@@ -12,7 +12,7 @@ and its review count, not from the module-wide ``random``.
 import os
 import random
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 

@@ -26,7 +26,7 @@ import sqlite3
 import threading
 import time
 import weakref
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
 BUSY_TIMEOUT_SECONDS = 10.0

@@ -141,8 +141,8 @@ RECOUNTS = {
         WITH recounted AS (
             SELECT s.learner_id, wg.group_id,
                    count(*) FILTER (WHERE s.state IN (1, 3)),
-                   count(*) FILTER (WHERE s.state = 2 AND s.stability < 21),
-                   count(*) FILTER (WHERE s.state = 2 AND s.stability >= 21)
+                   count(*) FILTER (WHERE s.state = 2 AND coalesce(s.stability, 0) < 21),
+                   count(*) FILTER (WHERE s.state = 2 AND coalesce(s.stability, 0) >= 21)
             FROM word_groups wg JOIN word_schedules s ON s.word_id = wg.word_id GROUP BY 1, 2
         ), kept AS (
             SELECT learner_id, group_id, learning, review, mature FROM learner_group_states

@@ -7,7 +7,7 @@ from collections import defaultdict
 from contextlib import closing
 from datetime import datetime
 
-from fsrs import Card, Rating, State
+from fsrs import Card, State
 
 from lib.core import clock
 from lib.core.scheduler import COLUMNS, RATING_BY_VALUE, StoredSchedule, card_from, lapse
@@ -105,7 +105,6 @@ def replay(db, scheduler, learner_id, word_ids=None, progress=None):
         db.executemany("DELETE FROM word_schedules WHERE learner_id = ? AND word_id = ?",
                        [(learner_id, word_id) for word_id in word_ids])
     review = scheduler.review
-    again, in_review = Rating.Again, State.Review
     rows, done = [], 0
     restated, totals = [], defaultdict(lambda: [0] * len(quarters.TOTALS))
     with closing(db.cursor()) as reviews:
@@ -125,7 +124,7 @@ def replay(db, scheduler, learner_id, word_ids=None, progress=None):
                         quarter[3] += counted
                         quarter[4] += counted * correct
                 rating = RATING_BY_VALUE[rating]
-                lapses += rating == again and card.state == in_review
+                lapses += lapse(card, rating)
                 card = review(card, rating, datetime.fromisoformat(created_at), reps)
                 reps += 1
                 done += 1
