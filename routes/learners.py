@@ -7,7 +7,7 @@ from lib.web.auth import applied_settings, requires
 from lib.web.database import get_db, snapshot, transaction
 from lib.web.errors import not_found
 from lib.web.learners import changes_from, checked_admin, checked_name, refusals_as_conflicts, update
-from lib.web.session_lists import paged_items
+from lib.web.pages import paged_items
 from lib.web.validation import json_body, only_fields, paging
 
 bp = Blueprint("learners", __name__)

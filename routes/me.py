@@ -49,10 +49,11 @@ def create_my_token():
     body = json_body()
     only_fields(body, ["name", "scopes"], "a token")
     name = checked_name(body.get("name"))
-    problem = learners.scopes_problem(body.get("scopes", list(learners.STUDY_SCOPES)))
+    asked = body.get("scopes", list(learners.STUDY_SCOPES))
+    problem = learners.scopes_problem(asked)
     if problem:
         raise bad_request(problem)
-    scopes = learners.in_order(body.get("scopes", learners.STUDY_SCOPES))
+    scopes = learners.in_order(asked)
     learner = current_learner()
     lacking = [scope for scope in scopes if scope not in learner.scopes]
     if lacking:

@@ -2,7 +2,8 @@ from flask import Blueprint, current_app, jsonify, request
 
 from lib.web.database import query_all, query_one_or_404, snapshot
 from lib.web.errors import ApiError
-from lib.web.session_lists import paged_items, sessions_page
+from lib.web.pages import paged_items
+from lib.web.session_lists import sessions_page
 
 bp = Blueprint("study_activities", __name__)
 

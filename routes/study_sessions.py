@@ -9,7 +9,8 @@ from lib.web.errors import ApiError, bad_request, unprocessable
 from lib.web.auth import learner_id, requires
 from lib.web.idempotency import idempotent
 from lib.web.scheduling import scheduler
-from lib.web.session_lists import SESSION_SELECT, from_day, paged_items, sessions_page
+from lib.web.pages import paged_items
+from lib.web.session_lists import SESSION_SELECT, from_day, sessions_page
 from lib.web.validation import check_review, is_id, json_body, paging, total_pages
 
 bp = Blueprint("study_sessions", __name__)

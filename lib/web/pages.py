@@ -8,6 +8,7 @@ prefix of the sort key (sessions a day), whole prefixes are skipped by them.
 """
 from lib.store.connection import placeholders
 from lib.web.database import query_all, query_column
+from lib.web.validation import total_pages
 
 FLIP = {"ASC": "DESC", "DESC": "ASC"}
 
@@ -48,3 +49,9 @@ def fetch_page(ids_sql, rows_sql, params, sort, total, per_page, offset, seek=No
         return []
     rows = {row["id"]: row for row in query_all(rows_sql.format(ids=placeholders(ids)), (*row_params, *ids))}
     return [rows[row_id] for row_id in ids if row_id in rows]
+
+
+def paged_items(items, total, page, per_page):
+    """A page as the lists of sessions and of learners answer it."""
+    return {"items": items, "total": total, "page": page, "per_page": per_page,
+            "total_pages": total_pages(total, per_page)}

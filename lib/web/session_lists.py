@@ -5,7 +5,7 @@ from contextlib import closing
 from lib.web.auth import learner_id
 from lib.web.database import get_db, query_one, snapshot
 from lib.web.pages import fetch_page
-from lib.web.validation import paging, sorting, total_pages
+from lib.web.validation import paging, sorting
 
 SESSION_SELECT = """
 SELECT s.id, s.group_id, g.name AS group_name,
@@ -70,8 +70,3 @@ def sessions_page(where, params, count_sql, sortable=False, seek=None):
             " ORDER BY {order} LIMIT ? OFFSET ?",
             SESSIONS_BY_ID, params, (column, "s.id", direction), total, per_page, offset, seek)
     return items, total, page, per_page
-
-
-def paged_items(items, total, page, per_page):
-    return {"items": items, "total": total, "page": page, "per_page": per_page,
-            "total_pages": total_pages(total, per_page)}
