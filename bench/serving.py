@@ -30,6 +30,8 @@ SCALES = {
     # the large history, spread over many learners
     "learners": {"words": 10000, "groups": 50, "sessions": 100000, "reviews": 1000000, "learners": 1000},
 }
+# Ten times the large history over five years (make bench-10x, not run by make bench)
+TENFOLD = {"tenfold": {"words": 20000, "groups": 100, "sessions": 1000000, "reviews": 10000000, "days": 1826}}
 BARE_APP = "bench.bare_app:create_app()"
 BARE_PATH = "/api/bare"
 # The app checks a large database for damage before it serves it.
@@ -58,9 +60,10 @@ def database(scale, end=None):
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"{scale}.db"
     meta_path = OUT / f"{scale}.json"
-    params = {**SCALES[scale], "seed": SEED, "end_date": end.date().isoformat(),
+    shape = {**SCALES, **TENFOLD}[scale]
+    params = {**shape, "seed": SEED, "end_date": end.date().isoformat(),
               "fingerprint": fingerprint()}
-    tokens_missing = SCALES[scale].get("learners") and not generate.tokens_path(path).exists()
+    tokens_missing = shape.get("learners") and not generate.tokens_path(path).exists()
     if path.exists() and meta_path.exists() and not tokens_missing:
         meta = json.loads(meta_path.read_text())
         if meta.get("params") == params:
@@ -73,7 +76,7 @@ def database(scale, end=None):
     if scale == "small":
         init_database(str(path), str(seed_files.SEED_DIR), generate.SCHEDULER)
     summary = generate.build(path, seed=SEED, end=end, log=lambda line: print(f"  {line}"),
-                             **SCALES[scale])
+                             **shape)
     if not summary["ok"]:
         raise SystemExit(f"{scale}: the generated counters do not match a recount: {summary['check']}")
     meta = {"params": params, "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
