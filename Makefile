@@ -53,7 +53,8 @@ bench: install-dev
 
 # The same table on ten times the large history (20,000 words, 1,000,000
 # sessions, 10,000,000 review items over five years; about 1.3 GB, built
-# once in bench/out/), against the small database. Not run by CI.
+# once in bench/out/, in about 20 minutes), against the small database. Not
+# run by CI. BENCH_ARGS=--reuse keeps one built by earlier code, migrated.
 bench-10x: install-dev
 	$(BIN)/python -m bench.run --tenfold $(BENCH_ARGS)
 

@@ -583,6 +583,8 @@ def main(argv=None):
     parser.add_argument("--only", metavar="REGEX", help="only the cases whose name matches, e.g. 'words|stats'")
     parser.add_argument("--tenfold", action="store_true",
                         help="the small database against one of ten times the large history (make bench-10x)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep databases built by other code with the same parameters, migrated")
     args = parser.parse_args(argv)
     global CASE_FILTER
     CASE_FILTER = re.compile(args.only) if args.only else None
@@ -595,7 +597,7 @@ def main(argv=None):
         return tenfold(args, settings)
     started = time.perf_counter()
     end = generate.default_end()
-    built = {scale: database(scale, end) for scale in SCALES}
+    built = {scale: database(scale, end, args.reuse) for scale in SCALES}
     # the vocabulary and learners databases are measured on the large one's
     # group, activity and word; the vocabulary one in-process only
     scales, bare = measure(built, settings, like=("vocabulary", "learners"), plans=("small", "large", "learners"),
@@ -657,7 +659,7 @@ def tenfold(args, settings):
     history (bench/serving.py's TENFOLD), every case on both."""
     started = time.perf_counter()
     end = generate.default_end()
-    built = {scale: database(scale, end) for scale in ("small", *TENFOLD)}
+    built = {scale: database(scale, end, args.reuse) for scale in ("small", *TENFOLD)}
     scales, bare = measure(built, settings)
     small, big = scales["small"], scales["tenfold"]
     rows = {}

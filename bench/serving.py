@@ -52,10 +52,12 @@ def fingerprint():
     return digest.hexdigest()[:16]
 
 
-def database(scale, end=None):
+def database(scale, end=None, reuse=False):
     """(bench/out/<scale>.db, what it was built with), built unless one with
     the same parameters is there (and its learners' tokens beside it); its
-    history ends before ``end`` (by default the start of the current hour)."""
+    history ends before ``end`` (by default the start of the current hour).
+    ``reuse``: one built by other code with the same parameters is kept, and
+    migrated as an installation would be."""
     end = end or generate.default_end()
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"{scale}.db"
@@ -69,6 +71,11 @@ def database(scale, end=None):
         if meta.get("params") == params:
             print(f"{scale}: reusing {path.relative_to(ROOT)} (built {meta['built_at']})")
             return path, meta
+        if reuse and {**meta.get("params", {}), "fingerprint": None} == {**params, "fingerprint": None}:
+            applied = migrations.migrate(path, scheduler=generate.SCHEDULER)
+            print(f"{scale}: reusing {path.relative_to(ROOT)} (built {meta['built_at']} by other code;"
+                  f" migrations applied now: {applied or 'none'})")
+            return path, {**meta, "migrated": applied}
     generate.remove_database(path)
     meta_path.unlink(missing_ok=True)
     print(f"{scale}: building {path.relative_to(ROOT)} ...", flush=True)
