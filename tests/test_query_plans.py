@@ -190,7 +190,7 @@ def test_the_forecast_counts_ranges_of_the_due_index(planned):
     traced.clear()
     assert client.get("/api/dashboard/forecast?tz=Asia/Tokyo&days=365").status_code == 200
     reads = [sql for sql in selects(traced) if "word_schedules" in sql]
-    assert len(reads) == 2  # what is overdue; then each range of today and later, once
+    assert len(reads) == 2  # what is overdue and what fell due this hour; then each range of today and later, once
     for sql in reads:
         plan = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}")]
         schedules = [detail for detail in plan if "word_schedules" in detail]
