@@ -9,7 +9,7 @@ from lib.core import clock
 from lib.core.json_text import array_text, dumps, object_text
 from lib.web.answers import response
 from lib.web.auth import current_learner, learner_id
-from lib.web.database import query_all, query_column, query_one, snapshot
+from lib.web.database import query_all, query_one, snapshot
 from lib.web.validation import int_arg, time_zone_arg
 
 bp = Blueprint("dashboard", __name__)
@@ -171,17 +171,16 @@ def history():
     )
 
 
-# How many schedules fall due in each range [key, value) of a JSON object of
-# ISO times: one range of the due index each, compared with the stored text.
+# How many schedules fell due before today (?2) and in the current hour (?3)
+# up to now (?4, excluded); and a JSON array of how many fall due in each
+# range [key, value) of a JSON object of ISO times (?5), which json_each reads
+# in order: one range of the due index each, compared with the stored text.
 DUE_IN_RANGES = """
-SELECT (SELECT count(*) FROM word_schedules WHERE learner_id = ?1 AND due >= r.key AND due < r.value) AS due
-FROM json_each(?2) r
-ORDER BY r.key
-"""
-# What fell due before today (?2), and in the current hour (?3) up to now (?4)
-DUE_BEFORE_TODAY_AND_THIS_HOUR = """
 SELECT (SELECT count(*) FROM word_schedules WHERE learner_id = ?1 AND due < ?2) AS overdue,
-       (SELECT count(*) FROM word_schedules WHERE learner_id = ?1 AND due >= ?3 AND due < ?4) AS this_hour
+       (SELECT count(*) FROM word_schedules WHERE learner_id = ?1 AND due >= ?3 AND due < ?4) AS this_hour,
+       (SELECT json_group_array((SELECT count(*) FROM word_schedules
+                                 WHERE learner_id = ?1 AND due >= r.key AND due < r.value))
+        FROM json_each(?5) r) AS ranges
 """
 
 
@@ -238,16 +237,15 @@ def forecast():
     hour = now.astimezone(tz).replace(minute=0, second=0, microsecond=0)
     plan = forecast_ranges(int(hour.timestamp()), tz, days)
     until_now = clock.iso(now + clock.ONE_SECOND)  # due now: up to this second, included
-    with snapshot():
-        earlier = query_one(DUE_BEFORE_TODAY_AND_THIS_HOUR, (learner_id(), plan.today_start, plan.hour_start, until_now))
-        # due from today's start up to each cut
-        due_by = [0, *accumulate(query_column(DUE_IN_RANGES, (learner_id(), plan.ranges)))]
-    overdue = earlier["overdue"]
+    due = query_one(DUE_IN_RANGES, (learner_id(), plan.today_start, plan.hour_start, until_now, plan.ranges))
+    overdue = due["overdue"]
+    # due from today's start up to each cut
+    due_by = [0, *accumulate(json.loads(due["ranges"]))]
     # 400 entries cost several times more as dicts through jsonify
     return response(object_text({
         "tz": dumps(tz.key),
         "now": dumps(clock.iso(now)),
-        "due_now": str(overdue + due_by[plan.first_hour] + earlier["this_hour"]),
+        "due_now": str(overdue + due_by[plan.first_hour] + due["this_hour"]),
         "hours": plan.hours_json % plan.counts(plan.hour_spans, due_by, overdue),
         "days": plan.days_json % plan.counts(plan.day_spans, due_by, overdue),
     }))
@@ -291,18 +289,20 @@ def retention():
     tz = time_zone_arg()
     dates, times = week_starts(clock.local_date(clock.utcnow(), tz), tz, weeks)
     totals = query_all(IN_REVIEW_TOTALS_AT, (learner_id(), times))
-    per_week = [{"start": date, "reviews": end["reviews"] - begin["reviews"], "correct": end["correct"] - begin["correct"]}
-                for date, begin, end in zip(dates, totals, totals[1:])]
-    reviews = totals[-1]["reviews"] - totals[0]["reviews"]
-    correct = totals[-1]["correct"] - totals[0]["correct"]
+    reviews, correct = totals[-1]["reviews"] - totals[0]["reviews"], totals[-1]["correct"] - totals[0]["correct"]
     return jsonify(
         tz=tz.key,
         desired_retention=current_learner().desired_retention,
-        weeks=[{**week, "retention": share(week["correct"], week["reviews"])} for week in per_week],
+        weeks=[week(date, end["reviews"] - begin["reviews"], end["correct"] - begin["correct"])
+               for date, begin, end in zip(dates, totals, totals[1:])],
         reviews=reviews,
         correct=correct,
         retention=share(correct, reviews),
     )
+
+
+def week(start, reviews, correct):
+    return {"start": start, "reviews": reviews, "correct": correct, "retention": share(correct, reviews)}
 
 
 # Anki's threshold: a word in review whose stability (days until recall
