@@ -172,7 +172,7 @@ def history():
 
 
 # How many schedules fell due before today (?2) and in the current hour (?3)
-# up to now (?4, excluded); and a JSON array of how many fall due in each
+# up to ?4 (excluded: a second after now); and a JSON array of how many fall due in each
 # range [key, value) of a JSON object of ISO times (?5), which json_each reads
 # in order: one range of the due index each, compared with the stored text.
 DUE_IN_RANGES = """
