@@ -1,10 +1,13 @@
 import json
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from itertools import accumulate
 
 from flask import Blueprint, jsonify
 
 from lib.core import clock
+from lib.core.json_text import array_text, dumps, object_text
+from lib.web.answers import response
 from lib.web.auth import current_learner, learner_id
 from lib.web.database import query_all, query_one, snapshot
 from lib.web.validation import int_arg, time_zone_arg
@@ -168,32 +171,59 @@ def history():
     )
 
 
-# How many schedules fall due in each [start, end) of a JSON array of pairs of
-# Unix times: one range of the due index each.
+# How many schedules fell due before today (?2) and in the current hour (?3)
+# up to ?4 (excluded: a second after now); and a JSON array of how many fall due in each
+# range [key, value) of a JSON object of ISO times (?5), which json_each reads
+# in order: one range of the due index each, compared with the stored text.
 DUE_IN_RANGES = """
-SELECT (SELECT count(*) FROM word_schedules
-        WHERE learner_id = ?1
-          AND due >= strftime('%Y-%m-%dT%H:%M:%SZ', json_extract(r.value, '$[0]'), 'unixepoch')
-          AND due < strftime('%Y-%m-%dT%H:%M:%SZ', json_extract(r.value, '$[1]'), 'unixepoch')) AS due
-FROM json_each(?2) r
-ORDER BY r.key
+SELECT (SELECT count(*) FROM word_schedules WHERE learner_id = ?1 AND due < ?2) AS overdue,
+       (SELECT count(*) FROM word_schedules WHERE learner_id = ?1 AND due >= ?3 AND due < ?4) AS this_hour,
+       (SELECT json_group_array((SELECT count(*) FROM word_schedules
+                                 WHERE learner_id = ?1 AND due >= r.key AND due < r.value))
+        FROM json_each(?5) r) AS ranges
 """
 
 
-def due_from(start, ends):
-    """{end: how many words fall due from the Unix time ``start`` up to
-    ``end``} for each of ``ends`` (and 0 for ``start``): each schedule is
-    counted once, in the range between the ends around it."""
-    ends = sorted(set(ends))
-    counts = query_all(DUE_IN_RANGES, (learner_id(), json.dumps(list(zip([start] + ends[:-1], ends)))))
-    return {start: 0, **dict(zip(ends, accumulate(row["due"] for row in counts)))}
+class ForecastRanges:
+    """What a forecast asks of the due index from the start of a clock hour
+    in a zone, for a number of days: the same for every request in that hour.
+
+    The hours and days are cut at every one of their starts (``ranges``, a
+    JSON object {start: end} of ISO times, in order); an hour or a day is then
+    the ranges from the cut at its start to the one at its end (a span of
+    indexes into the cuts). The answer's hours and days are kept as JSON with
+    a %d for each one's count."""
+
+    def __init__(self, hour, tz, days):
+        today = hour.date()
+        first_hour = int(hour.timestamp())
+        hours = [first_hour + n * 3600 for n in range(25)]
+        day_starts = clock.day_starts(today, today + timedelta(days=days - 1), tz)
+        cuts = sorted({*hours, *day_starts})
+        at = {cut: n for n, cut in enumerate(cuts)}
+        times = [clock.iso(datetime.fromtimestamp(cut, timezone.utc)) for cut in cuts]
+        self.ranges = json.dumps(dict(zip(times, times[1:])))
+        self.today_start, self.hour_start = times[at[day_starts[0]]], times[at[first_hour]]
+        self.first_hour = at[first_hour]
+        # the first hour starts with what fell due earlier today
+        self.hour_spans = [(at[start if n else day_starts[0]], at[start + 3600]) for n, start in enumerate(hours[:-1])]
+        self.day_spans = [(at[start], at[end]) for start, end in zip(day_starts, day_starts[1:])]
+        self.hours_json = array_text([f'{{"start":"{times[at[start]]}","due":%d}}' for start in hours[:-1]])
+        self.days_json = array_text([f'{{"date":"{today + timedelta(days=n)}","due":%d}}' for n in range(days)])
+
+    def counts(self, spans, due_by, overdue):
+        """How many fall due in each span, given how many fall due from
+        today's start up to each cut; the ``overdue`` ones count in the first."""
+        counts = [due_by[end] - due_by[begin] for begin, end in spans]
+        counts[0] += overdue
+        return tuple(counts)
 
 
-def due_between(due_by, starts, overdue):
-    """How many fall due between each start and the next, given ``due_by``
-    (see due_from); the ``overdue`` ones count in the first."""
-    return [due_by[end] - due_by[start] + (overdue if n == 0 else 0)
-            for n, (start, end) in enumerate(zip(starts, starts[1:]))]
+@lru_cache(maxsize=64)
+def forecast_ranges(hour_start, tz, days):
+    """ForecastRanges from the Unix time ``hour_start``, kept: a few zones and
+    lengths are asked for again and again within the hour."""
+    return ForecastRanges(datetime.fromtimestamp(hour_start, tz), tz, days)
 
 
 @bp.get("/dashboard/forecast")
@@ -205,44 +235,44 @@ def forecast():
     tz = time_zone_arg()
     now = clock.utcnow()
     hour = now.astimezone(tz).replace(minute=0, second=0, microsecond=0)
-    hours = [int(hour.timestamp()) + n * 3600 for n in range(25)]
-    today = clock.local_date(now, tz)
-    day_starts = clock.day_starts(today, today + timedelta(days=days - 1), tz)
-    # What fell due before today is counted once (it may be most of the
-    # schedules); every range after it is of today or later.
-    today_start = day_starts[0]
-    until_now = int(now.timestamp()) + 1  # due now: up to this second, included
-    with snapshot():
-        overdue = query_one("SELECT count(*) AS n FROM word_schedules WHERE learner_id = ? AND due < ?",
-                            (learner_id(), clock.iso(datetime.fromtimestamp(today_start, timezone.utc))))["n"]
-        due_by = due_from(today_start, [until_now, *hours[1:], *day_starts[1:]])
-    due_now = overdue + due_by[until_now]
-    # the first hour and today start with what fell due earlier today
-    due_per_hour = due_between(due_by, [today_start, *hours[1:]], overdue)
-    due_per_day = due_between(due_by, day_starts, overdue)
-    return jsonify(
-        tz=tz.key,
-        now=clock.iso(now),
-        due_now=due_now,
-        hours=[{"start": clock.iso(datetime.fromtimestamp(start, timezone.utc)), "due": due}
-               for start, due in zip(hours, due_per_hour)],
-        days=[{"date": (today + timedelta(days=n)).isoformat(), "due": due} for n, due in enumerate(due_per_day)],
-    )
+    plan = forecast_ranges(int(hour.timestamp()), tz, days)
+    until_now = clock.iso(now + clock.ONE_SECOND)  # due now: up to this second, included
+    due = query_one(DUE_IN_RANGES, (learner_id(), plan.today_start, plan.hour_start, until_now, plan.ranges))
+    overdue = due["overdue"]
+    # due from today's start up to each cut
+    due_by = [0, *accumulate(json.loads(due["ranges"]))]
+    # 400 entries cost several times more as dicts through jsonify
+    return response(object_text({
+        "tz": dumps(tz.key),
+        "now": dumps(clock.iso(now)),
+        "due_now": str(overdue + due_by[plan.first_hour] + due["this_hour"]),
+        "hours": plan.hours_json % plan.counts(plan.hour_spans, due_by, overdue),
+        "days": plan.days_json % plan.counts(plan.day_spans, due_by, overdue),
+    }))
 
 
 # The running totals of answers given in the review state at each of a JSON
-# array of Unix times: those of the last quarter that began before it, one
+# array of ISO times: those of the last quarter that began before it, one
 # index seek each.
 IN_REVIEW_TOTALS_AT = """
 SELECT coalesce(q.in_review_items_total, 0) AS reviews, coalesce(q.in_review_correct_total, 0) AS correct
 FROM json_each(?2) t
 LEFT JOIN study_quarters q ON q.learner_id = ?1 AND q.quarter = (
-    SELECT quarter FROM study_quarters
-    WHERE learner_id = ?1 AND quarter < strftime('%Y-%m-%dT%H:%M:%SZ', t.value, 'unixepoch')
-    ORDER BY quarter DESC LIMIT 1)
+    SELECT quarter FROM study_quarters WHERE learner_id = ?1 AND quarter < t.value ORDER BY quarter DESC LIMIT 1)
 ORDER BY t.key
 """
 MAX_WEEKS = 52
+
+
+@lru_cache(maxsize=64)
+def week_starts(today, tz, weeks):
+    """The dates of the Mondays that begin the last ``weeks`` weeks in the
+    zone ``tz`` up to the one of ``today``; and the times at which those
+    weeks and the next begin (a JSON array of ISO times). Kept: the same
+    for every request of the day."""
+    first = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
+    starts = [first + timedelta(weeks=n) for n in range(weeks + 1)]
+    return [day.isoformat() for day in starts[:-1]], json.dumps([clock.iso(clock.midnight(day, tz)) for day in starts])
 
 
 def share(correct, reviews):
@@ -257,23 +287,22 @@ def retention():
     retention, which the scheduler aims at."""
     weeks = int_arg("weeks", 12, 1, MAX_WEEKS)
     tz = time_zone_arg()
-    today = clock.local_date(clock.utcnow(), tz)
-    first = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
-    starts = [first + timedelta(weeks=n) for n in range(weeks + 1)]
-    at = [int(clock.midnight(day, tz).timestamp()) for day in starts]
-    totals = query_all(IN_REVIEW_TOTALS_AT, (learner_id(), json.dumps(at)))
-    per_week = [{"start": start.isoformat(), "reviews": end["reviews"] - begin["reviews"],
-                 "correct": end["correct"] - begin["correct"]}
-                for start, begin, end in zip(starts, totals, totals[1:])]
-    reviews, correct = sum(week["reviews"] for week in per_week), sum(week["correct"] for week in per_week)
+    dates, times = week_starts(clock.local_date(clock.utcnow(), tz), tz, weeks)
+    totals = query_all(IN_REVIEW_TOTALS_AT, (learner_id(), times))
+    reviews, correct = totals[-1]["reviews"] - totals[0]["reviews"], totals[-1]["correct"] - totals[0]["correct"]
     return jsonify(
         tz=tz.key,
         desired_retention=current_learner().desired_retention,
-        weeks=[{**week, "retention": share(week["correct"], week["reviews"])} for week in per_week],
+        weeks=[week(date, end["reviews"] - begin["reviews"], end["correct"] - begin["correct"])
+               for date, begin, end in zip(dates, totals, totals[1:])],
         reviews=reviews,
         correct=correct,
         retention=share(correct, reviews),
     )
+
+
+def week(start, reviews, correct):
+    return {"start": start, "reviews": reviews, "correct": correct, "retention": share(correct, reviews)}
 
 
 # Anki's threshold: a word in review whose stability (days until recall

@@ -84,3 +84,36 @@ def test_one_entry_per_day_asked_for_and_24_hours(client, monkeypatch, days, las
     body = forecast(client, days=days)
     assert (len(body["days"]), len(body["hours"])) == (days, 24)
     assert (body["days"][0]["date"], body["days"][-1]["date"]) == ("2026-12-31", last)
+
+
+def test_the_forecast_moves_on_with_the_clock(client, db, monkeypatch):
+    # What a forecast asks of the schedules is worked out once per hour and
+    # zone: the next request in the same hour, and the first of the next
+    # hour and of the next day, each see their own now.
+    schedule(db, "2026-03-10T09:59:59Z", "2026-03-10T10:00:00Z", "2026-03-10T14:59:59Z", "2026-03-10T15:00:00Z")
+    freeze_clock(monkeypatch, "2026-03-10T09:59:58Z")
+    body = forecast(client, tz="Asia/Tokyo", days=2)
+    assert (body["due_now"], body["hours"][0], body["days"][0]) == (
+        0, {"start": "2026-03-10T09:00:00Z", "due": 1}, {"date": "2026-03-10", "due": 3})
+    freeze_clock(monkeypatch, "2026-03-10T09:59:59Z")
+    assert forecast(client, tz="Asia/Tokyo", days=2)["due_now"] == 1
+    freeze_clock(monkeypatch, "2026-03-10T10:00:00Z")
+    body = forecast(client, tz="Asia/Tokyo", days=2)
+    assert (body["due_now"], body["hours"][0], body["days"][0]) == (
+        2, {"start": "2026-03-10T10:00:00Z", "due": 2}, {"date": "2026-03-10", "due": 3})
+    freeze_clock(monkeypatch, "2026-03-10T15:00:00Z")  # midnight in Tokyo
+    body = forecast(client, tz="Asia/Tokyo", days=2)
+    assert (body["due_now"], body["hours"][0], body["days"]) == (
+        4, {"start": "2026-03-10T15:00:00Z", "due": 4},
+        [{"date": "2026-03-11", "due": 4}, {"date": "2026-03-12", "due": 0}])
+
+
+def test_days_and_hours_in_a_zone_a_quarter_hour_off(client, db, monkeypatch):
+    # Kathmandu is UTC+05:45: its 11 March begins at 18:15 UTC on 10 March.
+    schedule(db, "2026-03-10T18:14:59Z", "2026-03-10T18:15:00Z", "2026-03-10T18:15:01Z")
+    freeze_clock(monkeypatch, NOW)  # 15:05 in Kathmandu
+    body = forecast(client, tz="Asia/Kathmandu", days=2)
+    assert body["days"] == [{"date": "2026-03-10", "due": 1}, {"date": "2026-03-11", "due": 2}]
+    assert body["hours"][0]["start"] == "2026-03-10T09:15:00Z"
+    assert [(hour["start"], hour["due"]) for hour in body["hours"][8:10]] == [
+        ("2026-03-10T17:15:00Z", 1), ("2026-03-10T18:15:00Z", 2)]

@@ -61,6 +61,14 @@ def test_retention_weeks_begin_on_monday_in_the_learners_zone(client, learnt):
     assert (body["tz"], body["desired_retention"], body["weeks"][1]["reviews"]) == (TOKYO, 0.85, 3)
 
 
+def test_retention_moves_to_a_new_week_at_midnight_on_monday(client, learnt, monkeypatch):
+    # the weeks are worked out once per day and zone: the next day has its own
+    freeze_clock(monkeypatch, "2026-03-08T23:59:59Z")  # Sunday
+    assert weeks(client, weeks=2) == [("2026-02-23", 0, 0, None), ("2026-03-02", 3, 2, 2 / 3)]
+    freeze_clock(monkeypatch, "2026-03-09T00:00:00Z")
+    assert weeks(client, weeks=2) == [("2026-03-02", 3, 2, 2 / 3), ("2026-03-09", 0, 0, None)]
+
+
 def test_retention_follows_the_history_when_part_of_it_is_deleted(client, db, learnt, monkeypatch):
     """Reviews in group 1's sessions, then the same word in another group:
     deleting group 1 with its history leaves the later answer as the word's

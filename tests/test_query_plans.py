@@ -185,18 +185,18 @@ def test_route_reads_one_page_not_the_history(route, planned):
 
 def test_the_forecast_counts_ranges_of_the_due_index(planned):
     """Each count reads a range of word_schedules_by_due and nothing of the
-    schedules' rows."""
+    schedules' rows: what is overdue, what fell due this hour, and each range
+    of today and later, all in one statement."""
     client, conn, traced, _ = planned
     traced.clear()
     assert client.get("/api/dashboard/forecast?tz=Asia/Tokyo&days=365").status_code == 200
     reads = [sql for sql in selects(traced) if "word_schedules" in sql]
-    assert len(reads) == 2  # what is overdue; then each range of today and later, once
-    for sql in reads:
-        plan = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}")]
-        schedules = [detail for detail in plan if "word_schedules" in detail]
-        assert schedules and all(
-            detail.startswith("SEARCH word_schedules USING COVERING INDEX word_schedules_by_due (learner_id=? AND due")
-            for detail in schedules), plan
+    assert len(reads) == 1
+    plan = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {reads[0]}")]
+    schedules = [detail for detail in plan if "word_schedules" in detail]
+    assert len(schedules) == 3 and all(
+        detail.startswith("SEARCH word_schedules USING COVERING INDEX word_schedules_by_due (learner_id=? AND due")
+        for detail in schedules), plan
 
 
 def plans_of(client, conn, traced, url):
