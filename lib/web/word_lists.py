@@ -8,10 +8,9 @@ from flask import request
 from lib.core import clock
 from lib.core.json_text import array_text, object_text
 from lib.core.scheduler import StoredSchedule, next_due_json
-from lib.store.schedules import read_schedules
 from lib.web.answers import object_sql, response
 from lib.web.auth import current_learner, learner_id
-from lib.web.database import get_db, query_column, query_one, query_one_or_404, snapshot
+from lib.web.database import query_column, query_one, query_one_or_404, query_tuples, snapshot
 from lib.web.errors import bad_request
 from lib.web.pages import page_ids
 from lib.web.scheduling import scheduler
@@ -129,6 +128,9 @@ def every_word_by_count(learner, count, direction, total, per_page, offset):
     return ids
 
 
+# A StoredSchedule of word_schedules s, read with a queue's due words
+STORED_COLUMNS = ", ".join(f"s.{column}" for column in StoredSchedule._fields)
+
 # "What is due" for all words and for one group's, new words in id order.
 # For all words the page is read from the index on due. A group's page, count
 # and next due time come from the group's own words: walking the index on due
@@ -137,7 +139,7 @@ def every_word_by_count(learner, count, direction, total, per_page, offset):
 # The learner comes first in each, then the group.
 DUE_QUERIES = {
     "all": {
-        "due": "SELECT s.word_id AS id FROM word_schedules s WHERE s.learner_id = ? AND s.due <= ?"
+        "due": f"SELECT {STORED_COLUMNS} FROM word_schedules s WHERE s.learner_id = ? AND s.due <= ?"
                " ORDER BY s.due, s.word_id LIMIT ?",
         "due_count": "SELECT count(*) AS n FROM word_schedules s WHERE s.learner_id = ? AND s.due <= ?",
         "next_due_at": "SELECT min(s.due) AS due FROM word_schedules s WHERE s.learner_id = ? AND s.due > ?",
@@ -145,7 +147,7 @@ DUE_QUERIES = {
                " WHERE s.learner_id = ? AND s.word_id = w.id) ORDER BY w.id LIMIT ?",
     },
     "group": {
-        "due": "SELECT s.word_id AS id FROM word_groups wg CROSS JOIN word_schedules s"
+        "due": f"SELECT {STORED_COLUMNS} FROM word_groups wg CROSS JOIN word_schedules s"
                " ON s.learner_id = ? AND s.word_id = wg.word_id WHERE wg.group_id = ? AND s.due <= ?"
                " ORDER BY s.due, s.word_id LIMIT ?",
         "due_count": "SELECT count(*) AS n FROM word_groups wg CROSS JOIN word_schedules s"
@@ -200,15 +202,16 @@ def due_queue(group_id=None):
     now_iso = clock.iso(now)
     today = clock.day_start(now, ZoneInfo(learner.time_zone))  # the learner's day
     new_left = max(0, learner.new_per_day - query_one(FIRST_REVIEWED_SINCE, (learner.id, clock.iso(today)))["n"])
-    ids = query_column(queries["due"], (*scope, now_iso, limit))
+    schedules = [StoredSchedule._make(row) for row in query_tuples(queries["due"], (*scope, now_iso, limit))]
     if min(new, new_left) > 0 and (group_id is not None or query_one(ANY_NEW_WORD, (learner.id,))["n"]):
-        ids += query_column(queries["new"], (*scope, min(new, new_left)))
-    stored = read_schedules(get_db(), learner.id, ids) if ids else {}
+        new_ids = query_column(queries["new"], (*scope, min(new, new_left)))
+        schedules += [StoredSchedule(word_id) for word_id in new_ids]
     outlook = scheduler().outlook
+    second = int(now.timestamp())  # now is a whole second
     queue = {}
-    for word_id in ids:
-        seen = outlook(stored.get(word_id) or StoredSchedule(word_id), now)
-        queue[word_id] = array_text((seen.schedule_json, next_due_json(seen, now)))
+    for stored in schedules:
+        seen = outlook(stored, now)
+        queue[stored.word_id] = array_text((seen.schedule_json, next_due_json(seen, second)))
     answer = query_one(DUE_QUEUE_JSON, (
         object_text(queue), learner.id, query_one(queries["due_count"], (*scope, now_iso))["n"],
         query_one(queries["next_due_at"], (*scope, now_iso))["due"], new_left))
