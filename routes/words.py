@@ -11,7 +11,7 @@ from lib.store import history, word_files
 from lib.store.schedules import read_schedules
 from lib.store.connection import placeholders
 from lib.store.words import ADD_TO_GROUP, INSERT_WORD
-from lib.web.answers import object_sql, response
+from lib.web.answers import answer_column, body, object_sql, response
 from lib.web.database import get_db, query_all, query_one, query_one_or_404, require_existing, snapshot, \
     transaction
 from lib.web.errors import ApiError, bad_request
@@ -78,14 +78,12 @@ def list_due_words():
 # schedules, given as {"word id": schedule, ...} in the page's order, then
 # the learner. The schedules are written by Python, as in the due queue.
 LEECH_SHAPE = (*WORD_SHAPE, ("schedule", "json(w.schedule)"))
-LEECH_PAGE_JSON = f"""
-SELECT json_object(
+LEECH_PAGE_JSON = "SELECT " + answer_column(f"""json_object(
     'words', (SELECT json_group_array({object_sql(LEECH_SHAPE)}) FROM (
         SELECT {LEARNER_WORD_COLUMNS}, page.value AS schedule
         FROM json_each(?) page JOIN words w ON w.id = CAST(page.key AS INTEGER) {LEARNER_COUNTS}
         ORDER BY page.id) w),
-    'total_pages', ?, 'current_page', ?, 'total_words', ?) AS answer
-"""
+    'total_pages', ?, 'current_page', ?, 'total_words', ?)""")
 
 
 @bp.get("/words/leeches")
@@ -106,7 +104,7 @@ def list_leeches():
         schedules = {word_id: schedule_json_at(stored[word_id], now) for word_id in ids if word_id in stored}
         answer = query_one(LEECH_PAGE_JSON, (object_text(schedules), learner, total_pages(total, per_page), page,
                                              total))
-    return response(answer["answer"])
+    return response(body(answer["answer"]))
 
 
 # --- a learner's own words --------------------------------------------------------

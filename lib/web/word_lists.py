@@ -8,7 +8,7 @@ from flask import request
 from lib.core import clock
 from lib.core.json_text import array_text, object_text
 from lib.core.scheduler import StoredSchedule, next_due_json
-from lib.web.answers import object_sql, response
+from lib.web.answers import answer_column, body, object_sql, response
 from lib.web.auth import current_learner, learner_id
 from lib.web.database import query_column, query_one, query_one_or_404, query_tuples, snapshot
 from lib.web.errors import bad_request
@@ -45,13 +45,11 @@ MAX_QUERY = 100
 
 # A page of words, SQLite writing the whole answer; the page's ids (a JSON
 # array) give the words and their order, then the learner.
-WORD_PAGE_JSON = f"""
-SELECT json_object(
+WORD_PAGE_JSON = "SELECT " + answer_column(f"""json_object(
     'words', (SELECT json_group_array({object_sql(WORD_SHAPE)}) FROM (
         SELECT {LEARNER_WORD_COLUMNS} FROM json_each(?) page JOIN words w ON w.id = page.value {LEARNER_COUNTS}
         ORDER BY page.key) w),
-    'total_pages', ?, 'current_page', ?, 'total_words', ?) AS answer
-"""
+    'total_pages', ?, 'current_page', ?, 'total_words', ?)""")
 # Every word in order of the learner's count of it: the words they have a
 # count of (an index of learner_words) on one side, the others, in id order,
 # on the other. {column}: a key of COUNTED_TOTALS; ?: the learner.
@@ -107,7 +105,7 @@ def page_of_words(source, where, params, count_sql, default_per_page, missing=No
             ids_sql = f"SELECT w.id FROM {source} {counts} WHERE {where} ORDER BY {{order}} LIMIT ? OFFSET ?"
             ids = page_ids(ids_sql, (*learner_params, *params), (column, "w.id", direction), total, per_page, offset)
         answer = query_one(WORD_PAGE_JSON, (json.dumps(ids), learner, total_pages(total, per_page), page, total))
-    return response(answer["answer"])
+    return response(body(answer["answer"]))
 
 
 def every_word_by_count(learner, count, direction, total, per_page, offset):
@@ -177,14 +175,12 @@ QUEUE_ITEM_SHAPE = (
     ("schedule", "w.outlook -> 0"),
     ("next_due", "w.outlook -> 1"),
 )
-DUE_QUEUE_JSON = f"""
-SELECT json_object(
+DUE_QUEUE_JSON = "SELECT " + answer_column(f"""json_object(
     'words', (SELECT json_group_array({object_sql(QUEUE_ITEM_SHAPE)}) FROM (
         SELECT {LEARNER_WORD_COLUMNS}, w.parts, queue.value AS outlook
         FROM json_each(?) queue JOIN words w ON w.id = CAST(queue.key AS INTEGER) {LEARNER_COUNTS}
         ORDER BY queue.id) w),
-    'due_count', ?, 'next_due_at', ?, 'new_left_today', ?) AS answer
-"""
+    'due_count', ?, 'next_due_at', ?, 'new_left_today', ?)""")
 
 
 def due_queue(group_id=None):
@@ -215,4 +211,4 @@ def due_queue(group_id=None):
     answer = query_one(DUE_QUEUE_JSON, (
         object_text(queue), learner.id, query_one(queries["due_count"], (*scope, now_iso))["n"],
         query_one(queries["next_due_at"], (*scope, now_iso))["due"], new_left))
-    return response(answer["answer"])
+    return response(body(answer["answer"]))
