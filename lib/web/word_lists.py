@@ -133,14 +133,15 @@ STORED_COLUMNS = ", ".join(f"s.{column}" for column in StoredSchedule._fields)
 # For all words the page is read from the index on due. A group's page, count
 # and next due time come from the group's own words: walking the index on due
 # and keeping the group's words would read every overdue (or every future)
-# word of every group whenever the group has fewer than it looks for.
-# The learner comes first in each, then the group.
+# word of every group whenever the group has fewer than it looks for. The
+# group's count and next due time are read in one walk of its words.
+# The learner comes first in each, then the group; "counts" takes now last.
 DUE_QUERIES = {
     "all": {
         "due": f"SELECT {STORED_COLUMNS} FROM word_schedules s WHERE s.learner_id = ? AND s.due <= ?"
                " ORDER BY s.due, s.word_id LIMIT ?",
-        "due_count": "SELECT count(*) AS n FROM word_schedules s WHERE s.learner_id = ? AND s.due <= ?",
-        "next_due_at": "SELECT min(s.due) AS due FROM word_schedules s WHERE s.learner_id = ? AND s.due > ?",
+        "counts": "SELECT (SELECT count(*) FROM word_schedules s WHERE s.learner_id = ?1 AND s.due <= ?2) AS n,"
+                  " (SELECT min(s.due) FROM word_schedules s WHERE s.learner_id = ?1 AND s.due > ?2) AS due",
         "new": "SELECT w.id FROM words w WHERE NOT EXISTS (SELECT 1 FROM word_schedules s"
                " WHERE s.learner_id = ? AND s.word_id = w.id) ORDER BY w.id LIMIT ?",
     },
@@ -148,10 +149,9 @@ DUE_QUERIES = {
         "due": f"SELECT {STORED_COLUMNS} FROM word_groups wg CROSS JOIN word_schedules s"
                " ON s.learner_id = ? AND s.word_id = wg.word_id WHERE wg.group_id = ? AND s.due <= ?"
                " ORDER BY s.due, s.word_id LIMIT ?",
-        "due_count": "SELECT count(*) AS n FROM word_groups wg CROSS JOIN word_schedules s"
-                     " ON s.learner_id = ? AND s.word_id = wg.word_id WHERE wg.group_id = ? AND s.due <= ?",
-        "next_due_at": "SELECT min(s.due) AS due FROM word_groups wg CROSS JOIN word_schedules s"
-                       " ON s.learner_id = ? AND s.word_id = wg.word_id WHERE wg.group_id = ? AND s.due > ?",
+        "counts": "SELECT count(*) FILTER (WHERE s.due <= ?3) AS n, min(s.due) FILTER (WHERE s.due > ?3) AS due"
+                  " FROM word_groups wg CROSS JOIN word_schedules s ON s.learner_id = ?1 AND s.word_id = wg.word_id"
+                  " WHERE wg.group_id = ?2",
         "new": "SELECT wg.word_id AS id FROM word_groups wg WHERE NOT EXISTS (SELECT 1 FROM word_schedules s"
                " WHERE s.learner_id = ? AND s.word_id = wg.word_id) AND wg.group_id = ?"
                " ORDER BY wg.word_id LIMIT ?",
@@ -208,7 +208,6 @@ def due_queue(group_id=None):
     for stored in schedules:
         seen = outlook(stored, now)
         queue[stored.word_id] = array_text((seen.schedule_json, next_due_json(seen, second)))
-    answer = query_one(DUE_QUEUE_JSON, (
-        object_text(queue), learner.id, query_one(queries["due_count"], (*scope, now_iso))["n"],
-        query_one(queries["next_due_at"], (*scope, now_iso))["due"], new_left))
+    counts = query_one(queries["counts"], (*scope, now_iso))
+    answer = query_one(DUE_QUEUE_JSON, (object_text(queue), learner.id, counts["n"], counts["due"], new_left))
     return response(body(answer["answer"]))
