@@ -94,8 +94,8 @@ def list_leeches():
     now = clock.now_whole_seconds()
     learner = learner_id()
     with snapshot():
-        total = query_one("SELECT count(*) AS total FROM word_schedules WHERE learner_id = ? AND lapses >= ?",
-                          (learner, lapses))["total"]
+        total = query_one("SELECT coalesce(sum(words), 0) AS total FROM learner_lapses"
+                          " WHERE learner_id = ? AND lapses >= ?", (learner, lapses))["total"]
         ids = page_ids("SELECT s.word_id AS id FROM word_schedules s WHERE s.learner_id = ? AND s.lapses >= ?"
                        " ORDER BY {order} LIMIT ? OFFSET ?", (learner, lapses), ("s.lapses", "s.word_id", "DESC"),
                        total, per_page, offset)
