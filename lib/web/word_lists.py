@@ -136,6 +136,8 @@ STORED_COLUMNS = ", ".join(f"s.{column}" for column in StoredSchedule._fields)
 # word of every group whenever the group has fewer than it looks for. The
 # group's count and next due time are read in one walk of its words.
 # The learner comes first in each, then the group; "counts" takes now last.
+# Whether there are new words at all is told by counters, so that a queue
+# need not walk every word to find none.
 DUE_QUERIES = {
     "all": {
         "due": f"SELECT {STORED_COLUMNS} FROM word_schedules s WHERE s.learner_id = ? AND s.due <= ?"
@@ -144,6 +146,9 @@ DUE_QUERIES = {
                   " (SELECT min(s.due) FROM word_schedules s WHERE s.learner_id = ?1 AND s.due > ?2) AS due",
         "new": "SELECT w.id FROM words w WHERE NOT EXISTS (SELECT 1 FROM word_schedules s"
                " WHERE s.learner_id = ? AND s.word_id = w.id) ORDER BY w.id LIMIT ?",
+        # words never reviewed are those without a schedule
+        "any_new": "SELECT (SELECT words_count FROM learning_totals)"
+                   " > (SELECT words_studied FROM learner_totals WHERE learner_id = ?) AS n",
     },
     "group": {
         "due": f"SELECT {STORED_COLUMNS} FROM word_groups wg CROSS JOIN word_schedules s"
@@ -155,11 +160,11 @@ DUE_QUERIES = {
         "new": "SELECT wg.word_id AS id FROM word_groups wg WHERE NOT EXISTS (SELECT 1 FROM word_schedules s"
                " WHERE s.learner_id = ? AND s.word_id = wg.word_id) AND wg.group_id = ?"
                " ORDER BY wg.word_id LIMIT ?",
+        # the group's words less those the learner has a schedule of, by kind
+        "any_new": "SELECT (SELECT word_count FROM groups WHERE id = ?2) > coalesce((SELECT learning + review + mature"
+                   " FROM learner_group_states WHERE learner_id = ?1 AND group_id = ?2), 0) AS n",
     },
 }
-# the learner has words never reviewed: those without a schedule
-ANY_NEW_WORD = ("SELECT (SELECT words_count FROM learning_totals)"
-                " > (SELECT words_studied FROM learner_totals WHERE learner_id = ?) AS n")
 FIRST_REVIEWED_SINCE = "SELECT count(*) AS n FROM word_schedules WHERE learner_id = ? AND first_reviewed_at >= ?"
 
 # A due queue's item: the word as the word lists show it, its parts, its
@@ -199,7 +204,7 @@ def due_queue(group_id=None):
     today = clock.day_start(now, ZoneInfo(learner.time_zone))  # the learner's day
     new_left = max(0, learner.new_per_day - query_one(FIRST_REVIEWED_SINCE, (learner.id, clock.iso(today)))["n"])
     schedules = [StoredSchedule._make(row) for row in query_tuples(queries["due"], (*scope, now_iso, limit))]
-    if min(new, new_left) > 0 and (group_id is not None or query_one(ANY_NEW_WORD, (learner.id,))["n"]):
+    if min(new, new_left) > 0 and query_one(queries["any_new"], scope)["n"]:
         new_ids = query_column(queries["new"], (*scope, min(new, new_left)))
         schedules += [StoredSchedule(word_id) for word_id in new_ids]
     outlook = scheduler().outlook
