@@ -28,7 +28,7 @@ def object_sql(shape):
 def answer_column(json_sql):
     """The column ``answer`` of a query that writes an answer: the JSON as
     its UTF-8 bytes. Read as text, a long answer would be decoded into a str
-    only to be encoded again (a tenth of a due queue's time)."""
+    only to be encoded again (0.1 ms of a due queue of 100 words)."""
     return f"CAST({json_sql} AS BLOB) AS answer"
 
 
