@@ -6,18 +6,22 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 
 from lib.core import clock, vocabulary
 from lib.core.scheduler import COLUMNS, StoredSchedule
+from lib.core.json_text import object_text
 from lib.store import history, word_files
+from lib.store.schedules import read_schedules
 from lib.store.connection import placeholders
 from lib.store.words import ADD_TO_GROUP, INSERT_WORD
-from lib.web.database import query_all, query_one, query_one_or_404, require_existing, snapshot, transaction
+from lib.web.answers import answer_column, body, object_sql, response
+from lib.web.database import get_db, query_all, query_one, query_one_or_404, require_existing, snapshot, \
+    transaction
 from lib.web.errors import ApiError, bad_request
 from lib.web.auth import learner_id, requires
 from lib.web.idempotency import idempotent
-from lib.web.pages import fetch_page
+from lib.web.pages import page_ids
 from lib.web.scheduling import scheduler
 from lib.web.validation import MAX_PAGE, choice_arg, flag_arg, id_list, int_arg, json_body, paging, request_body, \
     total_pages
-from lib.web.word_lists import LEARNER_COUNTS, LEARNER_WORD_COLUMNS, due_queue, page_of_words
+from lib.web.word_lists import LEARNER_COUNTS, LEARNER_WORD_COLUMNS, WORD_SHAPE, due_queue, page_of_words
 
 bp = Blueprint("words", __name__)
 
@@ -28,14 +32,12 @@ def list_words():
                          default_per_page=50)
 
 
-# Words with the learner's counts and schedule's columns (None for a word
+# A word with the learner's counts and schedule's columns (None for a word
 # they never reviewed), by id. ?: the learner, twice.
 SCHEDULE_COLUMNS = ", ".join(f"s.{column}" for column in COLUMNS)
 LEARNER_SCHEDULE = "LEFT JOIN word_schedules s ON s.learner_id = ? AND s.word_id = w.id"
 WORD_WITH_SCHEDULE = (f"SELECT {LEARNER_WORD_COLUMNS}, w.parts, {SCHEDULE_COLUMNS}"
                       f" FROM words w {LEARNER_COUNTS} {LEARNER_SCHEDULE} WHERE w.id = ?")
-WORDS_WITH_SCHEDULES_BY_ID = (f"SELECT {LEARNER_WORD_COLUMNS}, {SCHEDULE_COLUMNS}"
-                              f" FROM words w {LEARNER_COUNTS} {LEARNER_SCHEDULE} WHERE w.id IN ({{ids}})")
 
 
 def with_schedule(word, now):
@@ -72,22 +74,37 @@ def list_due_words():
         return due_queue()
 
 
+# A page of leeches, SQLite writing the whole answer: the words with their
+# schedules, given as {"word id": schedule, ...} in the page's order, then
+# the learner. The schedules are written by Python, as in the due queue.
+LEECH_SHAPE = (*WORD_SHAPE, ("schedule", "json(w.schedule)"))
+LEECH_PAGE_JSON = "SELECT " + answer_column(f"""json_object(
+    'words', (SELECT json_group_array({object_sql(LEECH_SHAPE)}) FROM (
+        SELECT {LEARNER_WORD_COLUMNS}, page.value AS schedule
+        FROM json_each(?) page JOIN words w ON w.id = CAST(page.key AS INTEGER) {LEARNER_COUNTS}
+        ORDER BY page.id) w),
+    'total_pages', ?, 'current_page', ?, 'total_words', ?)""")
+
+
 @bp.get("/words/leeches")
 def list_leeches():
     """Words forgotten at least ``lapses`` times, most lapses first."""
     lapses = int_arg("lapses", 8, 1, MAX_PAGE)
     page, per_page, offset = paging(50)
     now = clock.now_whole_seconds()
+    learner = learner_id()
     with snapshot():
-        total = query_one("SELECT count(*) AS total FROM word_schedules WHERE learner_id = ? AND lapses >= ?",
-                          (learner_id(), lapses))["total"]
-        words = fetch_page(
-            "SELECT s.word_id AS id FROM word_schedules s WHERE s.learner_id = ? AND s.lapses >= ?"
-            " ORDER BY {order} LIMIT ? OFFSET ?",
-            WORDS_WITH_SCHEDULES_BY_ID, (learner_id(), lapses), ("s.lapses", "s.word_id", "DESC"), total, per_page,
-            offset, row_params=(learner_id(), learner_id()))
-    return jsonify(words=[with_schedule(word, now) for word in words], total_pages=total_pages(total, per_page),
-                   current_page=page, total_words=total)
+        total = query_one("SELECT coalesce(sum(words), 0) AS total FROM learner_lapses"
+                          " WHERE learner_id = ? AND lapses >= ?", (learner, lapses))["total"]
+        ids = page_ids("SELECT s.word_id AS id FROM word_schedules s WHERE s.learner_id = ? AND s.lapses >= ?"
+                       " ORDER BY {order} LIMIT ? OFFSET ?", (learner, lapses), ("s.lapses", "s.word_id", "DESC"),
+                       total, per_page, offset)
+        stored = read_schedules(get_db(), learner, ids) if ids else {}
+        schedule_json_at = scheduler().schedule_json_at
+        schedules = {word_id: schedule_json_at(stored[word_id], now) for word_id in ids if word_id in stored}
+        answer = query_one(LEECH_PAGE_JSON, (object_text(schedules), learner, total_pages(total, per_page), page,
+                                             total))
+    return response(body(answer["answer"]))
 
 
 # --- a learner's own words --------------------------------------------------------

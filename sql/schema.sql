@@ -417,6 +417,27 @@ BEGIN
       AND group_id IN (SELECT group_id FROM word_groups WHERE word_id = OLD.word_id);
 END;
 
+CREATE TRIGGER word_schedules_lapses_counted AFTER INSERT ON word_schedules
+WHEN NEW.lapses > 0
+BEGIN
+    INSERT INTO learner_lapses (learner_id, lapses, words) VALUES (NEW.learner_id, NEW.lapses, 1)
+    ON CONFLICT (learner_id, lapses) DO UPDATE SET words = words + 1;
+END;
+
+CREATE TRIGGER word_schedules_lapses_moved AFTER UPDATE OF lapses ON word_schedules
+WHEN NEW.lapses != OLD.lapses
+BEGIN
+    UPDATE learner_lapses SET words = words - 1 WHERE learner_id = OLD.learner_id AND lapses = OLD.lapses;
+    INSERT INTO learner_lapses (learner_id, lapses, words) SELECT NEW.learner_id, NEW.lapses, 1 WHERE NEW.lapses > 0
+    ON CONFLICT (learner_id, lapses) DO UPDATE SET words = words + 1;
+END;
+
+CREATE TRIGGER word_schedules_lapses_uncounted AFTER DELETE ON word_schedules
+WHEN OLD.lapses > 0
+BEGIN
+    UPDATE learner_lapses SET words = words - 1 WHERE learner_id = OLD.learner_id AND lapses = OLD.lapses;
+END;
+
 CREATE TABLE "study_days" (
     learner_id     INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
     day            TEXT    NOT NULL,
@@ -467,6 +488,13 @@ CREATE TABLE learner_group_states (
     PRIMARY KEY (learner_id, group_id)
 ) WITHOUT ROWID;
 CREATE INDEX learner_group_states_by_group ON learner_group_states (group_id);
+
+CREATE TABLE learner_lapses (
+    learner_id INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
+    lapses     INTEGER NOT NULL CHECK (lapses > 0),
+    words      INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (learner_id, lapses)
+) WITHOUT ROWID;
 
 CREATE VIEW study_quarter_openings (learner_id, created_at) AS SELECT NULL, NULL WHERE false;
 

@@ -314,6 +314,19 @@ def test_the_group_queue_holds_only_the_groups_words(client, db, monkeypatch, se
     assert due_page(client, "/api/words/due", new=0)["due_count"] == 2
 
 
+def test_a_group_whose_every_word_was_reviewed_shows_new_words_again_when_one_joins(client, db, monkeypatch, session,
+                                                                                    words):
+    # the group's words less those with a schedule tell whether any is new
+    review(client, session, [(word, "easy") for word in words])
+    freeze_clock(monkeypatch, "2026-03-11T09:05:00Z")  # a new day's allowance of new words; none due yet
+    assert due_page(client, new=5)["words"] == []
+    joining = [word for word in group_word_ids(db, 2) if word not in words][0]
+    assert client.post("/api/groups/1/words", json={"word_ids": [joining]}).status_code == 200
+    assert [word["id"] for word in due_page(client, new=5)["words"]] == [joining]
+    review(client, start_session(client, 2), [(joining, "easy")])  # reviewed in another group's session
+    assert due_page(client, new=5)["words"] == []
+
+
 def test_next_due_is_when_each_rating_would_bring_the_word_back(client, db, monkeypatch, session, words):
     review(client, session, [(words[0], "good"), (words[0], "good")])
     freeze_clock(monkeypatch, "2026-03-14T09:00:00Z")

@@ -20,6 +20,7 @@ from tests.helpers import (
     BAD_ORDERS,
     assert_fields,
     assert_each,
+    group_word_ids,
     assert_error,
     spellings,
     get_ok,
@@ -241,6 +242,50 @@ def test_due_queues_are_byte_for_byte_the_python_rendering(app, client, db, monk
             assert any(word["schedule"] is None for word in queue)
             assert next(word for word in queue if word["id"] == awkward)["english"] == AWKWARD_TEXT
             assert_schedules_are_the_stored_ones(db, queue)
+
+
+def leech_page_at(now):
+    """A page of leeches as a scheduler of the test's own shows it at ``now``."""
+    scheduler = SeededScheduler(desired_retention=DEFAULT_RETENTION)
+
+    def render(db, answer):
+        words = []
+        for word in answer["words"]:
+            stored = StoredSchedule._make(db.execute(SCHEDULE_ROW, (word["id"],)).fetchone())
+            words.append({**dict(db.execute(WORD_ROW, (word["id"],)).fetchone()),
+                          "schedule": scheduler.schedule_at(stored, now)})
+        return {"words": words, "total_pages": answer["total_pages"], "current_page": answer["current_page"],
+                "total_words": answer["total_words"]}
+    return render
+
+
+@pytest.mark.parametrize("query", ["?lapses=1", "?lapses=1&per_page=2&page=2", "?lapses=2&per_page=3",
+                                   "?lapses=1&page=9", "?lapses=99"])
+def test_leech_pages_are_byte_for_byte_the_python_rendering(app, client, db, monkeypatch, query):
+    # SQLite writes the page, Python each schedule: the whole must be what
+    # jsonify writes of the stored words and schedules, and the total the
+    # schedules' own count.
+    freeze_clock(monkeypatch, "2026-03-10T09:00:00Z")
+    awkward = db.execute("INSERT INTO words (kanji, kana, romaji, english, parts) VALUES (?, 'あ', 'a', ?, '[]')",
+                         (AWKWARD_TEXT, AWKWARD_TEXT)).lastrowid
+    db.execute("INSERT INTO word_groups (group_id, word_id) VALUES (1, ?)", (awkward,))
+    db.commit()
+    words = [awkward, *group_word_ids(db, 1)[:6]]
+    session_id = start_session(client, 1)
+    for n, word_id in enumerate(words):  # forgotten 1, 2, 3, 1, 2, 3, 1 times after an easy answer each
+        reviews = [{"word_id": word_id, "rating": rating} for _ in range(n % 3 + 1) for rating in ("easy", "again")]
+        response = client.post(f"/api/study-sessions/{session_id}/review", json={"reviews": reviews})
+        assert response.status_code == 201, response.get_json()
+    freeze_clock(monkeypatch, "2026-03-13T17:45:31Z")
+
+    served, rendered = rendered_both_ways(app, client, db, f"/api/words/leeches{query}",
+                                          leech_page_at(datetime.fromisoformat("2026-03-13T17:45:31Z")))
+    assert served == rendered
+    lapses = int(query.split("lapses=")[1].split("&")[0])
+    assert json.loads(served)["total_words"] == db.execute(
+        "SELECT count(*) FROM word_schedules WHERE learner_id = 1 AND lapses >= ?", (lapses,)).fetchone()[0]
+    if query == "?lapses=1":
+        assert next(word for word in json.loads(served)["words"] if word["id"] == awkward)["english"] == AWKWARD_TEXT
 
 
 STORED_SCHEDULE = ("SELECT state, due, stability, difficulty, reps, lapses FROM word_schedules"

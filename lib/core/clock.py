@@ -17,14 +17,15 @@ def utcnow():
 
 def iso(moment):
     """ISO 8601 in UTC with a Z, to the second: how every timestamp is stored."""
-    return _iso_of_second(math.floor(moment.timestamp()))
+    return iso_of_second(math.floor(moment.timestamp()))
 
 
 # Kept: a due queue formats hundreds of times, most of them the same few
 # seconds (now plus a day, say). Keyed by the instant, which a datetime
 # with its zone and fold does not hash as.
 @lru_cache(maxsize=4096)
-def _iso_of_second(seconds):
+def iso_of_second(seconds):
+    """The Unix time ``seconds`` (an int) as ``iso`` writes it."""
     return datetime.fromtimestamp(seconds, timezone.utc).isoformat()[:19] + "Z"
 
 

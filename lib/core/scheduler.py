@@ -54,11 +54,13 @@ COLUMNS = StoredSchedule._fields[1:]
 
 class Outlook(NamedTuple):
     """What a client is shown of a schedule on one day: its ``schedule``
-    object (None for a new word), that object as JSON, and how long after a
-    review that day the word would be due again, for each rating."""
+    object (None for a new word), that object as JSON, how long after a
+    review that day the word would be due again, for each rating, and those
+    waits in whole seconds (what next_due_json adds to a whole second)."""
     schedule: dict | None
     schedule_json: str
     waits: tuple
+    wait_seconds: tuple
 
 
 class SeededScheduler(Scheduler):
@@ -70,6 +72,7 @@ class SeededScheduler(Scheduler):
         super().__init__(*args, **kwargs)
         self._seed = threading.local()  # one scheduler serves every thread
         self._outlook_on_day = lru_cache(maxsize=OUTLOOKS_KEPT)(self._outlook_on_day)
+        self._schedule_json_on_day = lru_cache(maxsize=OUTLOOKS_KEPT)(self._schedule_json_on_day)
 
     def review(self, card, rating, reviewed_at, reps):
         """``card`` after one review at ``reviewed_at`` (aware UTC, whole
@@ -84,6 +87,11 @@ class SeededScheduler(Scheduler):
             return None
         return shown_schedule(stored, self.get_card_retrievability(card_from(stored), now))
 
+    def schedule_json_at(self, stored, now):
+        """The ``schedule`` object of ``stored`` at ``now`` as JSON text: like
+        an outlook's, kept for the day, without running the four reviews."""
+        return self._schedule_json_on_day(stored, elapsed_days(stored, now))
+
     def outlook(self, stored, now):
         """The Outlook of the StoredSchedule ``stored`` at ``now`` (aware UTC,
         whole seconds).
@@ -91,17 +99,22 @@ class SeededScheduler(Scheduler):
         fsrs reads a review's time only as whole days since the last review,
         and dates the card's next review from it: one outlook serves every
         moment of that day, so each is computed once and kept."""
-        elapsed_days = (now - parse_time(stored.last_review)).days if stored.last_review is not None else 0
-        return self._outlook_on_day(stored, elapsed_days)
+        return self._outlook_on_day(stored, elapsed_days(stored, now))
 
-    def _outlook_on_day(self, stored, elapsed_days):
-        card = card_from(stored)
-        moment = card.last_review + timedelta(days=elapsed_days) if card.last_review else clock.EPOCH
-        schedule = None if stored.state is None else shown_schedule(
-            stored, self.get_card_retrievability(card, moment))
+    def _outlook_on_day(self, stored, days):
+        card, moment = card_on_day(stored, days)
+        schedule = self._schedule_on_day(stored, card, moment)
         waits = tuple((name, self.review(card, rating, moment, stored.reps).due - moment)
                       for name, rating in RATINGS.items())
-        return Outlook(schedule, dumps(schedule), waits)
+        return Outlook(schedule, dumps(schedule), waits, tuple(wait // clock.ONE_SECOND for _, wait in waits))
+
+    def _schedule_json_on_day(self, stored, days):
+        return dumps(self._schedule_on_day(stored, *card_on_day(stored, days)))
+
+    def _schedule_on_day(self, stored, card, moment):
+        if stored.state is None:
+            return None
+        return shown_schedule(stored, self.get_card_retrievability(card, moment))
 
     def _get_fuzzed_interval(self, *, interval):
         # fsrs 6.3.2's fuzz, drawn from the seeded generator.
@@ -130,6 +143,12 @@ def scheduler_from_environment(environ=os.environ):
     return build_scheduler(config["DESIRED_RETENTION"])
 
 
+def elapsed_days(stored, now):
+    """Whole days from the StoredSchedule's last review to ``now``, as fsrs
+    counts them (0 for a word never reviewed)."""
+    return (now - parse_time(stored.last_review)).days if stored.last_review is not None else 0
+
+
 def parse_time(text):
     return datetime.fromisoformat(text) if text is not None else None
 
@@ -141,6 +160,13 @@ def card_from(stored):
     return Card(card_id=stored.word_id, state=STATE_BY_VALUE[stored.state], step=stored.step,
                 stability=stored.stability, difficulty=stored.difficulty,
                 due=parse_time(stored.due), last_review=parse_time(stored.last_review))
+
+
+def card_on_day(stored, days):
+    """The fsrs card of a StoredSchedule and the moment ``days`` whole days
+    after its last review (the epoch for a new word)."""
+    card = card_from(stored)
+    return card, card.last_review + timedelta(days=days) if card.last_review else clock.EPOCH
 
 
 def lapse(card, rating):
@@ -161,6 +187,9 @@ def shown_schedule(stored, retrievability):
 NEXT_DUE_JSON = "{" + ",".join(f'"{name}":"%s"' for name in RATINGS) + "}"
 
 
-def next_due_json(outlook, now):
-    """The next_due of ``outlook`` at ``now`` as JSON text."""
-    return NEXT_DUE_JSON % tuple(clock.iso(now + wait) for _, wait in outlook.waits)
+def next_due_json(outlook, second):
+    """The next_due of ``outlook`` at the Unix time ``second`` (a whole
+    second, as the queue's now is) as JSON text."""
+    again, hard, good, easy = outlook.wait_seconds
+    iso = clock.iso_of_second
+    return NEXT_DUE_JSON % (iso(second + again), iso(second + hard), iso(second + good), iso(second + easy))

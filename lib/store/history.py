@@ -18,6 +18,7 @@ CLEAR_ALL = (
     "DELETE FROM word_review_items",
     # first, so that the schedules' triggers find nothing left to count down
     "DELETE FROM learner_group_states",
+    "DELETE FROM learner_lapses",
     "DELETE FROM word_schedules",
     "DELETE FROM study_sessions",
     "DELETE FROM study_days",
@@ -34,6 +35,7 @@ CLEAR_ALL = (
 CLEAR = (
     "DELETE FROM word_review_items WHERE study_session_id IN (SELECT id FROM study_sessions WHERE learner_id = ?)",
     "DELETE FROM learner_group_states WHERE learner_id = ?",
+    "DELETE FROM learner_lapses WHERE learner_id = ?",
     "DELETE FROM word_schedules WHERE learner_id = ?",
     "DELETE FROM study_sessions WHERE learner_id = ?",
     "DELETE FROM study_days WHERE learner_id = ?",

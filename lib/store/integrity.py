@@ -151,6 +151,17 @@ RECOUNTS = {
         SELECT learner_id, group_id FROM (SELECT * FROM kept EXCEPT SELECT * FROM recounted)
         UNION ALL
         SELECT learner_id, group_id FROM (SELECT * FROM recounted EXCEPT SELECT * FROM kept)""",
+    # How many of each learner's schedules have each number of lapses (a
+    # row of zero counts nothing, as no row does).
+    "learner_lapses": """
+        WITH recounted AS (
+            SELECT learner_id, lapses, count(*) FROM word_schedules WHERE lapses > 0 GROUP BY 1, 2
+        ), kept AS (
+            SELECT learner_id, lapses, words FROM learner_lapses WHERE words != 0
+        )
+        SELECT learner_id, lapses FROM (SELECT * FROM kept EXCEPT SELECT * FROM recounted)
+        UNION ALL
+        SELECT learner_id, lapses FROM (SELECT * FROM recounted EXCEPT SELECT * FROM kept)""",
     "learning_totals.words_count": """
         SELECT id FROM learning_totals WHERE words_count != (SELECT count(*) FROM words)""",
     "learner_totals": """

@@ -97,6 +97,13 @@ def query_column(sql, params=()):
         return [row[0] for row in cursor.execute(sql, params)]
 
 
+def query_tuples(sql, params=()):
+    """Every row as a plain tuple, without a dict per row."""
+    with closing(get_db().cursor()) as cursor:
+        cursor.row_factory = None
+        return cursor.execute(sql, params).fetchall()
+
+
 def query_one(sql, params=()):
     row = get_db().execute(sql, params).fetchone()
     return dict(row) if row is not None else None

@@ -8,10 +8,9 @@ from flask import request
 from lib.core import clock
 from lib.core.json_text import array_text, object_text
 from lib.core.scheduler import StoredSchedule, next_due_json
-from lib.store.schedules import read_schedules
-from lib.web.answers import object_sql, response
+from lib.web.answers import answer_column, body, object_sql, response
 from lib.web.auth import current_learner, learner_id
-from lib.web.database import get_db, query_column, query_one, query_one_or_404, snapshot
+from lib.web.database import query_column, query_one, query_one_or_404, query_tuples, snapshot
 from lib.web.errors import bad_request
 from lib.web.pages import page_ids
 from lib.web.scheduling import scheduler
@@ -46,13 +45,11 @@ MAX_QUERY = 100
 
 # A page of words, SQLite writing the whole answer; the page's ids (a JSON
 # array) give the words and their order, then the learner.
-WORD_PAGE_JSON = f"""
-SELECT json_object(
+WORD_PAGE_JSON = "SELECT " + answer_column(f"""json_object(
     'words', (SELECT json_group_array({object_sql(WORD_SHAPE)}) FROM (
         SELECT {LEARNER_WORD_COLUMNS} FROM json_each(?) page JOIN words w ON w.id = page.value {LEARNER_COUNTS}
         ORDER BY page.key) w),
-    'total_pages', ?, 'current_page', ?, 'total_words', ?) AS answer
-"""
+    'total_pages', ?, 'current_page', ?, 'total_words', ?)""")
 # Every word in order of the learner's count of it: the words they have a
 # count of (an index of learner_words) on one side, the others, in id order,
 # on the other. {column}: a key of COUNTED_TOTALS; ?: the learner.
@@ -108,7 +105,7 @@ def page_of_words(source, where, params, count_sql, default_per_page, missing=No
             ids_sql = f"SELECT w.id FROM {source} {counts} WHERE {where} ORDER BY {{order}} LIMIT ? OFFSET ?"
             ids = page_ids(ids_sql, (*learner_params, *params), (column, "w.id", direction), total, per_page, offset)
         answer = query_one(WORD_PAGE_JSON, (json.dumps(ids), learner, total_pages(total, per_page), page, total))
-    return response(answer["answer"])
+    return response(body(answer["answer"]))
 
 
 def every_word_by_count(learner, count, direction, total, per_page, offset):
@@ -129,37 +126,45 @@ def every_word_by_count(learner, count, direction, total, per_page, offset):
     return ids
 
 
+# A StoredSchedule of word_schedules s, read with a queue's due words
+STORED_COLUMNS = ", ".join(f"s.{column}" for column in StoredSchedule._fields)
+
 # "What is due" for all words and for one group's, new words in id order.
 # For all words the page is read from the index on due. A group's page, count
 # and next due time come from the group's own words: walking the index on due
 # and keeping the group's words would read every overdue (or every future)
-# word of every group whenever the group has fewer than it looks for.
-# The learner comes first in each, then the group.
+# word of every group whenever the group has fewer than it looks for. The
+# group's count and next due time are read in one walk of its words.
+# The learner comes first in each, then the group; "counts" takes now last.
+# Whether there are new words at all is told by counters, so that a queue
+# need not walk every word to find none.
 DUE_QUERIES = {
     "all": {
-        "due": "SELECT s.word_id AS id FROM word_schedules s WHERE s.learner_id = ? AND s.due <= ?"
+        "due": f"SELECT {STORED_COLUMNS} FROM word_schedules s WHERE s.learner_id = ? AND s.due <= ?"
                " ORDER BY s.due, s.word_id LIMIT ?",
-        "due_count": "SELECT count(*) AS n FROM word_schedules s WHERE s.learner_id = ? AND s.due <= ?",
-        "next_due_at": "SELECT min(s.due) AS due FROM word_schedules s WHERE s.learner_id = ? AND s.due > ?",
+        "counts": "SELECT (SELECT count(*) FROM word_schedules s WHERE s.learner_id = ?1 AND s.due <= ?2) AS n,"
+                  " (SELECT min(s.due) FROM word_schedules s WHERE s.learner_id = ?1 AND s.due > ?2) AS due",
         "new": "SELECT w.id FROM words w WHERE NOT EXISTS (SELECT 1 FROM word_schedules s"
                " WHERE s.learner_id = ? AND s.word_id = w.id) ORDER BY w.id LIMIT ?",
+        # words never reviewed are those without a schedule
+        "any_new": "SELECT (SELECT words_count FROM learning_totals)"
+                   " > (SELECT words_studied FROM learner_totals WHERE learner_id = ?) AS n",
     },
     "group": {
-        "due": "SELECT s.word_id AS id FROM word_groups wg CROSS JOIN word_schedules s"
+        "due": f"SELECT {STORED_COLUMNS} FROM word_groups wg CROSS JOIN word_schedules s"
                " ON s.learner_id = ? AND s.word_id = wg.word_id WHERE wg.group_id = ? AND s.due <= ?"
                " ORDER BY s.due, s.word_id LIMIT ?",
-        "due_count": "SELECT count(*) AS n FROM word_groups wg CROSS JOIN word_schedules s"
-                     " ON s.learner_id = ? AND s.word_id = wg.word_id WHERE wg.group_id = ? AND s.due <= ?",
-        "next_due_at": "SELECT min(s.due) AS due FROM word_groups wg CROSS JOIN word_schedules s"
-                       " ON s.learner_id = ? AND s.word_id = wg.word_id WHERE wg.group_id = ? AND s.due > ?",
+        "counts": "SELECT count(*) FILTER (WHERE s.due <= ?3) AS n, min(s.due) FILTER (WHERE s.due > ?3) AS due"
+                  " FROM word_groups wg CROSS JOIN word_schedules s ON s.learner_id = ?1 AND s.word_id = wg.word_id"
+                  " WHERE wg.group_id = ?2",
         "new": "SELECT wg.word_id AS id FROM word_groups wg WHERE NOT EXISTS (SELECT 1 FROM word_schedules s"
                " WHERE s.learner_id = ? AND s.word_id = wg.word_id) AND wg.group_id = ?"
                " ORDER BY wg.word_id LIMIT ?",
+        # the group's words less those the learner has a schedule of, by kind
+        "any_new": "SELECT (SELECT word_count FROM groups WHERE id = ?2) > coalesce((SELECT learning + review + mature"
+                   " FROM learner_group_states WHERE learner_id = ?1 AND group_id = ?2), 0) AS n",
     },
 }
-# the learner has words never reviewed: those without a schedule
-ANY_NEW_WORD = ("SELECT (SELECT words_count FROM learning_totals)"
-                " > (SELECT words_studied FROM learner_totals WHERE learner_id = ?) AS n")
 FIRST_REVIEWED_SINCE = "SELECT count(*) AS n FROM word_schedules WHERE learner_id = ? AND first_reviewed_at >= ?"
 
 # A due queue's item: the word as the word lists show it, its parts, its
@@ -175,14 +180,12 @@ QUEUE_ITEM_SHAPE = (
     ("schedule", "w.outlook -> 0"),
     ("next_due", "w.outlook -> 1"),
 )
-DUE_QUEUE_JSON = f"""
-SELECT json_object(
+DUE_QUEUE_JSON = "SELECT " + answer_column(f"""json_object(
     'words', (SELECT json_group_array({object_sql(QUEUE_ITEM_SHAPE)}) FROM (
         SELECT {LEARNER_WORD_COLUMNS}, w.parts, queue.value AS outlook
         FROM json_each(?) queue JOIN words w ON w.id = CAST(queue.key AS INTEGER) {LEARNER_COUNTS}
         ORDER BY queue.id) w),
-    'due_count', ?, 'next_due_at', ?, 'new_left_today', ?) AS answer
-"""
+    'due_count', ?, 'next_due_at', ?, 'new_left_today', ?)""")
 
 
 def due_queue(group_id=None):
@@ -200,16 +203,16 @@ def due_queue(group_id=None):
     now_iso = clock.iso(now)
     today = clock.day_start(now, ZoneInfo(learner.time_zone))  # the learner's day
     new_left = max(0, learner.new_per_day - query_one(FIRST_REVIEWED_SINCE, (learner.id, clock.iso(today)))["n"])
-    ids = query_column(queries["due"], (*scope, now_iso, limit))
-    if min(new, new_left) > 0 and (group_id is not None or query_one(ANY_NEW_WORD, (learner.id,))["n"]):
-        ids += query_column(queries["new"], (*scope, min(new, new_left)))
-    stored = read_schedules(get_db(), learner.id, ids) if ids else {}
+    schedules = [StoredSchedule._make(row) for row in query_tuples(queries["due"], (*scope, now_iso, limit))]
+    if min(new, new_left) > 0 and query_one(queries["any_new"], scope)["n"]:
+        new_ids = query_column(queries["new"], (*scope, min(new, new_left)))
+        schedules += [StoredSchedule(word_id) for word_id in new_ids]
     outlook = scheduler().outlook
+    second = int(now.timestamp())  # now is a whole second
     queue = {}
-    for word_id in ids:
-        seen = outlook(stored.get(word_id) or StoredSchedule(word_id), now)
-        queue[word_id] = array_text((seen.schedule_json, next_due_json(seen, now)))
-    answer = query_one(DUE_QUEUE_JSON, (
-        object_text(queue), learner.id, query_one(queries["due_count"], (*scope, now_iso))["n"],
-        query_one(queries["next_due_at"], (*scope, now_iso))["due"], new_left))
-    return response(answer["answer"])
+    for stored in schedules:
+        seen = outlook(stored, now)
+        queue[stored.word_id] = array_text((seen.schedule_json, next_due_json(seen, second)))
+    counts = query_one(queries["counts"], (*scope, now_iso))
+    answer = query_one(DUE_QUEUE_JSON, (object_text(queue), learner.id, counts["n"], counts["due"], new_left))
+    return response(body(answer["answer"]))
