@@ -210,6 +210,8 @@ def read_cases(ctx):
         ("activity", f"/api/study-activities/{a}"),
         ("activity sessions p1", f"/api/study-activities/{a}/sessions"),
         ("activity sessions last page", f"/api/study-activities/{a}/sessions?page={last['activity_sessions']}"),
+        ("activity sessions middle page",
+         f"/api/study-activities/{a}/sessions?page={(last['activity_sessions'] + 1) // 2}"),
         ("activity launch", f"/api/study-activities/{a}/launch"),
         ("sessions p1", "/api/study-sessions"),
         ("sessions last page", f"/api/study-sessions?page={last['sessions']}"),

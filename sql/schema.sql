@@ -307,6 +307,13 @@ BEGIN
       AND quarter >= substr(NEW.created_at, 1, 14) || printf('%02d:00Z', substr(NEW.created_at, 15, 2) / 15 * 15);
 END;
 
+CREATE TRIGGER study_sessions_counted_by_activity_day AFTER INSERT ON study_sessions
+BEGIN
+    INSERT INTO learner_activity_days (learner_id, study_activity_id, day, sessions_count)
+    VALUES (NEW.learner_id, NEW.study_activity_id, substr(NEW.created_at, 1, 10), 1)
+    ON CONFLICT (learner_id, study_activity_id, day) DO UPDATE SET sessions_count = sessions_count + 1;
+END;
+
 CREATE TABLE "word_review_items" (
     id               INTEGER PRIMARY KEY AUTOINCREMENT,
     learner_id       INTEGER NOT NULL REFERENCES learners (id),
@@ -488,6 +495,14 @@ CREATE TABLE learner_group_states (
     PRIMARY KEY (learner_id, group_id)
 ) WITHOUT ROWID;
 CREATE INDEX learner_group_states_by_group ON learner_group_states (group_id);
+
+CREATE TABLE learner_activity_days (
+    learner_id        INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
+    study_activity_id INTEGER NOT NULL REFERENCES study_activities (id) ON DELETE CASCADE,
+    day               TEXT    NOT NULL,
+    sessions_count    INTEGER NOT NULL CHECK (sessions_count > 0),
+    PRIMARY KEY (learner_id, study_activity_id, day)
+) WITHOUT ROWID;
 
 CREATE TABLE learner_lapses (
     learner_id INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,

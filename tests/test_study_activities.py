@@ -126,6 +126,27 @@ def test_activity_sessions_are_paged_newest_first(client, db, monkeypatch):
     assert (first["total"], first["per_page"], first["total_pages"]) == (5, 2, 3)
 
 
+def test_every_page_of_an_activitys_sessions_over_several_days_is_in_start_time_order(client, db, monkeypatch):
+    # Days of uneven sizes with the other activity's sessions among them, the
+    # same second twice, both ends of a day: deep pages skip whole days by
+    # the activity's own counters per day, from either end of the list.
+    starts = [(f"2026-03-0{day}T{hour}Z", activity) for day in range(1, 8)
+              for hour, activity in (("00:00:00", 1), ("09:00:00", 2), ("09:00:00", 1), ("23:59:59", 1))
+              if (day, activity) != (4, 1)]
+    for group, (start, activity) in enumerate(starts):
+        freeze_clock(monkeypatch, start)
+        start_session(client, group_id=group % 7 + 1, activity_id=activity)
+    expected = [row[0] for row in db.execute(
+        "SELECT id FROM study_sessions WHERE study_activity_id = 1 ORDER BY created_at DESC, id DESC")]
+
+    for per_page in (1, 2, 3, 4, 5):
+        seen = []
+        for page in range(1, len(expected) // per_page + 2):
+            body = client.get(f"/api/study-activities/1/sessions?per_page={per_page}&page={page}").get_json()
+            seen += [item["id"] for item in body["items"]]
+        assert seen == expected, per_page
+
+
 def test_activity_without_sessions_has_an_empty_page(client):
     body = get_ok(client, "/api/study-activities/1/sessions")
     assert (body["items"], body["total"], body["total_pages"]) == ([], 0, 0)

@@ -22,6 +22,7 @@ CLEAR_ALL = (
     "DELETE FROM word_schedules",
     "DELETE FROM study_sessions",
     "DELETE FROM study_days",
+    "DELETE FROM learner_activity_days",
     "DELETE FROM study_quarters",
     # A retry from before the reset must not be answered with a deleted session.
     "DELETE FROM idempotency_keys",
@@ -39,6 +40,7 @@ CLEAR = (
     "DELETE FROM word_schedules WHERE learner_id = ?",
     "DELETE FROM study_sessions WHERE learner_id = ?",
     "DELETE FROM study_days WHERE learner_id = ?",
+    "DELETE FROM learner_activity_days WHERE learner_id = ?",
     "DELETE FROM study_quarters WHERE learner_id = ?",
     "DELETE FROM idempotency_keys WHERE learner_id = ?",
     # the learner_words_uncounted trigger takes the learner's word totals to zero
@@ -158,6 +160,14 @@ def remove_sessions(conn, scheduler_of, where, params):
                      (learner_id, day))
     conn.execute(f"DELETE FROM study_days WHERE sessions_count = 0 AND learner_id IN ({placeholders(removed)})",
                  tuple(removed))
+    for learner_id, activity_id, day in sorted({(row[1], row[3], row[4]) for row in sessions}):
+        left = conn.execute("SELECT count(*) FROM study_sessions WHERE learner_id = ?1 AND study_activity_id = ?2"
+                            " AND created_at >= ?3 AND created_at < date(?3, '+1 day')",
+                            (learner_id, activity_id, day)).fetchone()[0]
+        conn.execute("UPDATE learner_activity_days SET sessions_count = ?4 WHERE learner_id = ?1"
+                     " AND study_activity_id = ?2 AND day = ?3 AND ?4 > 0", (learner_id, activity_id, day, left))
+        conn.execute("DELETE FROM learner_activity_days WHERE learner_id = ?1 AND study_activity_id = ?2"
+                     " AND day = ?3 AND ?4 = 0", (learner_id, activity_id, day, left))
     conn.execute(RESTREAK.format(learners=placeholders(removed)), tuple(removed))
     for learner_id, word_ids in sorted(words.items()):
         schedules.replay(conn, scheduler_of(learner_id), learner_id, word_ids)

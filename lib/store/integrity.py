@@ -100,6 +100,16 @@ RECOUNTS = {
         SELECT learner_id, day FROM (
             SELECT learner_id, substr(created_at, 1, 10) AS day, count(*) FROM study_sessions GROUP BY 1, 2
             EXCEPT SELECT learner_id, day, sessions_count FROM study_days)""",
+    "learner_activity_days": """
+        SELECT learner_id, study_activity_id, day FROM (
+            SELECT learner_id, study_activity_id, day, sessions_count FROM learner_activity_days
+            EXCEPT SELECT learner_id, study_activity_id, substr(created_at, 1, 10), count(*)
+            FROM study_sessions GROUP BY 1, 2, 3)
+        UNION ALL
+        SELECT learner_id, study_activity_id, day FROM (
+            SELECT learner_id, study_activity_id, substr(created_at, 1, 10) AS day, count(*)
+            FROM study_sessions GROUP BY 1, 2, 3
+            EXCEPT SELECT learner_id, study_activity_id, day, sessions_count FROM learner_activity_days)""",
     "study_days.streak": """
         SELECT d.learner_id, d.day FROM study_days d
         WHERE d.streak != 1 + coalesce((SELECT p.streak FROM study_days p

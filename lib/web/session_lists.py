@@ -31,23 +31,33 @@ NEWEST_FIRST = ("s.created_at", "DESC")
 # the page's ids were found among the learner's sessions
 SESSIONS_BY_ID = f"{SESSION_SELECT} WHERE s.id IN ({{ids}})"
 
+# A learner's sessions per UTC day: all of them, or one activity's (given its id)
 DAYS = {direction: f"SELECT day, sessions_count FROM study_days WHERE learner_id = ? ORDER BY day {direction}"
         for direction in ("ASC", "DESC")}
+ACTIVITY_DAYS = {direction: "SELECT day, sessions_count FROM learner_activity_days"
+                            f" WHERE learner_id = ? AND study_activity_id = ? ORDER BY day {direction}"
+                 for direction in ("ASC", "DESC")}
 FROM_DAY = {"DESC": "s.created_at < date(?, '+1 day')", "ASC": "s.created_at >= ?"}
 
 
-def from_day(direction, offset):
-    """Start at the day that holds ``offset`` in start-time order, found by
-    the per-day counters: a deep page of every session then skips no more
-    than one day's sessions."""
-    skipped = 0
-    with closing(get_db().cursor()) as days:  # read only as far as the day
-        days.row_factory = None  # plain tuples: a year of days may be read
-        for day, sessions in days.execute(DAYS[direction], (learner_id(),)):
-            if skipped + sessions > offset:
-                return FROM_DAY[direction], (day,), offset - skipped
-            skipped += sessions
-    return "1", (), offset
+def from_day_of(days, *params):
+    """The seek of a list whose sessions per day ``days`` counts (given the
+    learner and ``params``): start at the day that holds the offset in
+    start-time order, so that a deep page skips no more than one day's
+    sessions."""
+    def from_day(direction, offset):
+        skipped = 0
+        with closing(get_db().cursor()) as rows:  # read only as far as the day
+            rows.row_factory = None  # plain tuples: years of days may be read
+            for day, sessions in rows.execute(days[direction], (learner_id(), *params)):
+                if skipped + sessions > offset:
+                    return FROM_DAY[direction], (day,), offset - skipped
+                skipped += sessions
+        return "1", (), offset
+    return from_day
+
+
+from_day = from_day_of(DAYS)
 
 
 def sessions_page(where, params, count_sql, sortable=False, seek=None):
