@@ -6,6 +6,7 @@ from flask import Blueprint, jsonify
 
 from lib.core import clock
 from lib.web.auth import current_learner, learner_id
+from lib.web.caching import versioned
 from lib.web.database import query_all, query_one, snapshot
 from lib.web.validation import int_arg, time_zone_arg
 
@@ -19,6 +20,7 @@ RECENT_DAYS = 32
 
 
 @bp.get("/dashboard/recent-session")
+@versioned
 def recent_session():
     """The learner's newest session with its results, or null when there is none."""
     return jsonify(query_one(
@@ -290,6 +292,7 @@ ORDER BY g.name, g.id
 
 
 @bp.get("/dashboard/groups")
+@versioned
 def groups_by_state():
     """Each group with how many of its words the learner has never reviewed,
     is learning, has in review, and has mature; in name order."""

@@ -9,6 +9,7 @@ from lib.core.scheduler import COLUMNS, StoredSchedule
 from lib.store import history, word_files
 from lib.store.connection import placeholders
 from lib.store.words import ADD_TO_GROUP, INSERT_WORD
+from lib.web.caching import versioned
 from lib.web.database import query_all, query_one, query_one_or_404, require_existing, snapshot, transaction
 from lib.web.errors import ApiError, bad_request
 from lib.web.auth import learner_id, requires
@@ -23,6 +24,7 @@ bp = Blueprint("words", __name__)
 
 
 @bp.get("/words")
+@versioned
 def list_words():
     return page_of_words("words w", "1", (), "SELECT words_count AS total FROM learning_totals",
                          default_per_page=50)
