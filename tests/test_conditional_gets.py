@@ -70,6 +70,9 @@ def studied(tmp_path_factory, seeded_template):
     finally:
         mp.undo()
         close_all(app)
+    conn = sqlite3.connect(path)  # all of it in the file that is copied: a read connection may close last
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
     ids = {"session_id": sessions[-1], "word_id": words[0], "group_id": GROUP, "activity_id": 1,
            "learner_id": b_id, "filename": "typing-tutor/index.html"}
     others = {"first_session": sessions[0], "b_session": b_session, "b_token": b_token, "words": words,
