@@ -156,6 +156,15 @@ def test_the_versions_are_read_by_their_keys(world):
         "SEARCH learner_versions USING PRIMARY KEY (learner_id=?)"], plan
 
 
+def test_a_learner_without_a_version_is_answered_by_the_body(world):
+    client, path, _, _ = world
+    etag = client.get("/api/words").headers["ETag"]
+    raw_sql(path, ("DELETE FROM learner_versions WHERE learner_id = 1", ()))
+    response = client.get("/api/words", headers={"If-None-Match": etag})
+    assert response.status_code == 200 and not response.headers["ETag"].startswith("W/")
+    assert client.get("/api/words", headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
+
+
 def test_head_is_answered_as_get(world):
     client, _, _, _ = world
     etag = client.get("/api/words").headers["ETag"]

@@ -58,9 +58,11 @@ def code_fingerprint():
 def versions_etag():
     """The ETag of the answer a @versioned view would give now: the state it
     would be built from, for this learner, their settings as they apply, and
-    this URL as this server answers it."""
+    this URL as this server answers it; None when the learner has no version."""
     learner = current_learner()
     vocabulary, record = get_db().execute(VERSIONS, (learner.id,)).fetchone()
+    if record is None:  # no row to move (taken out by hand): nothing names the record's state
+        return None
     environ = request.environ  # as sent: werkzeug's root_url and full_path cost more than the query
     key = "\0".join(map(str, (
         code_fingerprint(), learner.id, learner.time_zone, learner.new_per_day, learner.desired_retention,
@@ -85,7 +87,7 @@ def answer_unchanged():
     if not getattr(view, "versioned", False):
         return None
     g.etag = versions_etag()
-    if held(g.etag, everything=False):
+    if g.etag is not None and held(g.etag, everything=False):
         response = current_app.response_class(status=304)
         response.set_etag(g.etag, weak=True)
         response.headers["Cache-Control"] = NO_CACHE
