@@ -74,7 +74,10 @@ def versions_etag():
 def held(etag, everything=True):
     """Whether If-None-Match names ``etag`` (weak comparison, RFC 9110),
     or is ``*`` (unless not ``everything``)."""
-    tags = parse_etags(request.headers.get("If-None-Match"))
+    header = request.environ.get("HTTP_IF_NONE_MATCH")
+    if not header:  # most requests: asked before parsing, on every 200
+        return False
+    tags = parse_etags(header)
     return (everything or not tags.star_tag) and tags.contains_weak(etag)
 
 
