@@ -317,6 +317,10 @@ WRITES = {
     "SQL: a session deleted": (
         lambda c, p, ids, o: raw_sql(p, ("DELETE FROM study_sessions WHERE id = ?", (o["first_session"],))),
         {"/api/study-sessions", "/api/groups/{group_id}/study-sessions"}),
+    "SQL: a session given to another learner": (
+        lambda c, p, ids, o: raw_sql(p, ("UPDATE study_sessions SET learner_id = ? WHERE id = ?",
+                                         (ids["learner_id"], o["first_session"]))),
+        {"/api/study-sessions", "/api/groups/{group_id}/study-sessions"}),
     "SQL: a word edited": (
         lambda c, p, ids, o: raw_sql(p, ("UPDATE words SET english = 'by hand' WHERE id = ?", (ids["word_id"],))),
         WORD_LISTS | {"/api/words/{word_id}", "/api/groups/{group_id}/words/raw"}),

@@ -34,9 +34,16 @@ CREATE TRIGGER study_sessions_versioned AFTER INSERT ON study_sessions
 BEGIN
     UPDATE learner_versions SET version = random() WHERE learner_id = NEW.learner_id;
 END;
+-- Two learners only when the row moves from one to the other: an IN of two
+-- costs a review's session update three times what one key does.
 CREATE TRIGGER study_sessions_changed_versioned AFTER UPDATE ON study_sessions
 BEGIN
-    UPDATE learner_versions SET version = random() WHERE learner_id IN (OLD.learner_id, NEW.learner_id);
+    UPDATE learner_versions SET version = random() WHERE learner_id = NEW.learner_id;
+END;
+CREATE TRIGGER study_sessions_moved_versioned AFTER UPDATE OF learner_id ON study_sessions
+WHEN OLD.learner_id IS NOT NEW.learner_id
+BEGIN
+    UPDATE learner_versions SET version = random() WHERE learner_id = OLD.learner_id;
 END;
 CREATE TRIGGER study_sessions_removed_versioned AFTER DELETE ON study_sessions
 BEGIN
@@ -54,7 +61,12 @@ BEGIN
 END;
 CREATE TRIGGER word_schedules_changed_versioned AFTER UPDATE ON word_schedules
 BEGIN
-    UPDATE learner_versions SET version = random() WHERE learner_id IN (OLD.learner_id, NEW.learner_id);
+    UPDATE learner_versions SET version = random() WHERE learner_id = NEW.learner_id;
+END;
+CREATE TRIGGER word_schedules_moved_versioned AFTER UPDATE OF learner_id ON word_schedules
+WHEN OLD.learner_id IS NOT NEW.learner_id
+BEGIN
+    UPDATE learner_versions SET version = random() WHERE learner_id = OLD.learner_id;
 END;
 CREATE TRIGGER word_schedules_removed_versioned AFTER DELETE ON word_schedules
 BEGIN
