@@ -109,7 +109,7 @@ def conditional(response):
     if etag is not None:
         response.set_etag(etag, weak=True)
     elif "ETag" in response.headers or response.direct_passthrough or response.is_streamed:
-        return response  # a file: send_file answered If-None-Match itself
+        return response  # a file (send_file answered If-None-Match itself), or a stream, never held whole
     else:
         etag = hashlib.blake2b(response.get_data(), digest_size=16).hexdigest()
         response.set_etag(etag)
