@@ -9,6 +9,7 @@ from lib.core import clock
 from lib.core.json_text import array_text, dumps, object_text
 from lib.web.answers import response
 from lib.web.auth import current_learner, learner_id
+from lib.web.caching import versioned
 from lib.web.database import query_all, query_one, snapshot
 from lib.web.validation import int_arg, time_zone_arg
 
@@ -22,6 +23,7 @@ RECENT_DAYS = 32
 
 
 @bp.get("/dashboard/recent-session")
+@versioned
 def recent_session():
     """The learner's newest session with its results, or null when there is none."""
     return jsonify(query_one(
@@ -319,6 +321,7 @@ ORDER BY g.name, g.id
 
 
 @bp.get("/dashboard/groups")
+@versioned
 def groups_by_state():
     """Each group with how many of its words the learner has never reviewed,
     is learning, has in review, and has mature; in name order."""

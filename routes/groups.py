@@ -4,6 +4,7 @@ from lib.core import vocabulary
 from lib.store import history, word_files
 from lib.store.words import ADD_TO_GROUP
 from lib.web.answers import body, kept_answers, object_sql, response
+from lib.web.caching import versioned
 from lib.web.database import query_all, query_one, query_one_or_404, require_existing, snapshot, transaction
 from lib.web.errors import ApiError, bad_request, not_found, unprocessable
 from lib.web.auth import requires
@@ -25,6 +26,7 @@ def get_group_or_404(group_id):
 
 
 @bp.get("/groups")
+@versioned
 def list_groups():
     page, per_page, offset = paging(10)
     column, direction = sorting(SORT_COLUMNS, "name", "asc")
@@ -38,11 +40,13 @@ def list_groups():
 
 
 @bp.get("/groups/<int:group_id>")
+@versioned
 def get_group(group_id):
     return jsonify(get_group_or_404(group_id))
 
 
 @bp.get("/groups/<int:group_id>/words")
+@versioned
 def list_group_words(group_id):
     return page_of_words(
         "word_groups wg JOIN words w ON w.id = wg.word_id", "wg.group_id = ?", (group_id,),
@@ -82,6 +86,7 @@ VOCABULARY_VERSION = "SELECT version FROM vocabulary_version"
 
 
 @bp.get("/groups/<int:group_id>/words/raw")
+@versioned
 def list_group_words_raw(group_id):
     """Every word of the group with its parts, for study activity apps.
 
@@ -102,6 +107,7 @@ def list_group_words_raw(group_id):
 
 
 @bp.get("/groups/<int:group_id>/study-sessions")
+@versioned
 def list_group_sessions(group_id):
     with snapshot():
         get_group_or_404(group_id)
@@ -202,6 +208,7 @@ def remove_group_word(group_id, word_id):
 
 
 @bp.get("/groups/<int:group_id>/export")
+@versioned
 def export_group(group_id):
     """The group's words as a file that imports back to the same words."""
     file_format = choice_arg("format", word_files.FORMATS, "json")

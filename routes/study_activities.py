@@ -1,5 +1,6 @@
 from flask import Blueprint, current_app, jsonify, request
 
+from lib.web.caching import versioned
 from lib.web.database import query_all, query_one_or_404, snapshot
 from lib.web.errors import ApiError
 from lib.web.pages import paged_items
@@ -36,17 +37,20 @@ def get_activity_or_404(activity_id):
 
 
 @bp.get("/study-activities")
+@versioned
 def list_activities():
     # A bare array: the portal reads it as one.
     return jsonify([activity_answer(activity) for activity in query_all(f"{ACTIVITY_SELECT} WHERE retired = 0 ORDER BY id")])
 
 
 @bp.get("/study-activities/<int:activity_id>")
+@versioned
 def get_activity(activity_id):
     return jsonify(get_activity_or_404(activity_id))
 
 
 @bp.get("/study-activities/<int:activity_id>/sessions")
+@versioned
 def list_activity_sessions(activity_id):
     with snapshot():
         get_activity_or_404(activity_id)
@@ -58,6 +62,7 @@ def list_activity_sessions(activity_id):
 
 
 @bp.get("/study-activities/<int:activity_id>/launch")
+@versioned
 def launch_activity(activity_id):
     """What the portal needs to launch an activity: it and the groups to pick from."""
     with snapshot():

@@ -3,6 +3,7 @@ from flask import Blueprint, current_app, jsonify, url_for
 from lib.core import clock
 from lib.store import backup, history, schedules, seed
 from lib.store.connection import placeholders
+from lib.web.caching import versioned
 from lib.web.database import (bulk_transaction, get_db, query_all, query_column, query_one, query_one_or_404,
                               require_existing, snapshot, transaction)
 from lib.web.errors import ApiError, bad_request, unprocessable
@@ -60,6 +61,7 @@ def create_session():
 
 
 @bp.get("/study-sessions")
+@versioned
 def list_sessions():
     return jsonify(paged_items(*sessions_page(
         "1", (), "SELECT sessions_count AS total FROM learner_totals WHERE learner_id = ?", seek=from_day)))

@@ -12,6 +12,7 @@ from lib.store.schedules import read_schedules
 from lib.store.connection import placeholders
 from lib.store.words import ADD_TO_GROUP, INSERT_WORD
 from lib.web.answers import answer_column, body, object_sql, response
+from lib.web.caching import versioned
 from lib.web.database import get_db, query_all, query_one, query_one_or_404, require_existing, snapshot, \
     transaction
 from lib.web.errors import ApiError, bad_request
@@ -27,6 +28,7 @@ bp = Blueprint("words", __name__)
 
 
 @bp.get("/words")
+@versioned
 def list_words():
     return page_of_words("words w", "1", (), "SELECT words_count AS total FROM learning_totals",
                          default_per_page=50)

@@ -81,6 +81,21 @@ CREATE TABLE study_activities (
     slug TEXT CHECK (slug <> '' AND slug NOT GLOB '*[^a-z0-9-]*'), retired INTEGER NOT NULL DEFAULT 0 CHECK (retired IN (0, 1)));
 CREATE UNIQUE INDEX study_activities_by_slug ON study_activities (slug);
 
+CREATE TRIGGER study_activities_added_to_vocabulary AFTER INSERT ON study_activities
+BEGIN
+    UPDATE vocabulary_version SET version = random() WHERE id = 1;
+END;
+
+CREATE TRIGGER study_activities_changed_in_vocabulary AFTER UPDATE ON study_activities
+BEGIN
+    UPDATE vocabulary_version SET version = random() WHERE id = 1;
+END;
+
+CREATE TRIGGER study_activities_removed_from_vocabulary AFTER DELETE ON study_activities
+BEGIN
+    UPDATE vocabulary_version SET version = random() WHERE id = 1;
+END;
+
 CREATE TABLE learning_totals (
     id                 INTEGER PRIMARY KEY CHECK (id = 1),
     words_count        INTEGER NOT NULL DEFAULT 0);
@@ -159,6 +174,17 @@ CREATE TABLE learners (
 CREATE TRIGGER learners_counted AFTER INSERT ON learners
 BEGIN
     INSERT INTO learner_totals (learner_id) VALUES (NEW.id);
+END;
+
+CREATE TRIGGER learners_versioned AFTER INSERT ON learners
+BEGIN
+    INSERT INTO learner_versions (learner_id, version) VALUES (NEW.id, random())
+    ON CONFLICT (learner_id) DO UPDATE SET version = excluded.version;
+END;
+
+CREATE TRIGGER learner_settings_versioned AFTER UPDATE OF time_zone, new_per_day, desired_retention ON learners
+BEGIN
+    UPDATE learner_versions SET version = random() WHERE learner_id = NEW.id;
 END;
 
 CREATE TABLE tokens (
@@ -314,6 +340,27 @@ BEGIN
     ON CONFLICT (learner_id, study_activity_id, day) DO UPDATE SET sessions_count = sessions_count + 1;
 END;
 
+CREATE TRIGGER study_sessions_versioned AFTER INSERT ON study_sessions
+BEGIN
+    UPDATE learner_versions SET version = random() WHERE learner_id = NEW.learner_id;
+END;
+
+CREATE TRIGGER study_sessions_changed_versioned AFTER UPDATE ON study_sessions
+BEGIN
+    UPDATE learner_versions SET version = random() WHERE learner_id = NEW.learner_id;
+END;
+
+CREATE TRIGGER study_sessions_moved_versioned AFTER UPDATE OF learner_id ON study_sessions
+WHEN OLD.learner_id IS NOT NEW.learner_id
+BEGIN
+    UPDATE learner_versions SET version = random() WHERE learner_id = OLD.learner_id;
+END;
+
+CREATE TRIGGER study_sessions_removed_versioned AFTER DELETE ON study_sessions
+BEGIN
+    UPDATE learner_versions SET version = random() WHERE learner_id = OLD.learner_id;
+END;
+
 CREATE TABLE "word_review_items" (
     id               INTEGER PRIMARY KEY AUTOINCREMENT,
     learner_id       INTEGER NOT NULL REFERENCES learners (id),
@@ -363,6 +410,11 @@ BEGIN
         in_review_correct_total = in_review_correct_total + (NEW.state_before IS 2 AND NEW.correct = 1)
     WHERE learner_id = NEW.learner_id
       AND quarter >= substr(NEW.created_at, 1, 14) || printf('%02d:00Z', substr(NEW.created_at, 15, 2) / 15 * 15);
+END;
+
+CREATE TRIGGER word_review_items_versioned AFTER INSERT ON word_review_items
+BEGIN
+    UPDATE learner_versions SET version = random() WHERE learner_id = NEW.learner_id;
 END;
 
 CREATE TABLE "word_schedules" (
@@ -445,6 +497,27 @@ BEGIN
     UPDATE learner_lapses SET words = words - 1 WHERE learner_id = OLD.learner_id AND lapses = OLD.lapses;
 END;
 
+CREATE TRIGGER word_schedules_versioned AFTER INSERT ON word_schedules
+BEGIN
+    UPDATE learner_versions SET version = random() WHERE learner_id = NEW.learner_id;
+END;
+
+CREATE TRIGGER word_schedules_changed_versioned AFTER UPDATE ON word_schedules
+BEGIN
+    UPDATE learner_versions SET version = random() WHERE learner_id = NEW.learner_id;
+END;
+
+CREATE TRIGGER word_schedules_moved_versioned AFTER UPDATE OF learner_id ON word_schedules
+WHEN OLD.learner_id IS NOT NEW.learner_id
+BEGIN
+    UPDATE learner_versions SET version = random() WHERE learner_id = OLD.learner_id;
+END;
+
+CREATE TRIGGER word_schedules_removed_versioned AFTER DELETE ON word_schedules
+BEGIN
+    UPDATE learner_versions SET version = random() WHERE learner_id = OLD.learner_id;
+END;
+
 CREATE TABLE "study_days" (
     learner_id     INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
     day            TEXT    NOT NULL,
@@ -509,6 +582,11 @@ CREATE TABLE learner_lapses (
     lapses     INTEGER NOT NULL CHECK (lapses > 0),
     words      INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (learner_id, lapses)
+) WITHOUT ROWID;
+
+CREATE TABLE learner_versions (
+    learner_id INTEGER PRIMARY KEY REFERENCES learners (id) ON DELETE CASCADE,
+    version    INTEGER NOT NULL
 ) WITHOUT ROWID;
 
 CREATE VIEW study_quarter_openings (learner_id, created_at) AS SELECT NULL, NULL WHERE false;

@@ -34,8 +34,8 @@ COUNTED_BY_TRIGGERS = {
 # ...and what each review keeps of its word's schedule that the history tells
 # without the scheduler's arithmetic (lib/store/schedules.py).
 COUNTED_BY_REVIEWS = {"word_schedules": ("reps", "first_reviewed_at")}
-# Written by triggers, but counting nothing: drawn at random (migration 0013).
-NOT_COUNTERS = {("vocabulary_version", "version")}
+# Written by triggers, but counting nothing: drawn at random (migrations 0013, 0021).
+NOT_COUNTERS = {("vocabulary_version", "version"), ("learner_versions", "version")}
 
 
 def columns(counters):

@@ -41,8 +41,8 @@ def init_app(app, activity_urls):
     public_host = [urlsplit(app.config["PUBLIC_URL"]).hostname] if app.config["PUBLIC_URL"] else []
     app.config["TRUSTED_HOSTS"] = LOCAL_HOSTS + app.config["ALLOWED_HOSTS"] + public_host
     CORS(app, resources={r"/api/*": {"origins": origins}},
-         allow_headers=["Content-Type", "Idempotency-Key", "Authorization"],
-         expose_headers=["Location", "Idempotent-Replayed", "WWW-Authenticate", "Retry-After"], methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"])
+         allow_headers=["Content-Type", "Idempotency-Key", "Authorization", "If-None-Match"],
+         expose_headers=["Location", "Idempotent-Replayed", "WWW-Authenticate", "Retry-After", "ETag"], methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"])
 
     @app.before_request
     def refuse_foreign_writes():

@@ -1,0 +1,124 @@
+"""Conditional GETs: every GET answer carries an ETag and Cache-Control:
+no-cache (clients keep it and ask again with If-None-Match); an answer the
+client holds already is a 304 without a body.
+
+An answer built from nothing but the vocabulary, the learner's record and
+settings, and the request's URL (a view marked ``@versioned``) has an ETag
+made from the versions that the triggers draw anew on every change to those
+(migrations 0013 and 0021): read in one statement before the view runs, it
+lets a 304 go out without the answer being built. Every other answer (one
+that depends on the time, or on tokens, or reads the review items
+themselves) has the hash of its body for an ETag: built, then not sent.
+"""
+import hashlib
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+from flask import current_app, g, request
+from werkzeug.http import parse_etags
+
+from lib.web.auth import current_learner
+from lib.web.database import get_db
+
+READING = frozenset({"GET", "HEAD"})
+NO_CACHE = "no-cache"
+VERSIONS = ("SELECT (SELECT version FROM vocabulary_version WHERE id = 1),"
+            " (SELECT version FROM learner_versions WHERE learner_id = ?)")
+ROOT = Path(__file__).resolve().parents[2]
+# What shapes the answers: a deploy that changes any of it changes every ETag.
+CODE = ("app.py", "lib/openapi.json", "lib/**/*.py", "routes/**/*.py")
+PACKAGES = ("flask", "werkzeug", "fsrs")
+
+
+def versioned(view):
+    """Mark a view whose answer depends on the vocabulary, the learner's
+    record and settings and the request's URL alone, nothing else: not the
+    time, not the review items read one by one, not tokens."""
+    view.versioned = True
+    return view
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint():
+    """A digest of the code and packages that shape the answers: the same in
+    every worker of one deploy, another after a change to any of them."""
+    digest = hashlib.blake2b(digest_size=16)
+    for pattern in CODE:
+        for path in sorted(ROOT.glob(pattern)):
+            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for package in PACKAGES:
+        try:
+            digest.update(f"{package}={metadata.version(package)}\0".encode())
+        except metadata.PackageNotFoundError:
+            pass
+    return digest.hexdigest()
+
+
+def versions_etag():
+    """The ETag of the answer a @versioned view would give now: the state it
+    would be built from, for this learner, their settings as they apply, and
+    this URL as this server answers it; None when the learner has no version."""
+    learner = current_learner()
+    vocabulary, record = get_db().execute(VERSIONS, (learner.id,)).fetchone()
+    if record is None:  # no row to move (taken out by hand): nothing names the record's state
+        return None
+    environ = request.environ  # as sent: werkzeug's root_url and full_path cost more than the query
+    key = "\0".join(map(str, (
+        code_fingerprint(), learner.id, learner.time_zone, learner.new_per_day, learner.desired_retention,
+        current_app.config["PUBLIC_URL"], environ["wsgi.url_scheme"], environ.get("HTTP_HOST"),
+        environ.get("SCRIPT_NAME"), environ.get("PATH_INFO"), environ.get("QUERY_STRING"), vocabulary, record)))
+    return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+
+
+def held(etag, everything=True):
+    """Whether If-None-Match names ``etag`` (weak comparison, RFC 9110),
+    or is ``*`` (unless not ``everything``)."""
+    header = request.environ.get("HTTP_IF_NONE_MATCH")
+    if not header:  # most requests: asked before parsing, on every 200
+        return False
+    tags = parse_etags(header)
+    return (everything or not tags.star_tag) and tags.contains_weak(etag)
+
+
+def answer_unchanged():
+    """Before a @versioned view: a 304 when the client holds its answer as
+    it stands. ``*`` asks whether the answer exists at all: the view decides."""
+    if request.method not in READING:
+        return None
+    view = current_app.view_functions.get(request.endpoint)
+    if not getattr(view, "versioned", False):
+        return None
+    g.etag = versions_etag()
+    if g.etag is not None and held(g.etag, everything=False):
+        response = current_app.response_class(status=304)
+        response.set_etag(g.etag, weak=True)
+        response.headers["Cache-Control"] = NO_CACHE
+        return response
+    return None
+
+
+def conditional(response):
+    """Every 200 to a GET gets its ETag (the versions', or its body's hash)
+    and no-cache; a 304 when If-None-Match holds it (RFC 9110's weak
+    comparison, a list or ``*``). A file sent with its own ETag keeps it."""
+    if request.method not in READING or response.status_code != 200:
+        return response
+    response.headers.setdefault("Cache-Control", NO_CACHE)
+    etag = g.get("etag")
+    if etag is not None:
+        response.set_etag(etag, weak=True)
+    elif "ETag" in response.headers or response.direct_passthrough or response.is_streamed:
+        return response  # a file (send_file answered If-None-Match itself), or a stream, never held whole
+    else:
+        etag = hashlib.blake2b(response.get_data(), digest_size=16).hexdigest()
+        response.set_etag(etag)
+    if held(etag):
+        response.status_code = 304  # werkzeug sends no body and no entity headers with it
+    return response
+
+
+def init_app(app):
+    """After auth.init_app: the learner is known when the versions are read."""
+    app.before_request(answer_unchanged)
+    app.after_request(conditional)
