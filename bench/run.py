@@ -67,6 +67,13 @@ CEILING_SHARES = {
     f"POST {REVIEW_BATCH} reviews": 0.20,
 }
 MAX_STATS_OVER_CHEAPEST = 3.0
+# Conditional GETs: each of these list routes again, sent the ETag of its
+# answer in If-None-Match, and answered 304 Not Modified (issue 23's
+# target: 80 % of the bare route's rate).
+CONDITIONAL = ("words p1", "groups p1", "group words p1", "group sessions p1", "activities",
+               "activity sessions p1", "sessions p1")
+NOT_MODIFIED = ", 304"
+MIN_CONDITIONAL_SHARE = 0.8
 # Routes whose answers grow with the data: their cost is compared per item
 # they answer (words listed; for the forecast, schedules counted).
 GROWING = {
@@ -230,7 +237,24 @@ def read_cases(ctx):
         ("dashboard retention 52 weeks", "/api/dashboard/retention?weeks=52&tz=Asia/Tokyo"),
         ("dashboard groups", "/api/dashboard/groups"),
     ]
+    paths = dict(cases)
+    cases += [(name + NOT_MODIFIED, paths[name]) for name in CONDITIONAL]
     return selected(cases)
+
+
+def conditional(name, headers, etag_of):
+    """The headers of case ``name``: for a conditional case, with the
+    If-None-Match of the ETag ``etag_of()`` fetches from the same server."""
+    if not name.endswith(NOT_MODIFIED):
+        return headers
+    return {**headers, "If-None-Match": etag_of()}
+
+
+def etag_in(raw_response):
+    """The ETag header's value in a raw HTTP response."""
+    head = raw_response.split(b"\r\n\r\n", 1)[0].decode("latin-1")
+    return next(line.split(":", 1)[1].strip() for line in head.split("\r\n")[1:]
+                if line.lower().startswith("etag:"))
 
 
 def write_cases(ctx, session_ids):
@@ -314,6 +338,8 @@ def in_process(works, ctxs, headers, settings):
     cases = {scale: dict(read_cases(ctx)) for scale, ctx in ctxs.items()}
     for name in cases[next(iter(cases))]:
         def sender(client, url, headers):
+            headers = conditional(name, headers, lambda: client.get(url, headers=headers).headers["ETag"])
+
             def send():
                 response = client.get(url, headers=headers)
                 response.get_data()
@@ -390,13 +416,14 @@ def over_http(path, ctx, headers, settings):
     session_ids = create_write_sessions(app.test_client(), ctx, headers)
     results = {}
     with bare_server() as bare, app_server(path) as server:
-        def request(method, url, body=None):
-            return load.request_bytes(method, url, HOST, server.port, body, headers)
+        def request(method, url, body=None, sent=headers):
+            return load.request_bytes(method, url, HOST, server.port, body, sent)
         # the workers' first requests fill their caches
         load.run(HOST, server.port, [request("GET", "/api/words")], 0.5)
         load.run(HOST, bare.port, [load.request_bytes("GET", BARE_PATH, HOST, bare.port)], 0.5)
         for name, url in read_cases(ctx):
-            results[name] = throughput(server.port, [request("GET", url)], bare.port, settings)
+            sent = conditional(name, headers, lambda: etag_in(load.fetch((HOST, server.port), request("GET", url))))
+            results[name] = throughput(server.port, [request("GET", url, sent=sent)], bare.port, settings)
         for name, variants in write_cases(ctx, session_ids):
             raw = [request("POST", url, json.dumps(body)) for url, body in variants]
             results[name] = throughput(server.port, raw, bare.port, settings)
@@ -406,6 +433,8 @@ def over_http(path, ctx, headers, settings):
 # ---------------------------------------------------------------- report
 
 def share_target(name):
+    if name.endswith(NOT_MODIFIED):
+        return MIN_CONDITIONAL_SHARE
     return CEILING_SHARES.get(name, 0 if name.startswith("POST") else MIN_CEILING_SHARE)
 
 
@@ -449,8 +478,8 @@ def summarize(scales, bare):
         "ceiling_share": {
             "scale": "large",
             "target": f"HTTP throughput as a share of bare Flask's (large): every GET route >= "
-                      f"{MIN_CEILING_SHARE:.0%}, and " + ", ".join(f"{n} >= {share:.0%}" for n, share in
-                                                              CEILING_SHARES.items()),
+                      f"{MIN_CEILING_SHARE:.0%}, 304s >= {MIN_CONDITIONAL_SHARE:.0%}, and "
+                      + ", ".join(f"{n} >= {share:.0%}" for n, share in CEILING_SHARES.items()),
             "misses": {n: round(rows[n]["large"]["ceiling_share"], 2) for n in rows
                        if rows[n]["large"]["ceiling_share"] < share_target(n)}},
         "learners_ratio": {
