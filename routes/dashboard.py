@@ -1,7 +1,10 @@
 import json
-from datetime import datetime, timedelta, timezone
+from bisect import bisect_right
+from contextlib import closing
+from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, chain
+from operator import sub
 
 from flask import Blueprint, jsonify
 
@@ -10,7 +13,7 @@ from lib.core.json_text import array_text, dumps, object_text
 from lib.web.answers import response
 from lib.web.auth import current_learner, learner_id
 from lib.web.caching import versioned
-from lib.web.database import query_all, query_one, snapshot
+from lib.web.database import get_db, query_all, query_one, snapshot
 from lib.web.validation import int_arg, time_zone_arg
 
 bp = Blueprint("dashboard", __name__)
@@ -18,8 +21,6 @@ bp = Blueprint("dashboard", __name__)
 ACTIVE_GROUP_DAYS = 30
 # history and forecast: `days` from 1 to a year
 MAX_DAYS = 365
-# a streak in a time zone is looked for in these last days first
-RECENT_DAYS = 32
 
 
 @bp.get("/dashboard/recent-session")
@@ -75,81 +76,94 @@ def stats():
     )
 
 
-# The learner's days, given as the learner, the Unix times at which the days
-# begin and the one at which the last ends (a JSON array), and the date of the first: for
-# each day the running totals at its end less those at its start, each found
-# by one index seek (the last quarter that began before that time).
-DAYS_OF_STUDY = """
-WITH totals (day, sessions, reviews, correct) AS (
-    SELECT t.key, coalesce(q.sessions_total, 0), coalesce(q.review_items_total, 0), coalesce(q.correct_total, 0)
-    FROM json_each(?2) t
-    LEFT JOIN study_quarters q ON q.learner_id = ?1 AND q.quarter = (
-        SELECT quarter FROM study_quarters
-        WHERE learner_id = ?1 AND quarter < strftime('%Y-%m-%dT%H:%M:%SZ', t.value, 'unixepoch')
-        ORDER BY quarter DESC LIMIT 1)
-)
-SELECT date(?3, (day - 1) || ' days') AS date, sessions, reviews, correct FROM (
-    SELECT day, sessions - lag(sessions) OVER by_day AS sessions, reviews - lag(reviews) OVER by_day AS reviews,
-           correct - lag(correct) OVER by_day AS correct
-    FROM totals WINDOW by_day AS (ORDER BY day)
-)
-WHERE day > 0
-ORDER BY day
+# The learner's running totals at each of a JSON array of stored times: those
+# of the last quarter that began before it, one index seek each. As one JSON
+# array of [sessions, reviews, correct] arrays: one value to read, where a
+# row per time would cost a row each.
+TOTALS_AT = """
+SELECT '[' || group_concat(totals) || ']' AS totals FROM (
+    SELECT coalesce((SELECT json_array(sessions_total, review_items_total, correct_total)
+                     FROM study_quarters WHERE learner_id = ?1 AND quarter < t.value
+                     ORDER BY quarter DESC LIMIT 1), '[0,0,0]') AS totals
+    FROM json_each(?2) t ORDER BY t.key)
 """
-FIRST_QUARTER = "SELECT min(quarter) AS quarter FROM study_quarters WHERE learner_id = ?"
+# The last and the first session of each study day (a UTC day) up to a
+# date: the latest first. A UTC day's sessions fall on at most two of the
+# learner's days in any zone, and its first and its last fall on both
+# (tests/test_time_zones.py holds every zone to it): the days with a session
+# in a zone are those of these two times (migration 0019).
+SESSION_TIMES = """
+SELECT last_session_at, first_session_at FROM study_days WHERE learner_id = ? AND day <= ? ORDER BY day DESC
+"""
+FIRST_STUDY_DAY = "SELECT min(day) AS day FROM study_days WHERE learner_id = ?"
+SESSION_DAYS_READ = 64  # days read at a time: a current streak is most often shorter
 
 
-def days_of_study(first, last, tz):
-    """{"date", "sessions", "reviews", "correct"} for each date from ``first``
-    to ``last``, the learner's days in the zone ``tz``."""
-    return query_all(DAYS_OF_STUDY, (learner_id(), json.dumps(clock.day_starts(first, last, tz)), first.isoformat()))
+def study_per_day(first, last, tz):
+    """The sessions, the reviews and the right answers of each date from
+    ``first`` to ``last``, the learner's days in the zone ``tz``: three lists."""
+    starts = json.dumps(clock.day_start_times(first, last, tz))
+    totals = json.loads(query_one(TOTALS_AT, (learner_id(), starts))["totals"])
+    return [list(map(sub, running[1:], running)) for running in zip(*totals)]
 
 
-def first_day_of_study(tz):
-    """The learner's date of the first quarter with any study in it, or None."""
-    quarter = query_one(FIRST_QUARTER, (learner_id(),))["quarter"]
-    if quarter is None:
-        return None
-    return clock.local_date(datetime.fromisoformat(quarter.replace("Z", "+00:00")), tz)
+def session_days(tz, today, before=None):
+    """The learner's days with a session started in the zone ``tz``, up to
+    ``today`` (or those before the date ``before``), each as how many days
+    before today it is: the latest first, none twice, read as they are asked for."""
+    first_study_day = query_one(FIRST_STUDY_DAY, (learner_id(),))["day"]
+    if first_study_day is None:
+        return
+    # A UTC day's sessions may fall on the day before it in the zone.
+    first = date.fromisoformat(first_study_day) - timedelta(days=1)
+    last = today if before is None else before - timedelta(days=1)
+    if first > last:
+        return
+    starts = clock.day_start_times(first, last, tz)
+    # a time in the day of starts[n] is len(starts) - 1 - n days before
+    # the last date, which is last_ago days before today
+    last_ago = (today - last).days
+    newest = len(starts) - 1 + last_ago
+    seen = last_ago - 1  # and times after the last date are left out
+    with closing(get_db().cursor()) as cursor:
+        cursor.row_factory = None
+        cursor.execute(SESSION_TIMES, (learner_id(), starts[-1][:10]))
+        while rows := cursor.fetchmany(SESSION_DAYS_READ):
+            for at in chain.from_iterable(rows):
+                ago = newest - bisect_right(starts, at)
+                if ago > seen:
+                    seen = ago
+                    yield ago
 
 
-def current_run(studied):
-    """How many days in a row end the list of days studied (True) or not,
-    or end one before its end: a streak lasts until a whole day passes
-    without study."""
-    if studied and not studied[-1]:
-        studied = studied[:-1]
-    run = 0
-    for day in reversed(studied):
-        if not day:
+def current_run(days_ago):
+    """How many days in a row end today or yesterday, of days given as how
+    many days before today they are (the latest first): a streak lasts
+    until a whole day passes without study."""
+    run = ago_before = 0  # as if today came before: the streak may begin yesterday
+    for ago in days_ago:
+        if ago > ago_before + 1:
             break
+        ago_before = ago
         run += 1
     return run
 
 
-def longest_run(studied):
+def longest_run(days_ago):
     longest = run = 0
-    for day in studied:
-        run = run + 1 if day else 0
+    ago_before = None
+    for ago in days_ago:
+        run = run + 1 if ago_before is not None and ago == ago_before + 1 else 1
+        ago_before = ago
         longest = max(longest, run)
     return longest
 
 
-def sessions_started(days):
-    return [day["sessions"] > 0 for day in days]
-
-
 def current_streak_in(tz, today):
-    """The current streak in the zone ``tz``: the recent days, and the whole
-    history only when the streak goes back further than them."""
-    first = first_day_of_study(tz)
-    if first is None or first > today:
-        return 0
-    recent = max(first, today - timedelta(days=RECENT_DAYS - 1))
-    studied = sessions_started(days_of_study(recent, today, tz))
-    if studied[0] and recent > first:
-        studied = sessions_started(days_of_study(first, today, tz))
-    return current_run(studied)
+    """The current streak in the zone ``tz``: its days are read back from
+    today until it ends."""
+    with closing(session_days(tz, today)) as days_ago:
+        return current_run(days_ago)
 
 
 @bp.get("/dashboard/history")
@@ -161,16 +175,30 @@ def history():
     today = clock.local_date(clock.utcnow(), tz)
     first = today - timedelta(days=days - 1)
     with snapshot():
-        first_studied = first_day_of_study(tz)
-        studied = days_of_study(min(first, first_studied or first), today, tz)
-    streak_days = sessions_started(studied)
-    return jsonify(
-        tz=tz.key,
-        days=[{**day, "accuracy": day["correct"] / day["reviews"] if day["reviews"] else None}
-              for day in studied[-days:] if day["sessions"] or day["reviews"]],
-        current_streak=current_run(streak_days),
-        longest_streak=longest_run(streak_days),
-    )
+        sessions, reviews, correct = study_per_day(first, today, tz)
+        # the days shown tell their own streak days; those before them, the study days
+        streak_days = [days - 1 - n for n in reversed(range(days)) if sessions[n]]
+        streak_days.extend(session_days(tz, today, before=first))
+    return response(object_text({
+        "tz": dumps(tz.key),
+        "days": array_text([day_text(*day) for day in zip(clock.date_texts(first, today), sessions, reviews, correct)
+                            if day[1] or day[2]]),
+        "current_streak": str(current_run(streak_days)),
+        "longest_streak": str(longest_run(streak_days)),
+    }))
+
+
+# Kept: a year of history is asked for again and again, and its days but
+# the last few are the same each time; writing a day's float is most of
+# what writing a day costs.
+@lru_cache(maxsize=4096)
+def day_text(day, sessions, reviews, correct):
+    """A day of the history (``day`` an ISO date) as JSON text, as jsonify
+    would write it: a date and integers need no escaping, and JSON writes a
+    float as its repr."""
+    accuracy = repr(correct / reviews) if reviews else "null"
+    return (f'{{"date":"{day}","sessions":{sessions},"reviews":{reviews},"correct":{correct},'
+            f'"accuracy":{accuracy}}}')
 
 
 # How many schedules fell due before today (?2) and in the current hour (?3)

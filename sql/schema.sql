@@ -340,6 +340,15 @@ BEGIN
     ON CONFLICT (learner_id, study_activity_id, day) DO UPDATE SET sessions_count = sessions_count + 1;
 END;
 
+CREATE TRIGGER study_sessions_timed AFTER INSERT ON study_sessions
+BEGIN
+    INSERT INTO study_days (learner_id, day, sessions_count, first_session_at, last_session_at)
+    VALUES (NEW.learner_id, substr(NEW.created_at, 1, 10), 0, NEW.created_at, NEW.created_at)
+    ON CONFLICT (learner_id, day) DO UPDATE SET
+        first_session_at = min(coalesce(first_session_at, excluded.first_session_at), excluded.first_session_at),
+        last_session_at = max(coalesce(last_session_at, excluded.last_session_at), excluded.last_session_at);
+END;
+
 CREATE TRIGGER study_sessions_versioned AFTER INSERT ON study_sessions
 BEGIN
     UPDATE learner_versions SET version = random() WHERE learner_id = NEW.learner_id;
@@ -522,7 +531,7 @@ CREATE TABLE "study_days" (
     learner_id     INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
     day            TEXT    NOT NULL,
     sessions_count INTEGER NOT NULL,
-    streak         INTEGER NOT NULL DEFAULT 1 CHECK (streak >= 1),
+    streak         INTEGER NOT NULL DEFAULT 1 CHECK (streak >= 1), first_session_at TEXT, last_session_at TEXT,
     PRIMARY KEY (learner_id, day)
 ) WITHOUT ROWID;
 

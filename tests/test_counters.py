@@ -21,7 +21,7 @@ COUNTED_BY_TRIGGERS = {
     "learner_groups": ("sessions_count", "last_session_at"),
     "learner_activities": ("sessions_count",),
     "study_sessions": ("review_items_count", "correct_count", "ended_at"),
-    "study_days": ("sessions_count", "streak"),
+    "study_days": ("sessions_count", "streak", "first_session_at", "last_session_at"),
     "learner_activity_days": ("sessions_count",),
     "study_quarters": ("sessions_total", "review_items_total", "correct_total", "in_review_items_total",
                        "in_review_correct_total"),
@@ -290,3 +290,17 @@ def test_history_after_a_reset_is_counted_from_zero(client, db, monkeypatch):
     assert integrity.counter_problems(db) == []
     stats = client.get("/api/dashboard/stats").get_json()
     assert (stats["total_sessions"], stats["total_words_studied"], stats["current_streak"]) == (1, 1, 1)
+
+
+def test_a_days_first_and_last_session_are_recounted_when_sessions_go(client, db, monkeypatch):
+    """The sessions of a group removed with their history: each day keeps
+    the first and the last of the sessions left to it."""
+    for when, group in [("2026-03-10T01:00:00Z", 2), ("2026-03-10T12:00:00Z", 1), ("2026-03-10T23:00:00Z", 2),
+                        ("2026-03-11T05:00:00Z", 2)]:
+        freeze_clock(monkeypatch, when)
+        assert client.post("/api/study-sessions", json={"group_id": group, "study_activity_id": 1}).status_code == 201
+    assert client.delete("/api/groups/2?with_history=true").status_code == 200
+    assert integrity.counter_problems(db) == []
+    assert [tuple(row) for row in db.execute("SELECT day, sessions_count, first_session_at, last_session_at"
+                                             " FROM study_days ORDER BY day")] == [
+        ("2026-03-10", 1, "2026-03-10T12:00:00Z", "2026-03-10T12:00:00Z")]

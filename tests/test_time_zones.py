@@ -1,12 +1,12 @@
 """The learner's days in their time zone: the history of study per day, the
 streaks, and the zone as a query parameter or a setting."""
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from app import create_app
-from lib.core import clock
+from lib.core import clock, json_text
 from lib.core.settings import StartupError
 from tests.helpers import (
     array, assert_error, assert_fields, freeze_clock, get_ok, group_word_ids, integer, post_reviews, start_session,
@@ -184,13 +184,76 @@ def test_a_long_streak_in_a_zone_is_counted_to_its_start(client, monkeypatch):
 
 
 def test_the_utc_streak_and_the_streak_counted_in_quarters_agree(client, monkeypatch):
-    # "UTC" reads the per-day counters, "Etc/UTC" the quarters.
+    # "UTC" reads the streak kept with each day, "Etc/UTC" each day's first and last session.
     study_at(client, monkeypatch, ["2026-03-05T23:59:59Z", "2026-03-06T00:00:00Z", "2026-03-07T12:00:00Z",
                                    "2026-03-09T00:00:00Z", "2026-03-10T23:59:59Z"])
     for now in ["2026-03-07T13:00:00Z", "2026-03-08T23:00:00Z", "2026-03-09T00:00:00Z",
                 "2026-03-11T00:00:00Z", "2026-03-12T00:00:00Z"]:
         freeze_clock(monkeypatch, now)
         assert streak(client, tz="UTC") == streak(client, tz="Etc/UTC"), now
+
+
+def test_one_utc_day_of_study_is_two_days_in_tokyo(client, monkeypatch):
+    # The clock set back between the two: the day's last session came first.
+    study_at(client, monkeypatch, ["2026-06-01T20:00:00Z",   # Tokyo 2 June 05:00
+                                   "2026-06-01T10:00:00Z",   # Tokyo 1 June 19:00
+                                   "2026-06-01T02:00:00Z"])  # Tokyo 1 June 11:00
+    freeze_clock(monkeypatch, "2026-06-02T12:00:00Z")
+    body = history(client, tz="Asia/Tokyo")
+    assert [(day["date"], day["sessions"]) for day in body["days"]] == [("2026-06-01", 2), ("2026-06-02", 1)]
+    assert (body["current_streak"], body["longest_streak"], streak(client, tz="Asia/Tokyo")) == (2, 2, 2)
+    assert (streak(client, tz="UTC"), history(client, tz="UTC")["longest_streak"]) == (1, 1)
+
+
+def test_a_streak_is_broken_where_the_clocks_go_forward_under_a_daily_time(client, monkeypatch):
+    # Every day at 04:30 UTC from 1 January to 31 March 2026: 23:30 the day
+    # before in New York until 8 March (EST), then 00:30 (EDT). 8 March has
+    # no session there; UTC has 90 days in a row.
+    study_at(client, monkeypatch, [
+        (datetime(2026, 1, 1, 4, 30, tzinfo=timezone.utc) + timedelta(days=n)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        for n in range(90)])
+    freeze_clock(monkeypatch, "2026-03-31T12:00:00Z")
+    assert (streak(client), streak(client, tz="Etc/UTC"), streak(client, tz="America/New_York")) == (90, 90, 23)
+    for days in (365, 30, 1):  # the days before those shown are read from each day's sessions
+        utc, new_york = history(client, tz="UTC", days=days), history(client, tz="America/New_York", days=days)
+        assert (utc["current_streak"], utc["longest_streak"]) == (90, 90)
+        # 31 December to 7 March, then 9 March on
+        assert (new_york["current_streak"], new_york["longest_streak"]) == (23, 67)
+    assert [day["date"] for day in history(client, tz="America/New_York")["days"]][65:69] == [
+        "2026-03-06", "2026-03-07", "2026-03-09", "2026-03-10"]
+
+
+def test_a_streak_through_the_25_hour_day_in_new_york(client, monkeypatch):
+    # 23:30 every evening around 1 November 2026, when EDT (-4) became EST (-5).
+    study_at(client, monkeypatch, ["2026-10-31T03:30:00Z", "2026-11-01T03:30:00Z", "2026-11-02T04:30:00Z",
+                                   "2026-11-03T04:30:00Z"])
+    freeze_clock(monkeypatch, "2026-11-03T12:00:00Z")  # 3 November, 07:00 EST
+    body = history(client, tz="America/New_York")
+    assert [day["date"] for day in body["days"]] == ["2026-10-30", "2026-10-31", "2026-11-01", "2026-11-02"]
+    assert (body["current_streak"], body["longest_streak"], streak(client, tz="America/New_York")) == (4, 4, 4)
+
+
+def test_no_utc_day_meets_more_than_two_days_of_any_zone():
+    # What lets each UTC day's first and last session tell the learner's
+    # days (routes/dashboard.py SESSION_TIMES): no day of any zone lies
+    # inside a UTC day, clear of both its ends; in the years the portal's
+    # clock may read (1970 to 2040 hold it too, in five times as long).
+    inside = []
+    for zone in sorted(clock.time_zone_names()):
+        starts = clock.day_starts(date(2020, 1, 1), date(2035, 12, 31), ZoneInfo(zone))
+        inside += [(zone, start) for start, end in zip(starts, starts[1:])
+                   if start % 86400 and end % 86400 and start // 86400 == end // 86400 and start < end]
+    assert inside == []
+
+
+def test_the_history_is_written_as_jsonify_writes_it(client, db, monkeypatch):
+    words = group_word_ids(db, 1)
+    study_at(client, monkeypatch, ["2026-03-01T09:00:00Z"], [(words[0], True), (words[1], False), (words[2], True)])
+    study_at(client, monkeypatch, ["2026-03-03T09:00:00Z"])
+    freeze_clock(monkeypatch, "2026-03-04T10:00:00Z")
+    response = client.get("/api/dashboard/history", query_string={"tz": "Asia/Tokyo"})
+    assert response.get_json()["days"][0]["accuracy"] == 2 / 3
+    assert response.data == (json_text.dumps(response.get_json()) + "\n").encode()
 
 
 # --- the zone and the span asked for ---------------------------------------------

@@ -1,7 +1,7 @@
 """The current time, in one place so that tests can move it; time zones;
 and the learner's days, which begin at midnight in their time zone."""
 import math
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -60,15 +60,58 @@ def day_starts(first, last, tz):
     begin in the zone ``tz``, and the one at which the day after ``last``
     begins: a day is 23 or 25 hours long where the clocks change. Integers,
     as many a year of days needs quickly (SQL turns them into ISO times)."""
+    return _of_years(first, last, lambda year: _day_starts_of_year(year, tz), extra=1)
+
+
+def day_start_times(first, last, tz):
+    """day_starts as stored times (ISO 8601 UTC with a Z), which compare as
+    the moments do."""
+    return _of_years(first, last, lambda year: _day_start_times_of_year(year, tz), extra=1)
+
+
+def date_texts(first, last):
+    """The dates ``first`` to ``last`` as ISO 8601 text (2026-03-08)."""
+    return _of_years(first, last, _date_texts_of_year)
+
+
+def _of_years(first, last, of_year, extra=0):
+    """The items of the dates ``first`` to ``last`` (and ``extra`` more)
+    from the tuples ``of_year(year)`` of each date of a year (and more)."""
+    items = []
+    for year in range(first.year, last.year + 1):
+        start = first.timetuple().tm_yday - 1 if year == first.year else 0
+        end = last.timetuple().tm_yday + extra if year == last.year else date(year, 12, 31).timetuple().tm_yday
+        items.extend(of_year(year)[start:end])
+    return items
+
+
+# Kept: the dashboard asks for a year of days, in a few zones, on every
+# request; a zone's days change only with the zone's rules.
+@lru_cache(maxsize=64)
+def _day_starts_of_year(year, tz):
+    """day_starts of 1 January to 31 December of ``year``, and of 1 January after."""
+    first = date(year, 1, 1)
     local_midnight = datetime.combine(first, time())
     epoch_midnight = (first - EPOCH.date()).days * SECONDS_PER_DAY
     starts = []
-    for _ in range((last - first).days + 2):
+    for _ in range((date(year, 12, 31) - first).days + 2):
         # the offset of a naive local time is read as midnight() reads it
         starts.append(epoch_midnight - tz.utcoffset(local_midnight) // ONE_SECOND)
         local_midnight += ONE_DAY
         epoch_midnight += SECONDS_PER_DAY
-    return starts
+    return tuple(starts)
+
+
+@lru_cache(maxsize=64)
+def _day_start_times_of_year(year, tz):
+    return tuple(datetime.fromtimestamp(start, timezone.utc).isoformat()[:19] + "Z"
+                 for start in _day_starts_of_year(year, tz))
+
+
+@lru_cache(maxsize=16)
+def _date_texts_of_year(year):
+    first = date(year, 1, 1).toordinal()
+    return tuple(date.fromordinal(day).isoformat() for day in range(first, date(year, 12, 31).toordinal() + 1))
 
 
 @cache

@@ -114,7 +114,8 @@ def remove_reviews(conn, where, params, sessions_kept=True):
 
 def remove_sessions(conn, scheduler_of, where, params):
     """Delete the study sessions matching ``where`` with their review items,
-    recounting each learner's totals, groups, activities and days, and
+    recounting each learner's totals, groups, activities and days (their
+    sessions and their first and last), and
     replaying (with ``scheduler_of(learner_id)``) the learner's schedules of
     the words whose history changed from what is left of it."""
     sessions = conn.execute(f"SELECT id, learner_id, group_id, study_activity_id, substr(created_at, 1, 10)"
@@ -155,7 +156,8 @@ def remove_sessions(conn, scheduler_of, where, params):
     conn.execute("DELETE FROM learner_activities WHERE sessions_count = 0 AND learner_id IN"
                  f" ({placeholders(removed)})", tuple(removed))
     for learner_id, day in sorted({(row[1], row[4]) for row in sessions}):
-        conn.execute("UPDATE study_days SET sessions_count = (SELECT count(*) FROM study_sessions WHERE learner_id = ?1"
+        conn.execute("UPDATE study_days SET (sessions_count, first_session_at, last_session_at) ="
+                     " (SELECT count(*), min(created_at), max(created_at) FROM study_sessions WHERE learner_id = ?1"
                      " AND created_at >= ?2 AND created_at < date(?2, '+1 day')) WHERE learner_id = ?1 AND day = ?2",
                      (learner_id, day))
     conn.execute(f"DELETE FROM study_days WHERE sessions_count = 0 AND learner_id IN ({placeholders(removed)})",

@@ -94,12 +94,14 @@ RECOUNTS = {
             EXCEPT SELECT learner_id, study_activity_id, sessions_count FROM learner_activities)""",
     "study_days": """
         SELECT learner_id, day FROM (
-            SELECT learner_id, day, sessions_count FROM study_days
-            EXCEPT SELECT learner_id, substr(created_at, 1, 10), count(*) FROM study_sessions GROUP BY 1, 2)
+            SELECT learner_id, day, sessions_count, first_session_at, last_session_at FROM study_days
+            EXCEPT SELECT learner_id, date(created_at), count(*), min(created_at), max(created_at)
+            FROM study_sessions GROUP BY 1, 2)
         UNION ALL
         SELECT learner_id, day FROM (
-            SELECT learner_id, substr(created_at, 1, 10) AS day, count(*) FROM study_sessions GROUP BY 1, 2
-            EXCEPT SELECT learner_id, day, sessions_count FROM study_days)""",
+            SELECT learner_id, date(created_at) AS day, count(*), min(created_at), max(created_at)
+            FROM study_sessions GROUP BY 1, 2
+            EXCEPT SELECT learner_id, day, sessions_count, first_session_at, last_session_at FROM study_days)""",
     "learner_activity_days": """
         SELECT learner_id, study_activity_id, day FROM (
             SELECT learner_id, study_activity_id, day, sessions_count FROM learner_activity_days
