@@ -305,20 +305,6 @@ CREATE INDEX study_sessions_by_group_id ON study_sessions (learner_id, group_id)
 CREATE INDEX study_sessions_of_group ON study_sessions (group_id);
 CREATE INDEX study_sessions_by_activity_id ON study_sessions (study_activity_id);
 
-CREATE TRIGGER study_sessions_counted AFTER INSERT ON study_sessions
-BEGIN
-    UPDATE learner_totals SET sessions_count = sessions_count + 1 WHERE learner_id = NEW.learner_id;
-    INSERT INTO learner_groups (learner_id, group_id, sessions_count, last_session_at)
-    VALUES (NEW.learner_id, NEW.group_id, 1, NEW.created_at)
-    ON CONFLICT (learner_id, group_id) DO UPDATE SET
-        sessions_count = sessions_count + 1, last_session_at = max(last_session_at, excluded.last_session_at);
-    INSERT INTO learner_activities (learner_id, study_activity_id, sessions_count)
-    VALUES (NEW.learner_id, NEW.study_activity_id, 1)
-    ON CONFLICT (learner_id, study_activity_id) DO UPDATE SET sessions_count = sessions_count + 1;
-    INSERT INTO study_days (learner_id, day, sessions_count) VALUES (NEW.learner_id, substr(NEW.created_at, 1, 10), 1)
-    ON CONFLICT (learner_id, day) DO UPDATE SET sessions_count = sessions_count + 1;
-END;
-
 CREATE TRIGGER study_sessions_quarter_opened BEFORE INSERT ON study_sessions
 WHEN NOT EXISTS (SELECT 1 FROM study_quarters WHERE learner_id = NEW.learner_id AND quarter =
                  substr(NEW.created_at, 1, 14) || printf('%02d:00Z', substr(NEW.created_at, 15, 2) / 15 * 15))
@@ -331,27 +317,6 @@ BEGIN
     UPDATE study_quarters SET sessions_total = sessions_total + 1
     WHERE learner_id = NEW.learner_id
       AND quarter >= substr(NEW.created_at, 1, 14) || printf('%02d:00Z', substr(NEW.created_at, 15, 2) / 15 * 15);
-END;
-
-CREATE TRIGGER study_sessions_counted_by_activity_day AFTER INSERT ON study_sessions
-BEGIN
-    INSERT INTO learner_activity_days (learner_id, study_activity_id, day, sessions_count)
-    VALUES (NEW.learner_id, NEW.study_activity_id, substr(NEW.created_at, 1, 10), 1)
-    ON CONFLICT (learner_id, study_activity_id, day) DO UPDATE SET sessions_count = sessions_count + 1;
-END;
-
-CREATE TRIGGER study_sessions_timed AFTER INSERT ON study_sessions
-BEGIN
-    INSERT INTO study_days (learner_id, day, sessions_count, first_session_at, last_session_at)
-    VALUES (NEW.learner_id, substr(NEW.created_at, 1, 10), 0, NEW.created_at, NEW.created_at)
-    ON CONFLICT (learner_id, day) DO UPDATE SET
-        first_session_at = min(coalesce(first_session_at, excluded.first_session_at), excluded.first_session_at),
-        last_session_at = max(coalesce(last_session_at, excluded.last_session_at), excluded.last_session_at);
-END;
-
-CREATE TRIGGER study_sessions_versioned AFTER INSERT ON study_sessions
-BEGIN
-    UPDATE learner_versions SET version = random() WHERE learner_id = NEW.learner_id;
 END;
 
 CREATE TRIGGER study_sessions_changed_versioned AFTER UPDATE ON study_sessions
@@ -368,6 +333,28 @@ END;
 CREATE TRIGGER study_sessions_removed_versioned AFTER DELETE ON study_sessions
 BEGIN
     UPDATE learner_versions SET version = random() WHERE learner_id = OLD.learner_id;
+END;
+
+CREATE TRIGGER study_sessions_counted AFTER INSERT ON study_sessions
+BEGIN
+    UPDATE learner_totals SET sessions_count = sessions_count + 1 WHERE learner_id = NEW.learner_id;
+    INSERT INTO learner_groups (learner_id, group_id, sessions_count, last_session_at)
+    VALUES (NEW.learner_id, NEW.group_id, 1, NEW.created_at)
+    ON CONFLICT (learner_id, group_id) DO UPDATE SET
+        sessions_count = sessions_count + 1, last_session_at = max(last_session_at, excluded.last_session_at);
+    INSERT INTO learner_activities (learner_id, study_activity_id, sessions_count)
+    VALUES (NEW.learner_id, NEW.study_activity_id, 1)
+    ON CONFLICT (learner_id, study_activity_id) DO UPDATE SET sessions_count = sessions_count + 1;
+    INSERT INTO study_days (learner_id, day, sessions_count, first_session_at, last_session_at)
+    VALUES (NEW.learner_id, substr(NEW.created_at, 1, 10), 1, NEW.created_at, NEW.created_at)
+    ON CONFLICT (learner_id, day) DO UPDATE SET
+        sessions_count = sessions_count + 1,
+        first_session_at = min(coalesce(first_session_at, excluded.first_session_at), excluded.first_session_at),
+        last_session_at = max(coalesce(last_session_at, excluded.last_session_at), excluded.last_session_at);
+    INSERT INTO learner_activity_days (learner_id, study_activity_id, day, sessions_count)
+    VALUES (NEW.learner_id, NEW.study_activity_id, substr(NEW.created_at, 1, 10), 1)
+    ON CONFLICT (learner_id, study_activity_id, day) DO UPDATE SET sessions_count = sessions_count + 1;
+    UPDATE learner_versions SET version = random() WHERE learner_id = NEW.learner_id;
 END;
 
 CREATE TABLE "word_review_items" (
@@ -419,11 +406,6 @@ BEGIN
         in_review_correct_total = in_review_correct_total + (NEW.state_before IS 2 AND NEW.correct = 1)
     WHERE learner_id = NEW.learner_id
       AND quarter >= substr(NEW.created_at, 1, 14) || printf('%02d:00Z', substr(NEW.created_at, 15, 2) / 15 * 15);
-END;
-
-CREATE TRIGGER word_review_items_versioned AFTER INSERT ON word_review_items
-BEGIN
-    UPDATE learner_versions SET version = random() WHERE learner_id = NEW.learner_id;
 END;
 
 CREATE TABLE "word_schedules" (
@@ -506,27 +488,6 @@ BEGIN
     UPDATE learner_lapses SET words = words - 1 WHERE learner_id = OLD.learner_id AND lapses = OLD.lapses;
 END;
 
-CREATE TRIGGER word_schedules_versioned AFTER INSERT ON word_schedules
-BEGIN
-    UPDATE learner_versions SET version = random() WHERE learner_id = NEW.learner_id;
-END;
-
-CREATE TRIGGER word_schedules_changed_versioned AFTER UPDATE ON word_schedules
-BEGIN
-    UPDATE learner_versions SET version = random() WHERE learner_id = NEW.learner_id;
-END;
-
-CREATE TRIGGER word_schedules_moved_versioned AFTER UPDATE OF learner_id ON word_schedules
-WHEN OLD.learner_id IS NOT NEW.learner_id
-BEGIN
-    UPDATE learner_versions SET version = random() WHERE learner_id = OLD.learner_id;
-END;
-
-CREATE TRIGGER word_schedules_removed_versioned AFTER DELETE ON word_schedules
-BEGIN
-    UPDATE learner_versions SET version = random() WHERE learner_id = OLD.learner_id;
-END;
-
 CREATE TABLE "study_days" (
     learner_id     INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
     day            TEXT    NOT NULL,
@@ -577,6 +538,27 @@ CREATE TABLE learner_group_states (
     PRIMARY KEY (learner_id, group_id)
 ) WITHOUT ROWID;
 CREATE INDEX learner_group_states_by_group ON learner_group_states (group_id);
+
+CREATE TRIGGER learner_group_states_versioned AFTER INSERT ON learner_group_states
+BEGIN
+    UPDATE learner_versions SET version = random() WHERE learner_id = NEW.learner_id;
+END;
+
+CREATE TRIGGER learner_group_states_changed_versioned AFTER UPDATE ON learner_group_states
+BEGIN
+    UPDATE learner_versions SET version = random() WHERE learner_id = NEW.learner_id;
+END;
+
+CREATE TRIGGER learner_group_states_moved_versioned AFTER UPDATE OF learner_id ON learner_group_states
+WHEN OLD.learner_id IS NOT NEW.learner_id
+BEGIN
+    UPDATE learner_versions SET version = random() WHERE learner_id = OLD.learner_id;
+END;
+
+CREATE TRIGGER learner_group_states_removed_versioned AFTER DELETE ON learner_group_states
+BEGIN
+    UPDATE learner_versions SET version = random() WHERE learner_id = OLD.learner_id;
+END;
 
 CREATE TABLE learner_activity_days (
     learner_id        INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,

@@ -34,7 +34,9 @@ PACKAGES = ("flask", "werkzeug", "fsrs")
 def versioned(view):
     """Mark a view whose answer depends on the vocabulary, the learner's
     record and settings and the request's URL alone, nothing else: not the
-    time, not the review items read one by one, not tokens."""
+    time, not the review items read one by one, not tokens. Of the
+    schedules it may read only the counts of each group's words by state:
+    those, not every schedule written, draw the version (migration 0022)."""
     view.versioned = True
     return view
 
