@@ -4,7 +4,7 @@ from lib.core import clock
 from lib.store import backup, history, schedules, seed
 from lib.store.connection import placeholders
 from lib.web.caching import versioned
-from lib.web.database import (bulk_transaction, get_db, query_all, query_column, query_one, query_one_or_404,
+from lib.web.database import (bulk_transaction, query_all, query_column, query_one, query_one_or_404,
                               require_existing, snapshot, transaction)
 from lib.web.errors import ApiError, bad_request, unprocessable
 from lib.web.auth import learner_id, requires
@@ -145,10 +145,6 @@ VALUES (?, ?, ?, ?, ?, ?, ?)
 @idempotent
 def record_reviews(session_id):
     items, malformed = check_reviews(json_body())
-    learner = learner_id()
-    # In the order given: a batch may review one word several times.
-    reviews = [(word_id, rating) for _, word_id, _, rating in items]
-    planned = None if malformed else schedules.plan_reviews(get_db(), scheduler(), learner, reviews, clock.now_iso())
     with transaction() as db:
         session = get_session_or_404(session_id)
         unfit = words_outside_group(session, items)
@@ -157,11 +153,13 @@ def record_reviews(session_id):
             raise bad_request(" ".join(problem for _, problem in sorted(malformed + unfit)))
         if unfit:
             raise unprocessable(" ".join(problem for _, problem in unfit))
-        stored = schedules.apply_reviews(db, scheduler(), learner, reviews, planned)
-        db.executemany(INSERT_REVIEW, [(learner, word_id, session_id, int(correct), rating, state_before,
-                                        stored.reviewed_at)
-                                       for (_, word_id, correct, rating), state_before
-                                       in zip(items, stored.states_before)])
+        now = clock.now_iso()
+        learner = learner_id()
+        # In the order given: a batch may review one word several times.
+        states_before = schedules.apply_reviews(db, scheduler(), learner,
+                                                [(word_id, rating) for _, word_id, _, rating in items], now)
+        db.executemany(INSERT_REVIEW, [(learner, word_id, session_id, int(correct), rating, state_before, now)
+                                       for (_, word_id, correct, rating), state_before in zip(items, states_before)])
     # The session was read under the write lock, and the counting trigger
     # adds each item to it: no need to read it again while holding the lock.
     return jsonify(session_id=session_id, recorded=len(items),
@@ -175,18 +173,17 @@ def record_review(session_id, word_id):
     correct, rating, problem = check_review(json_body(), "correct")
     if problem:
         raise bad_request(problem)
-    learner = learner_id()
-    planned = schedules.plan_reviews(get_db(), scheduler(), learner, [(word_id, rating)], clock.now_iso())
     with transaction() as db:
         session = get_session_or_404(session_id)
         query_one_or_404("SELECT 1 AS found FROM words WHERE id = ?", (word_id,), f"Word {word_id}")
         if query_one("SELECT 1 AS found FROM word_groups WHERE group_id = ? AND word_id = ?",
                      (session["group_id"], word_id)) is None:
             raise unprocessable(f"Word {word_id} is not in group {session['group_name']}.")
-        stored = schedules.apply_reviews(db, scheduler(), learner, [(word_id, rating)], planned)
+        now = clock.now_iso()
+        [state_before] = schedules.apply_reviews(db, scheduler(), learner_id(), [(word_id, rating)], now)
         item = dict(db.execute(f"{INSERT_REVIEW} RETURNING id, study_session_id, word_id, correct, created_at",
-                               (learner, word_id, session_id, int(correct), rating, *stored.states_before,
-                                stored.reviewed_at)).fetchone())
+                               (learner_id(), word_id, session_id, int(correct), rating, state_before,
+                                now)).fetchone())
     item["correct"] = bool(item["correct"])
     return jsonify(item), 201
 

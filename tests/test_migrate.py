@@ -309,11 +309,10 @@ def test_a_history_from_before_schedules_is_scheduled_once_by_the_python_step(tm
         states_live = []
         with immediate(conn):  # what the live path computes for the same reviews
             conn.execute("DELETE FROM word_schedules")
-            scheduler = scheduling.scheduler_from_environment()
             for word, _, correct, when in sorted(history, key=lambda review: (review[0], review[3])):
-                review = [(word, scheduling.RATINGS["good" if correct else "again"])]
-                planned = schedules.plan_reviews(conn, scheduler, 1, review, when)
-                states_live += schedules.apply_reviews(conn, scheduler, 1, review, planned).states_before
+                states_live += schedules.apply_reviews(conn, scheduling.scheduler_from_environment(), 1,
+                                                       [(word, scheduling.RATINGS["good" if correct else "again"])],
+                                                       when)
         assert rows(conn, "SELECT * FROM word_schedules ORDER BY word_id") == stored
         assert states_live == states_stored
         conn.execute("UPDATE word_schedules SET reps = 99")

@@ -192,37 +192,6 @@ def test_two_clients_reviewing_one_word_at_once_lose_neither_review(app, db, ses
     assert schedule_rows(db, [words[0]]) == live
 
 
-
-@pytest.mark.parametrize("single", [False, True])
-def test_a_review_worked_out_before_another_write_moved_its_schedule_is_worked_out_again(
-        client, db, monkeypatch, session, words, single):
-    """The scheduler's arithmetic runs before the write lock is taken: when
-    another write moves the schedule meanwhile, the review is worked out again
-    from what that write stored, at the time it is stored."""
-    review(client, session, [(words[0], "good")])
-    later = "2026-03-10T09:05:00Z"
-    plan = schedules.plan_reviews
-
-    def plan_then_another_review(*args):
-        planned = plan(*args)
-        # another client's review of the same word, stored while this one was worked out
-        freeze_clock(monkeypatch, later)
-        with immediate(db):
-            db.execute("UPDATE word_schedules SET reps = reps + 1, last_review = ? WHERE word_id = ?",
-                       (later, words[0]))
-        return planned
-
-    monkeypatch.setattr(schedules, "plan_reviews", plan_then_another_review)
-    if single:
-        assert client.post(f"/api/study-sessions/{session}/words/{words[0]}/review",
-                           json={"correct": True}).status_code == 201
-    else:
-        review(client, session, [(words[0], "good")])
-    [stored] = schedule_rows(db, [words[0]])
-    assert stored["reps"] == 3
-    assert stored["last_review"] == later
-    assert rows(db, "SELECT max(created_at) AS at FROM word_review_items")[0]["at"] == later
-
 @pytest.mark.parametrize("path", ["/api/study-sessions/reset", "/api/full-reset"])
 def test_both_resets_clear_the_schedules(client, db, session, words, path):
     review(client, session, [(words[0], "good"), (words[1], "again")])

@@ -6,7 +6,6 @@ answered in the review state); a replay finds it again too."""
 from collections import defaultdict
 from contextlib import closing
 from datetime import datetime
-from typing import NamedTuple
 
 from fsrs import Card, State
 
@@ -64,20 +63,14 @@ def stored_values(learner_id, word_id, card, reps, lapses, first_reviewed_at):
             clock.iso(card.last_review), reps, lapses, first_reviewed_at)
 
 
-class WorkedOut(NamedTuple):
-    """Reviews worked out by the scheduler against the schedules ``found``
-    ({word id: StoredSchedule}), given at ``reviewed_at``: the cards after
-    them ({word id: (card, reps, lapses)}) and the state each word was in
-    before each review (its fsrs.State's value, None for a new word)."""
-    found: dict
-    reviewed_at: str
-    cards: dict
-    states_before: list
-
-
-def work_out(found, scheduler, reviews, reviewed_at):
-    """Move the schedules ``found`` on by one review for each (word_id,
-    rating) of ``reviews``, in order (a word may come more than once)."""
+def apply_reviews(db, scheduler, learner_id, reviews, reviewed_at):
+    """Move each of the learner's schedules on by one review for each
+    (word_id, rating) of ``reviews``, in order (a word may come more than
+    once), all given at ``reviewed_at`` (the ISO time stored with them): one
+    read of the schedules, one write. Return the state each word was in
+    before each review (its fsrs.State's value, None for a new word), to be
+    stored with it. Call inside the write transaction that stores the reviews."""
+    found = read_schedules(db, learner_id, sorted({word_id for word_id, _ in reviews}))
     cards = {word_id: (card_from(stored), stored.reps, stored.lapses) for word_id, stored in found.items()}
     moment = datetime.fromisoformat(reviewed_at)
     states_before = []
@@ -85,28 +78,6 @@ def work_out(found, scheduler, reviews, reviewed_at):
         card, reps, lapses = cards.get(word_id) or (Card(card_id=word_id), 0, 0)
         states_before.append(card.state.value if reps else None)
         cards[word_id] = (scheduler.review(card, rating, moment, reps), reps + 1, lapses + lapse(card, rating))
-    return WorkedOut(found, reviewed_at, cards, states_before)
-
-
-def plan_reviews(db, scheduler, learner_id, reviews, reviewed_at):
-    """``reviews`` worked out against the learner's schedules as they are
-    now: the scheduler's arithmetic done before the write lock is taken, so
-    that the lock is held for the writes alone (see apply_reviews)."""
-    return work_out(read_schedules(db, learner_id, sorted({word_id for word_id, _ in reviews})),
-                    scheduler, reviews, reviewed_at)
-
-
-def apply_reviews(db, scheduler, learner_id, reviews, planned):
-    """Store the schedules of the learner's ``reviews`` as ``planned``
-    (plan_reviews) worked them out: one read of the schedules, one write.
-    Where another write moved one of them since, they are worked out again
-    from what it stored, now. Return the WorkedOut
-    stored, whose time and states before go with the reviews. Call inside
-    the write transaction that stores the reviews."""
-    found = read_schedules(db, learner_id, sorted({word_id for word_id, _ in reviews}))
-    if found != planned.found:
-        planned = work_out(found, scheduler, reviews, max(planned.reviewed_at, clock.now_iso()))
-    reviewed_at, cards = planned.reviewed_at, planned.cards
     db.executemany(SAVE, [stored_values(learner_id, word_id, card, reps, lapses, reviewed_at)
                           for word_id, (card, reps, lapses) in cards.items()])
     db.executemany(LAPSED, [(lapses, learner_id, word_id) for word_id, (_, _, lapses) in cards.items()
@@ -115,7 +86,7 @@ def apply_reviews(db, scheduler, learner_id, reviews, planned):
         reviewed_before = sorted(found)
         db.execute(EARLIER_FIRST_REVIEW.format(ids=placeholders(reviewed_before)),
                    (reviewed_at, learner_id, reviewed_at, *reviewed_before))
-    return planned
+    return states_before
 
 
 def replay(db, scheduler, learner_id, word_ids=None, progress=None):
