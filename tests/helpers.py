@@ -116,6 +116,16 @@ def walk_pages(client, path, items_key, per_page, **query):
     return [page[items_key] for page in pages], first
 
 
+def assert_every_paging_lists(client, path, expected, sizes=(1, 2, 3, 4, 5)):
+    """Every page of the session list at ``path``, at each page size in
+    ``sizes``, one past the last included, lists the ids ``expected`` in order."""
+    for per_page in sizes:
+        seen = []
+        for page in range(1, len(expected) // per_page + 2):
+            seen += [item["id"] for item in get_ok(client, path, per_page=per_page, page=page)["items"]]
+        assert seen == expected, per_page
+
+
 def assert_pages_match(pages, expected, per_page):
     """The pages are ``expected`` cut into ``per_page`` slices, each row once."""
     assert len(pages) == max(1, math.ceil(len(expected) / per_page))

@@ -11,6 +11,7 @@ from lib.store import seed
 from lib.core.settings import StartupError
 from tests.helpers import (
     ACTIVITY, ALLOWED_PAGING, BAD_PAGING, GROUP_REF, PAGED_ITEMS, SESSION, assert_each, assert_error,
+    assert_every_paging_lists,
     assert_fields, assert_pages_match, freeze_clock, get_ok, rows, spellings, start_session, walk_pages,
 )
 
@@ -138,13 +139,7 @@ def test_every_page_of_an_activitys_sessions_over_several_days_is_in_start_time_
         start_session(client, group_id=group % 7 + 1, activity_id=activity)
     expected = [row[0] for row in db.execute(
         "SELECT id FROM study_sessions WHERE study_activity_id = 1 ORDER BY created_at DESC, id DESC")]
-
-    for per_page in (1, 2, 3, 4, 5):
-        seen = []
-        for page in range(1, len(expected) // per_page + 2):
-            body = client.get(f"/api/study-activities/1/sessions?per_page={per_page}&page={page}").get_json()
-            seen += [item["id"] for item in body["items"]]
-        assert seen == expected, per_page
+    assert_every_paging_lists(client, "/api/study-activities/1/sessions", expected)
 
 
 def test_activity_without_sessions_has_an_empty_page(client):

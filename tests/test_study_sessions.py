@@ -1,7 +1,7 @@
 import pytest
 
 from lib.core import clock
-from tests.helpers import WORD_COUNTS, assert_error, count, freeze_clock
+from tests.helpers import WORD_COUNTS, assert_error, assert_every_paging_lists, count, freeze_clock
 
 NEW_SESSION = {"group_id": 1, "study_activity_id": 1}
 SESSION_FIELDS = {"id": int, "group_id": int, "group_name": str, "activity_id": int,
@@ -116,13 +116,7 @@ def test_every_page_of_sessions_over_several_days_is_in_start_time_order(client,
         start_session(client, group_id=group % 7 + 1)
     expected = [row[0] for row in db.execute(
         "SELECT id FROM study_sessions ORDER BY created_at DESC, id DESC")]
-
-    for per_page in (1, 2, 3, 4, 5):
-        seen = []
-        for page in range(1, len(starts) // per_page + 2):
-            body = client.get(f"/api/study-sessions?per_page={per_page}&page={page}").get_json()
-            seen += [item["id"] for item in body["items"]]
-        assert seen == expected, per_page
+    assert_every_paging_lists(client, "/api/study-sessions", expected)
 
 
 def test_list_sessions_on_an_empty_history(client):
