@@ -15,7 +15,7 @@ from app import OPENAPI_PATH, create_app
 from lib.web.caching import VERSIONS
 from lib.web.database import close_all, get_db
 from tests.sql_trace import selects
-from tests.helpers import add_learner, bearer, freeze_clock, group_word_ids
+from tests.helpers import add_learner, bearer, freeze_clock, group_word_ids, rows_in
 
 DOCUMENT = json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
 GROUP = 2
@@ -163,6 +163,23 @@ def test_a_learner_without_a_version_is_answered_by_the_body(world):
     response = client.get("/api/words", headers={"If-None-Match": etag})
     assert response.status_code == 200 and not response.headers["ETag"].startswith("W/")
     assert client.get("/api/words", headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
+
+
+def test_without_the_vocabularys_version_an_edit_is_seen_at_once(world):
+    """With its row taken out by hand, nothing names the vocabulary's state:
+    ETags come from the body and nothing is kept."""
+    client, path, _, _ = world
+    raw_sql(path, ("DELETE FROM vocabulary_version", ()))
+    etag = client.get("/api/groups/1").headers["ETag"]
+    assert client.get("/api/groups/1/words/raw").status_code == 200
+    raw_sql(path, ("UPDATE groups SET name = 'Renamed by hand' WHERE id = 1", ()),
+            ("DELETE FROM word_groups WHERE group_id = 1 AND word_id = (SELECT min(word_id) FROM word_groups"
+             " WHERE group_id = 1)", ()))
+    response = client.get("/api/groups/1", headers={"If-None-Match": etag})
+    assert response.status_code == 200 and response.get_json()["group_name"] == "Renamed by hand"
+    raw = client.get("/api/groups/1/words/raw").get_json()
+    assert raw["group_name"] == "Renamed by hand"
+    assert len(raw["words"]) == rows_in(path, "SELECT count(*) FROM word_groups WHERE group_id = 1")[0][0]
 
 
 def test_head_is_answered_as_get(world):

@@ -60,10 +60,10 @@ def code_fingerprint():
 def versions_etag():
     """The ETag of the answer a @versioned view would give now: the state it
     would be built from, for this learner, their settings as they apply, and
-    this URL as this server answers it; None when the learner has no version."""
+    this URL as this server answers it; None when a version's row is gone."""
     learner = current_learner()
     vocabulary, record = get_db().execute(VERSIONS, (learner.id,)).fetchone()
-    if record is None:  # no row to move (taken out by hand): nothing names the record's state
+    if vocabulary is None or record is None:  # no row to move (taken out by hand): nothing names the state
         return None
     environ = request.environ  # as sent: werkzeug's root_url and full_path cost more than the query
     key = "\0".join(map(str, (
