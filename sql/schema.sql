@@ -300,10 +300,8 @@ CREATE INDEX study_sessions_by_group ON study_sessions (learner_id, group_id, cr
 CREATE INDEX study_sessions_by_group_ended_at ON study_sessions (learner_id, group_id, ended_at);
 CREATE INDEX study_sessions_by_group_review_items_count ON study_sessions (learner_id, group_id, review_items_count);
 CREATE INDEX study_sessions_by_group_activity ON study_sessions (learner_id, group_id, study_activity_id);
-CREATE INDEX study_sessions_by_activity ON study_sessions (learner_id, study_activity_id, created_at);
-CREATE INDEX study_sessions_by_group_id ON study_sessions (learner_id, group_id);
-CREATE INDEX study_sessions_of_group ON study_sessions (group_id);
-CREATE INDEX study_sessions_by_activity_id ON study_sessions (study_activity_id);
+CREATE INDEX study_sessions_by_group_id ON study_sessions (group_id, learner_id);
+CREATE INDEX study_sessions_by_activity ON study_sessions (study_activity_id, learner_id, created_at);
 
 CREATE TRIGGER study_sessions_quarter_opened BEFORE INSERT ON study_sessions
 WHEN NOT EXISTS (SELECT 1 FROM study_quarters WHERE learner_id = NEW.learner_id AND quarter =
