@@ -168,7 +168,7 @@ def rename_group(group_id):
 def delete_group(group_id):
     """Its words stay; its sessions and their reviews go only with_history."""
     with_history = flag_arg("with_history")
-    with transaction() as db:
+    with transaction(large=True) as db:
         group = query_one_or_404("SELECT name FROM groups WHERE id = ?", (group_id,), f"Group {group_id}")
         # every learner's: the group is the whole server's
         sessions, reviews = db.execute("SELECT count(*), coalesce(sum(review_items_count), 0) FROM study_sessions"

@@ -60,7 +60,7 @@ def update_learner(learner_id):
     """Rename, make or unmake an admin (their tokens lose the admin scope),
     or change their settings as PATCH /api/me does."""
     changes = changes_from(json_body(), LEARNER_FIELDS)
-    with transaction() as db:
+    with transaction(large=True) as db:  # a new retention rewrites every schedule of theirs
         get_learner_or_404(learner_id)
         update(db, learner_id, changes)
         found = get_learner_or_404(learner_id)
@@ -72,7 +72,7 @@ def update_learner(learner_id):
 def remove_learner(learner_id):
     """The learner and their whole record: sessions, reviews, schedules,
     tokens and keys; no other learner's counters change."""
-    with transaction() as db:
+    with transaction(large=True) as db:
         name = get_learner_or_404(learner_id)["name"]
         with refusals_as_conflicts():
             sessions, reviews = learners.remove(db, learner_id)

@@ -29,7 +29,7 @@ def get_me():
 def update_me():
     changes = changes_from(json_body(), learners.SETTINGS)
     learner = current_learner()
-    with transaction() as db:
+    with transaction(large=True) as db:  # a new retention rewrites every schedule of theirs
         update(db, learner.id, changes)
         row = db.execute(learners.LEARNER, (learner.id,)).fetchone()
     return jsonify(me_answer(learner_from(row, learner.scopes, learner.token_id)))

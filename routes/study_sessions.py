@@ -193,7 +193,7 @@ def record_review(session_id, word_id):
 def reset_history():
     """The learner's own history and schedules; no other learner's."""
     json_body(required=False)
-    with transaction() as db:
+    with transaction(large=True) as db:
         history.clear(db, learner_id())
     return jsonify(message="Study history has been reset: every study session and review result was deleted.")
 

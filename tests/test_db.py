@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from lib.store import migrations
+from lib.store import history, migrations
 from app import create_app
 from lib.store import connection as db_module
 from lib.store.connection import WRITERS_LOCK_SUFFIX
@@ -367,3 +367,20 @@ def test_a_write_whose_log_cannot_be_synced_is_not_answered_as_stored(client, db
     assert again.status_code == 201
     assert again.headers["Idempotent-Replayed"] == "true"
     assert count(db, "study_sessions") == 1
+
+
+def test_a_write_that_may_change_a_whole_history_undoes_its_statements_from_a_file(app, client, monkeypatch):
+    # SQLite's temp_store: 1 a file, 2 memory
+    during = []
+    clear = history.clear
+    monkeypatch.setattr(history, "clear", lambda db, learner: (
+        during.append(db.execute("PRAGMA temp_store").fetchone()[0]), clear(db, learner)))
+    assert client.post("/api/study-sessions", json={"group_id": 1, "study_activity_id": 1}).status_code == 201
+    # a new session's pages, kept to undo its statement, stay in memory
+    assert request_connection(app, "POST").execute("PRAGMA temp_store").fetchone()[0] == 2
+
+    assert client.post("/api/study-sessions/reset").status_code == 200
+
+    # a whole history's would not fit there: they went to a file, and the next write keeps them in memory again
+    assert during == [1]
+    assert request_connection(app, "POST").execute("PRAGMA temp_store").fetchone()[0] == 2

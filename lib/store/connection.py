@@ -40,6 +40,13 @@ LONGEST_PAUSE = 0.0002
 # Every statement the routes run, with room to spare: a statement that falls
 # out of the cache is prepared again on its next use.
 STATEMENT_CACHE_SIZE = 512
+# Within a transaction, SQLite keeps the pages a statement changes (its
+# triggers' included) as they were, to undo that statement alone; past 64 KiB,
+# about the 17 pages a new session changes, it writes them to a temporary
+# file, created and removed for each statement: a third of the SQLite time
+# of a new session. A request's writes keep them in memory; a write that
+# may change much of a table says so (Connections.writing).
+SMALL_WRITES_JOURNAL = "MEMORY"
 # SQLite's codes for a lock held by another connection
 BUSY_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
@@ -200,6 +207,7 @@ class Connections:
             if not read_only:
                 # durable once transaction() has synced the WAL, not at COMMIT
                 conn.execute("PRAGMA synchronous = NORMAL")
+                conn.execute(f"PRAGMA temp_store = {SMALL_WRITES_JOURNAL}")
                 if not self.checkpoints:
                     conn.execute("PRAGMA wal_autocheckpoint = 0")
             kept = KeptConnection(conn, identity, None if read_only else log_path(conn))
@@ -209,12 +217,20 @@ class Connections:
         return kept.conn
 
     @contextmanager
-    def writing(self, conn):
+    def writing(self, conn, large=False):
         """A write transaction on ``conn`` (this thread's writable connection):
         all of it is stored, or none; and on disk when the block is left,
-        synced after the locks are let go."""
-        with self.writers_lock().held(), immediate(conn):
-            yield conn
+        synced after the locks are let go. ``large``: one statement of it may
+        change much of a table (a learner's whole history), so what undoes
+        that statement is written to a file as it grows, not kept in memory."""
+        if large:
+            conn.execute("PRAGMA temp_store = FILE")  # read at BEGIN; refused inside a transaction
+        try:
+            with self.writers_lock().held(), immediate(conn):
+                yield conn
+        finally:
+            if large:
+                conn.execute(f"PRAGMA temp_store = {SMALL_WRITES_JOURNAL}")
         self.sync_written()
 
     def sync_written(self):

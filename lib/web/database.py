@@ -35,9 +35,10 @@ def close_all(app):
 
 
 @contextmanager
-def transaction():
+def transaction(large=False):
     """The request's write transaction: all of it is stored, or none; and
     stored on disk when it returns, synced after the locks are let go.
+    ``large``: a statement of it may change much of a table (Connections.writing).
 
     Nested uses join the outermost one, which alone commits."""
     db = get_db()
@@ -46,7 +47,7 @@ def transaction():
         return
     g.writing = True
     try:
-        with connections().writing(db):
+        with connections().writing(db, large):
             yield db
     finally:
         g.writing = False
@@ -63,7 +64,7 @@ def bulk_transaction():
     db = get_db()
     db.execute("PRAGMA foreign_keys = OFF")  # only takes effect outside a transaction
     try:
-        with transaction():
+        with transaction(large=True):
             yield db
             if db.execute("PRAGMA foreign_key_check").fetchone() is not None:
                 raise RuntimeError("a bulk delete left a row pointing at a deleted one")
