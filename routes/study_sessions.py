@@ -26,6 +26,14 @@ def get_session_or_404(session_id):
                             f"Study session {session_id}")
 
 
+# Inserts nothing when the group or the activity does not exist, or the
+# activity is retired: the reads that say which are made only then.
+NEW_SESSION = """
+INSERT INTO study_sessions (learner_id, group_id, study_activity_id, created_at, ended_at)
+SELECT ?, g.id, a.id, ?, ? FROM groups g, study_activities a WHERE g.id = ? AND a.id = ? AND NOT a.retired
+"""
+
+
 @bp.post("/study-sessions")
 @requires("review")
 @idempotent
@@ -41,22 +49,17 @@ def create_session():
         raise bad_request(" ".join(problems))
     group_id, activity_id = body["group_id"], body["study_activity_id"]
     with transaction() as db:
-        require_existing("groups", [group_id], "Group")
-        activity = query_one("SELECT retired FROM study_activities WHERE id = ?", (activity_id,))
-        if activity is None:
-            raise unprocessable(f"Study activity {activity_id} does not exist.")
-        if activity["retired"]:
-            raise unprocessable(f"Study activity {activity_id} is retired: start a session with another one.")
         now = clock.now_iso()
-        session_id = db.execute(
-            "INSERT INTO study_sessions (learner_id, group_id, study_activity_id, created_at, ended_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (learner_id(), group_id, activity_id, now, now),
-        ).lastrowid
-        session = get_session_or_404(session_id)
-    response = jsonify({**session, "session_id": session_id})
+        inserted = db.execute(NEW_SESSION, (learner_id(), now, now, group_id, activity_id))
+        if inserted.rowcount == 0:
+            require_existing("groups", [group_id], "Group")
+            if query_one("SELECT 1 AS found FROM study_activities WHERE id = ?", (activity_id,)) is None:
+                raise unprocessable(f"Study activity {activity_id} does not exist.")
+            raise unprocessable(f"Study activity {activity_id} is retired: start a session with another one.")
+        session = get_session_or_404(inserted.lastrowid)
+    response = jsonify({**session, "session_id": session["id"]})
     response.status_code = 201
-    response.headers["Location"] = url_for(".get_session", session_id=session_id)
+    response.headers["Location"] = url_for(".get_session", session_id=session["id"])
     return response
 
 
