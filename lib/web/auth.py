@@ -92,11 +92,26 @@ def learner_from(row, scopes, token_id=None):
 
 
 def current_learner():
+    """The request's learner: read when first asked for, on a request that
+    came without a token (a new session or a review batch never needs the
+    default learner's name, and a versioned answer reads it with its
+    versions: lib/web/caching.py)."""
+    learner = g.get("learner")
+    if learner is None:
+        learner = keep_learner(get_db().execute(LEARNER, (g.learner_id,)).fetchone())
+    return learner
+
+
+def keep_learner(row):
+    """The request's learner from their row as just read (columns as in LEARNER)."""
+    if row is None:  # removed since the request was let in
+        raise unauthorized("The learner this request acts for no longer exists.", "invalid_token")
+    g.learner = learner_from(row, g.scopes, g.get("token_id"))
     return g.learner
 
 
 def learner_id():
-    return g.learner.id
+    return g.learner_id
 
 
 def client_address():
@@ -145,14 +160,14 @@ def authenticate():
     header = request.headers.get("Authorization")
     if header is None:
         if current_app.config["ANONYMOUS"] == "loopback" and from_this_machine():
-            row = get_db().execute(LEARNER, (DEFAULT_LEARNER_ID,)).fetchone()
-            g.learner = learner_from(row, SCOPES)
+            g.learner_id, g.scopes = DEFAULT_LEARNER_ID, SCOPES  # the row when asked for: current_learner()
         else:
             raise unauthorized("This request needs a token: send Authorization: Bearer <token>.")
     else:
-        g.learner = learner_of_token(header)
+        learner = g.learner = learner_of_token(header)
+        g.learner_id, g.scopes, g.token_id = learner.id, learner.scopes, learner.token_id
     needed = required_scope()
-    if needed not in g.learner.scopes:
+    if needed not in g.scopes:
         raise ApiError(403, f"This request needs a token with the {needed} scope.",
                        {"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{needed}"'})
 
