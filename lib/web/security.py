@@ -48,8 +48,11 @@ def init_app(app, activity_urls):
     def refuse_foreign_writes():
         # A browser sends Origin on cross-site POSTs: a page elsewhere must not
         # be able to record results or wipe history.
-        origin = request.headers.get("Origin")
-        if request.method in READING_METHODS or origin is None or origin == origin_of(request.host_url):
+        environ = request.environ  # as sent: asked on every request, werkzeug's wrappers cost more
+        if environ["REQUEST_METHOD"] in READING_METHODS:
+            return
+        origin = environ.get("HTTP_ORIGIN")
+        if origin is None or origin == origin_of(request.host_url):
             return
         if not any(pattern.fullmatch(origin) for pattern in origins):
             raise ApiError(403, "Requests from this origin may not change data.")
