@@ -33,8 +33,9 @@ LAPSED = "UPDATE word_schedules SET lapses = ? WHERE learner_id = ? AND word_id 
 # A word's first review is its earliest (migration 0009, a replay): a review
 # stamped before it, the clock having been set back, takes its place.
 # {ids}: the placeholders of the words' ids
-EARLIER_FIRST_REVIEW = ("UPDATE word_schedules SET first_reviewed_at = ?"
-                        " WHERE learner_id = ? AND first_reviewed_at > ? AND word_id IN ({ids})")
+SCHEDULES_WITH_FIRST_REVIEW = (f"SELECT word_id, {', '.join(COLUMNS)}, first_reviewed_at FROM word_schedules"
+                               " WHERE learner_id = ? AND word_id IN ({ids})")
+EARLIER_FIRST_REVIEW = "UPDATE word_schedules SET first_reviewed_at = ? WHERE learner_id = ? AND word_id = ?"
 # A learner's reviews of a word in the order they were given, read from the
 # index on (word_id, learner_id, created_at), whose rowid breaks ties.
 REVIEWS = """
@@ -70,7 +71,14 @@ def apply_reviews(db, scheduler, learner_id, reviews, reviewed_at):
     read of the schedules, one write. Return the state each word was in
     before each review (its fsrs.State's value, None for a new word), to be
     stored with it. Call inside the write transaction that stores the reviews."""
-    found = read_schedules(db, learner_id, sorted({word_id for word_id, _ in reviews}))
+    word_ids = sorted({word_id for word_id, _ in reviews})
+    with closing(db.cursor()) as cursor:
+        cursor.row_factory = None
+        rows = cursor.execute(SCHEDULES_WITH_FIRST_REVIEW.format(ids=placeholders(word_ids)),
+                              (learner_id, *word_ids)).fetchall()
+    found = {row[0]: StoredSchedule._make(row[:-1]) for row in rows}
+    # almost never any: compared here, the write is made only for them
+    reviewed_later = [row[0] for row in rows if row[-1] is not None and row[-1] > reviewed_at]
     cards = {word_id: (card_from(stored), stored.reps, stored.lapses) for word_id, stored in found.items()}
     moment = datetime.fromisoformat(reviewed_at)
     states_before = []
@@ -82,10 +90,7 @@ def apply_reviews(db, scheduler, learner_id, reviews, reviewed_at):
                           for word_id, (card, reps, lapses) in cards.items()])
     db.executemany(LAPSED, [(lapses, learner_id, word_id) for word_id, (_, _, lapses) in cards.items()
                             if word_id in found and lapses != found[word_id].lapses])
-    if found:
-        reviewed_before = sorted(found)
-        db.execute(EARLIER_FIRST_REVIEW.format(ids=placeholders(reviewed_before)),
-                   (reviewed_at, learner_id, reviewed_at, *reviewed_before))
+    db.executemany(EARLIER_FIRST_REVIEW, [(reviewed_at, learner_id, word_id) for word_id in reviewed_later])
     return states_before
 
 
