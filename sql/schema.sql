@@ -251,6 +251,10 @@ BEGIN
 END;
 
 CREATE TRIGGER learner_words_recounted AFTER UPDATE OF correct_count, wrong_count ON learner_words
+WHEN (NEW.correct_count > 0) != (OLD.correct_count > 0)
+  OR (NEW.wrong_count > 0) != (OLD.wrong_count > 0)
+  OR (NEW.correct_count + NEW.wrong_count >= 5 AND NEW.correct_count * 5 >= (NEW.correct_count + NEW.wrong_count) * 4)
+  != (OLD.correct_count + OLD.wrong_count >= 5 AND OLD.correct_count * 5 >= (OLD.correct_count + OLD.wrong_count) * 4)
 BEGIN
     UPDATE learner_totals SET
         words_studied = words_studied
