@@ -4,6 +4,7 @@ The same list of origins decides CORS headers and whether a state-changing
 request carrying an ``Origin`` header is accepted, so the two never disagree.
 """
 import re
+from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import request
@@ -36,6 +37,13 @@ def allowed_origins(app, activity_urls):
     return LOCAL_ORIGINS + [re.compile(re.escape(origin) + r"\Z") for origin in sorted(exact)]
 
 
+def for_cross_origin_requests(add_cors_headers):
+    @wraps(add_cors_headers)
+    def hook(response):
+        return add_cors_headers(response) if "HTTP_ORIGIN" in request.environ else response
+    return hook
+
+
 def init_app(app, activity_urls):
     origins = allowed_origins(app, activity_urls)
     public_host = [urlsplit(app.config["PUBLIC_URL"]).hostname] if app.config["PUBLIC_URL"] else []
@@ -43,6 +51,12 @@ def init_app(app, activity_urls):
     CORS(app, resources={r"/api/*": {"origins": origins}},
          allow_headers=["Content-Type", "Idempotency-Key", "Authorization", "If-None-Match"],
          expose_headers=["Location", "Idempotent-Replayed", "WWW-Authenticate", "Retry-After", "ETag"], methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"])
+    # flask-cors looks at every answer, and adds nothing to one whose request
+    # has no Origin (curl, a page's own GETs), after costing it as much as a
+    # query: it runs only for those that have one.
+    after = app.after_request_funcs[None]
+    [at] = [n for n, hook in enumerate(after) if hook.__name__ == "cors_after_request"]
+    after[at] = for_cross_origin_requests(after[at])
 
     @app.before_request
     def refuse_foreign_writes():
