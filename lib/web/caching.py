@@ -86,6 +86,8 @@ def held(etag, everything=True):
     header = request.environ.get("HTTP_IF_NONE_MATCH")
     if not header:  # most requests: asked before parsing, on every 200
         return False
+    if header == f'W/"{etag}"' or header == f'"{etag}"':  # as we sent it: what a client sends back
+        return True
     tags = parse_etags(header)
     return (everything or not tags.star_tag) and tags.contains_weak(etag)
 
