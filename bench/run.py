@@ -63,6 +63,8 @@ CEILING_SHARES = {
     "group words raw": 0.35,  # every word of a group, by contract
     "groups p1": 0.63,        # the cheapest routes: 1.3x what the original backend serves
     "activities": 0.68,
+    "words due, 100": 0.35,   # a queue of 100 words: issue 23's own floor
+    "group words due, 100": 0.35,
     "POST session": 0.35,
     f"POST {REVIEW_BATCH} reviews": 0.20,
 }
