@@ -154,8 +154,10 @@ def unauthorized(message, error=None):
 
 
 def authenticate():
-    """Set ``g.learner`` for the request, or refuse it: 401 without a usable
-    token, 403 without the scope, 429 after too many bad tokens."""
+    """Set the request's learner (``g.learner_id``, ``g.scopes``; their row
+    is read with the token, or when first asked for: current_learner()), or
+    refuse it: 401 without a usable token, 403 without the scope, 429 after
+    too many bad tokens."""
     environ = request.environ
     method, endpoint = environ["REQUEST_METHOD"], request.endpoint
     if (method == "OPTIONS" or endpoint in OPEN_ENDPOINTS or request.blueprint in PAGES
