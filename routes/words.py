@@ -194,7 +194,7 @@ def update_word(word_id):
 @requires("vocabulary")
 def delete_word(word_id):
     with_history = flag_arg("with_history")
-    with transaction() as db:
+    with transaction(large=True) as db:  # every learner's reviews of the word
         query_one_or_404("SELECT 1 AS found FROM words WHERE id = ?", (word_id,), f"Word {word_id}")
         reviews = db.execute("SELECT count(*) FROM word_review_items WHERE word_id = ?", (word_id,)).fetchone()[0]
         if reviews and not with_history:

@@ -26,7 +26,7 @@ import sqlite3
 import threading
 import time
 import weakref
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 BUSY_TIMEOUT_SECONDS = 10.0
@@ -224,13 +224,14 @@ class Connections:
         change much of a table (a learner's whole history), so what undoes
         that statement is written to a file as it grows, not kept in memory."""
         if large:
-            conn.execute("PRAGMA temp_store = FILE")  # read at BEGIN; refused inside a transaction
+            conn.execute("PRAGMA temp_store = FILE")  # read at BEGIN: set before it
         try:
             with self.writers_lock().held(), immediate(conn):
                 yield conn
         finally:
             if large:
-                conn.execute(f"PRAGMA temp_store = {SMALL_WRITES_JOURNAL}")
+                with suppress(sqlite3.Error):  # a connection that broke is closed by release()
+                    conn.execute(f"PRAGMA temp_store = {SMALL_WRITES_JOURNAL}")
         self.sync_written()
 
     def sync_written(self):

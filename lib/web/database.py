@@ -43,9 +43,11 @@ def transaction(large=False):
     Nested uses join the outermost one, which alone commits."""
     db = get_db()
     if g.get("writing"):
+        if large and not g.writing_large:  # its statements would be undone from memory
+            raise RuntimeError("a large write inside an ordinary transaction")
         yield db
         return
-    g.writing = True
+    g.writing, g.writing_large = True, large
     try:
         with connections().writing(db, large):
             yield db
