@@ -14,8 +14,9 @@ from lib.core.scheduler import COLUMNS, RATING_BY_VALUE, StoredSchedule, card_fr
 from lib.store import quarters
 from lib.store.connection import placeholders
 
+# Each schedule's columns in StoredSchedule's order, then its first review.
 # {ids}: the placeholders of the words' ids
-SCHEDULES_BY_ID = (f"SELECT word_id, {', '.join(COLUMNS)} FROM word_schedules"
+SCHEDULES_BY_ID = (f"SELECT word_id, {', '.join(COLUMNS)}, first_reviewed_at FROM word_schedules"
                    " WHERE learner_id = ? AND word_id IN ({ids})")
 
 SAVE = """
@@ -32,9 +33,6 @@ ON CONFLICT (learner_id, word_id) DO UPDATE SET
 LAPSED = "UPDATE word_schedules SET lapses = ? WHERE learner_id = ? AND word_id = ?"
 # A word's first review is its earliest (migration 0009, a replay): a review
 # stamped before it, the clock having been set back, takes its place.
-# {ids}: the placeholders of the words' ids
-SCHEDULES_WITH_FIRST_REVIEW = (f"SELECT word_id, {', '.join(COLUMNS)}, first_reviewed_at FROM word_schedules"
-                               " WHERE learner_id = ? AND word_id IN ({ids})")
 EARLIER_FIRST_REVIEW = "UPDATE word_schedules SET first_reviewed_at = ? WHERE learner_id = ? AND word_id = ?"
 # A learner's reviews of a word in the order they were given, read from the
 # index on (word_id, learner_id, created_at), whose rowid breaks ties.
@@ -50,12 +48,16 @@ REVIEWING_LEARNERS = "SELECT DISTINCT learner_id FROM learner_words ORDER BY lea
 PROGRESS_EVERY = 10000
 
 
-def read_schedules(db, learner_id, word_ids):
-    """{word id: StoredSchedule} of those of ``word_ids`` the learner has one of."""
+def schedule_rows(db, learner_id, word_ids):
+    """The rows of SCHEDULES_BY_ID of those of ``word_ids`` the learner has a schedule of."""
     with closing(db.cursor()) as cursor:
         cursor.row_factory = None
-        rows = cursor.execute(SCHEDULES_BY_ID.format(ids=placeholders(word_ids)), (learner_id, *word_ids)).fetchall()
-    return {row[0]: StoredSchedule._make(row) for row in rows}
+        return cursor.execute(SCHEDULES_BY_ID.format(ids=placeholders(word_ids)), (learner_id, *word_ids)).fetchall()
+
+
+def read_schedules(db, learner_id, word_ids):
+    """{word id: StoredSchedule} of those of ``word_ids`` the learner has one of."""
+    return {row[0]: StoredSchedule._make(row[:-1]) for row in schedule_rows(db, learner_id, word_ids)}
 
 
 def stored_values(learner_id, word_id, card, reps, lapses, first_reviewed_at):
@@ -71,11 +73,7 @@ def apply_reviews(db, scheduler, learner_id, reviews, reviewed_at):
     read of the schedules, one write. Return the state each word was in
     before each review (its fsrs.State's value, None for a new word), to be
     stored with it. Call inside the write transaction that stores the reviews."""
-    word_ids = sorted({word_id for word_id, _ in reviews})
-    with closing(db.cursor()) as cursor:
-        cursor.row_factory = None
-        rows = cursor.execute(SCHEDULES_WITH_FIRST_REVIEW.format(ids=placeholders(word_ids)),
-                              (learner_id, *word_ids)).fetchall()
+    rows = schedule_rows(db, learner_id, sorted({word_id for word_id, _ in reviews}))
     found = {row[0]: StoredSchedule._make(row[:-1]) for row in rows}
     # almost never any: compared here, the write is made only for them
     reviewed_later = [row[0] for row in rows if row[-1] is not None and row[-1] > reviewed_at]
