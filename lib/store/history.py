@@ -163,13 +163,15 @@ def remove_sessions(conn, scheduler_of, where, params):
     conn.execute(f"DELETE FROM study_days WHERE sessions_count = 0 AND learner_id IN ({placeholders(removed)})",
                  tuple(removed))
     for learner_id, activity_id, day in sorted({(row[1], row[3], row[4]) for row in sessions}):
+        key = (learner_id, activity_id, day)
         left = conn.execute("SELECT count(*) FROM study_sessions WHERE learner_id = ?1 AND study_activity_id = ?2"
-                            " AND created_at >= ?3 AND created_at < date(?3, '+1 day')",
-                            (learner_id, activity_id, day)).fetchone()[0]
-        conn.execute("UPDATE learner_activity_days SET sessions_count = ?4 WHERE learner_id = ?1"
-                     " AND study_activity_id = ?2 AND day = ?3 AND ?4 > 0", (learner_id, activity_id, day, left))
-        conn.execute("DELETE FROM learner_activity_days WHERE learner_id = ?1 AND study_activity_id = ?2"
-                     " AND day = ?3 AND ?4 = 0", (learner_id, activity_id, day, left))
+                            " AND created_at >= ?3 AND created_at < date(?3, '+1 day')", key).fetchone()[0]
+        if left:
+            conn.execute("UPDATE learner_activity_days SET sessions_count = ?"
+                         " WHERE learner_id = ? AND study_activity_id = ? AND day = ?", (left, *key))
+        else:
+            conn.execute("DELETE FROM learner_activity_days WHERE learner_id = ? AND study_activity_id = ? AND day = ?",
+                         key)
     conn.execute(RESTREAK.format(learners=placeholders(removed)), tuple(removed))
     for learner_id, word_ids in sorted(words.items()):
         schedules.replay(conn, scheduler_of(learner_id), learner_id, word_ids)
