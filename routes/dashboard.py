@@ -76,17 +76,26 @@ def stats():
     )
 
 
-# The learner's running totals at each of a JSON array of stored times: those
-# of the last quarter that began before it, one index seek each. As one JSON
-# array of [sessions, reviews, correct] arrays: one value to read, where a
-# row per time would cost a row each.
+# The learner's running totals {columns} (of study_quarters) at each of a
+# JSON array of stored times: those of the last quarter that began before
+# it, one index seek each. As one JSON array of arrays: one value to read,
+# where a row per time would cost a row each.
 TOTALS_AT = """
 SELECT '[' || group_concat(totals) || ']' AS totals FROM (
-    SELECT coalesce((SELECT json_array(sessions_total, review_items_total, correct_total)
+    SELECT coalesce((SELECT json_array({columns})
                      FROM study_quarters WHERE learner_id = ?1 AND quarter < t.value
-                     ORDER BY quarter DESC LIMIT 1), '[0,0,0]') AS totals
+                     ORDER BY quarter DESC LIMIT 1), '{zeros}') AS totals
     FROM json_each(?2) t ORDER BY t.key)
 """
+STUDY_TOTALS_AT = TOTALS_AT.format(columns="sessions_total, review_items_total, correct_total", zeros="[0,0,0]")
+# of the answers given for a word in the review state
+IN_REVIEW_TOTALS_AT = TOTALS_AT.format(columns="in_review_items_total, in_review_correct_total", zeros="[0,0]")
+
+
+def totals_at(totals_sql, times_json):
+    """The learner's running totals of ``totals_sql`` (one of the above) at
+    each time of ``times_json`` (a JSON array of stored times, in order)."""
+    return json.loads(query_one(totals_sql, (learner_id(), times_json))["totals"])
 # The last and the first session of each study day (a UTC day) up to a
 # date: the latest first. A UTC day's sessions fall on at most two of the
 # learner's days in any zone, and its first and its last fall on both
@@ -102,8 +111,7 @@ SESSION_DAYS_READ = 64  # days read at a time: a current streak is most often sh
 def study_per_day(first, last, tz):
     """The sessions, the reviews and the right answers of each date from
     ``first`` to ``last``, the learner's days in the zone ``tz``: three lists."""
-    starts = json.dumps(clock.day_start_times(first, last, tz))
-    totals = json.loads(query_one(TOTALS_AT, (learner_id(), starts))["totals"])
+    totals = totals_at(STUDY_TOTALS_AT, json.dumps(clock.day_start_times(first, last, tz)))
     return [list(map(sub, running[1:], running)) for running in zip(*totals)]
 
 
@@ -281,16 +289,6 @@ def forecast():
     }))
 
 
-# The running totals of answers given in the review state at each of a JSON
-# array of ISO times: those of the last quarter that began before it, one
-# index seek each.
-IN_REVIEW_TOTALS_AT = """
-SELECT coalesce(q.in_review_items_total, 0) AS reviews, coalesce(q.in_review_correct_total, 0) AS correct
-FROM json_each(?2) t
-LEFT JOIN study_quarters q ON q.learner_id = ?1 AND q.quarter = (
-    SELECT quarter FROM study_quarters WHERE learner_id = ?1 AND quarter < t.value ORDER BY quarter DESC LIMIT 1)
-ORDER BY t.key
-"""
 MAX_WEEKS = 52
 
 
@@ -318,13 +316,12 @@ def retention():
     weeks = int_arg("weeks", 12, 1, MAX_WEEKS)
     tz = time_zone_arg()
     dates, times = week_starts(clock.local_date(clock.utcnow(), tz), tz, weeks)
-    totals = query_all(IN_REVIEW_TOTALS_AT, (learner_id(), times))
-    reviews, correct = totals[-1]["reviews"] - totals[0]["reviews"], totals[-1]["correct"] - totals[0]["correct"]
+    totals = totals_at(IN_REVIEW_TOTALS_AT, times)
+    reviews, correct = totals[-1][0] - totals[0][0], totals[-1][1] - totals[0][1]
     return jsonify(
         tz=tz.key,
         desired_retention=current_learner().desired_retention,
-        weeks=[week(date, end["reviews"] - begin["reviews"], end["correct"] - begin["correct"])
-               for date, begin, end in zip(dates, totals, totals[1:])],
+        weeks=[week(date, end[0] - begin[0], end[1] - begin[1]) for date, begin, end in zip(dates, totals, totals[1:])],
         reviews=reviews,
         correct=correct,
         retention=share(correct, reviews),
