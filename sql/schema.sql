@@ -494,9 +494,10 @@ CREATE TABLE "study_days" (
     learner_id     INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
     day            TEXT    NOT NULL,
     sessions_count INTEGER NOT NULL,
-    streak         INTEGER NOT NULL DEFAULT 1 CHECK (streak >= 1), first_session_at TEXT, last_session_at TEXT,
+    streak         INTEGER NOT NULL DEFAULT 1 CHECK (streak >= 1), first_session_at TEXT, last_session_at TEXT, after_pause INTEGER NOT NULL DEFAULT 1,
     PRIMARY KEY (learner_id, day)
 ) WITHOUT ROWID;
+CREATE INDEX study_days_after_pause ON study_days (learner_id, day) WHERE after_pause;
 
 CREATE TRIGGER study_days_streak AFTER INSERT ON study_days
 BEGIN
@@ -506,6 +507,34 @@ BEGIN
     UPDATE study_days SET streak = streak + (SELECT streak FROM study_days
                                              WHERE learner_id = NEW.learner_id AND day = NEW.day)
     WHERE learner_id = NEW.learner_id AND day > NEW.day AND streak = julianday(day) - julianday(NEW.day);
+END;
+
+CREATE TRIGGER study_days_paused AFTER INSERT ON study_days
+BEGIN
+    UPDATE study_days SET after_pause = coalesce((
+        SELECT unixepoch(study_days.first_session_at) - unixepoch(p.last_session_at) >= 86400 FROM study_days p
+        WHERE p.learner_id = study_days.learner_id AND p.day < study_days.day ORDER BY p.day DESC LIMIT 1), 1)
+    WHERE learner_id = NEW.learner_id AND day IN (NEW.day, (SELECT min(day) FROM study_days
+                                                           WHERE learner_id = NEW.learner_id AND day > NEW.day));
+END;
+
+CREATE TRIGGER study_days_paused_when_timed AFTER UPDATE OF first_session_at, last_session_at ON study_days
+WHEN NEW.first_session_at IS NOT OLD.first_session_at OR NEW.last_session_at IS NOT OLD.last_session_at
+BEGIN
+    UPDATE study_days SET after_pause = coalesce((
+        SELECT unixepoch(study_days.first_session_at) - unixepoch(p.last_session_at) >= 86400 FROM study_days p
+        WHERE p.learner_id = study_days.learner_id AND p.day < study_days.day ORDER BY p.day DESC LIMIT 1), 1)
+    WHERE learner_id = NEW.learner_id AND day IN (NEW.day, (SELECT min(day) FROM study_days
+                                                           WHERE learner_id = NEW.learner_id AND day > NEW.day));
+END;
+
+CREATE TRIGGER study_days_paused_when_removed AFTER DELETE ON study_days
+BEGIN
+    UPDATE study_days SET after_pause = coalesce((
+        SELECT unixepoch(study_days.first_session_at) - unixepoch(p.last_session_at) >= 86400 FROM study_days p
+        WHERE p.learner_id = study_days.learner_id AND p.day < study_days.day ORDER BY p.day DESC LIMIT 1), 1)
+    WHERE learner_id = OLD.learner_id AND day = (SELECT min(day) FROM study_days
+                                                 WHERE learner_id = OLD.learner_id AND day > OLD.day);
 END;
 
 CREATE TABLE "study_quarters" (

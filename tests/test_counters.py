@@ -21,7 +21,7 @@ COUNTED_BY_TRIGGERS = {
     "learner_groups": ("sessions_count", "last_session_at"),
     "learner_activities": ("sessions_count",),
     "study_sessions": ("review_items_count", "correct_count", "ended_at"),
-    "study_days": ("sessions_count", "streak", "first_session_at", "last_session_at"),
+    "study_days": ("sessions_count", "streak", "first_session_at", "last_session_at", "after_pause"),
     "learner_activity_days": ("sessions_count",),
     "study_quarters": ("sessions_total", "review_items_total", "correct_total", "in_review_items_total",
                        "in_review_correct_total"),

@@ -116,6 +116,16 @@ RECOUNTS = {
         SELECT d.learner_id, d.day FROM study_days d
         WHERE d.streak != 1 + coalesce((SELECT p.streak FROM study_days p
                                         WHERE p.learner_id = d.learner_id AND p.day = date(d.day, '-1 day')), 0)""",
+    # A day after a pause of 24 hours or more since the session before it (or
+    # the first day) is flagged, and no other.
+    "study_days.after_pause": """
+        SELECT learner_id, day FROM (
+            SELECT learner_id, day, after_pause, first_session_at AS first,
+                   lag(last_session_at) OVER (PARTITION BY learner_id ORDER BY day) AS last_before
+            FROM study_days)
+        WHERE after_pause != (last_before IS NULL OR first IS NULL OR
+                              CAST(strftime('%s', first) AS INTEGER) - CAST(strftime('%s', last_before) AS INTEGER)
+                              >= 24 * 60 * 60)""",
     # Running totals per learner and 15-minute UTC quarter, recounted with a
     # quarter computed another way than the triggers compute it; answers
     # given in the review state (2) by the state each review keeps.
