@@ -1,10 +1,10 @@
 import json
-from bisect import bisect_right
 from contextlib import closing
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
-from itertools import accumulate, chain
-from operator import sub
+from heapq import merge
+from itertools import accumulate
+from operator import itemgetter, sub
 
 from flask import Blueprint, jsonify
 
@@ -13,7 +13,7 @@ from lib.core.json_text import array_text, dumps, object_text
 from lib.web.answers import response
 from lib.web.auth import current_learner, learner_id
 from lib.web.caching import versioned
-from lib.web.database import get_db, query_all, query_one, snapshot
+from lib.web.database import get_db, query_all, query_one, query_tuples, snapshot
 from lib.web.validation import int_arg, time_zone_arg
 
 bp = Blueprint("dashboard", __name__)
@@ -96,16 +96,6 @@ def totals_at(totals_sql, times_json):
     """The learner's running totals of ``totals_sql`` (one of the above) at
     each time of ``times_json`` (a JSON array of stored times, in order)."""
     return json.loads(query_one(totals_sql, (learner_id(), times_json))["totals"])
-# The last and the first session of each study day (a UTC day) up to a
-# date: the latest first. A UTC day's sessions fall on at most two of the
-# learner's days in any zone, and its first and its last fall on both
-# (tests/test_time_zones.py holds every zone to it): the days with a session
-# in a zone are those of these two times (migration 0019).
-SESSION_TIMES = """
-SELECT last_session_at, first_session_at FROM study_days WHERE learner_id = ? AND day <= ? ORDER BY day DESC
-"""
-FIRST_STUDY_DAY = "SELECT min(day) AS day FROM study_days WHERE learner_id = ?"
-SESSION_DAYS_READ = 64  # days read at a time: a current streak is most often shorter
 
 
 def study_per_day(first, last, tz):
@@ -115,63 +105,109 @@ def study_per_day(first, last, tz):
     return [list(map(sub, running[1:], running)) for running in zip(*totals)]
 
 
-def session_days(tz, today, before=None):
-    """The learner's days with a session started in the zone ``tz``, up to
-    ``today`` (or those before the date ``before``), each as how many days
-    before today it is: the latest first, none twice, read as they are asked for."""
-    first_study_day = query_one(FIRST_STUDY_DAY, (learner_id(),))["day"]
-    if first_study_day is None:
+# The learner's last two study days (UTC days) up to a date: the latest
+# session before a time on that date is the first or the last of one of them.
+LATEST_STUDY_DAYS = ("SELECT last_session_at, first_session_at FROM study_days WHERE learner_id = ? AND day <= ?"
+                     " ORDER BY day DESC LIMIT 2")
+FIRST_STUDY_DAY = "SELECT min(day) AS day FROM study_days WHERE learner_id = ?"
+# The study days after a pause of a day or more (migration 0025) up to a
+# date, the latest first: each day's first session and the last session
+# before it (None before the first day).
+PAUSES = """
+SELECT d.first_session_at, (SELECT p.last_session_at FROM study_days p WHERE p.learner_id = d.learner_id
+                            AND p.day < d.day ORDER BY p.day DESC LIMIT 1) AS last_before
+FROM study_days d WHERE d.learner_id = ? AND d.after_pause AND d.day <= ? ORDER BY d.day DESC
+"""
+# Whether a first or a last session of a study day falls from ?2 to ?3
+# (stored times; ?3 excluded), which are less than a day apart.
+STUDIED_BETWEEN = """
+SELECT EXISTS (SELECT 1 FROM study_days WHERE learner_id = ?1 AND day BETWEEN substr(?2, 1, 10) AND substr(?3, 1, 10)
+               AND (first_session_at >= ?2 AND first_session_at < ?3 OR last_session_at >= ?2 AND last_session_at < ?3))
+       AS studied
+"""
+
+
+def study_runs(tz, today):
+    """The learner's runs of days with study in the zone ``tz`` up to
+    ``today``, the latest first: (first date, last date) of each, read as
+    they are asked for.
+
+    A day has study when a session started in it. A UTC day's sessions fall
+    on at most two of the learner's days in any zone, and its first and its
+    last fall on both (tests/test_time_zones.py holds every zone to it): the
+    study days' first and last sessions tell the days (migration 0019). A
+    day of 24 hours or more without study lies in a pause of a day or more
+    between two of them (migration 0025); a shorter day, where the clocks go
+    forward, is looked at on its own. So the runs are read from the pauses
+    and the short days, however many days they hold."""
+    learner = learner_id()
+    tomorrow = clock.iso(clock.midnight(today + clock.ONE_DAY, tz))
+    times = [at for row in query_tuples(LATEST_STUDY_DAYS, (learner, tomorrow[:10])) for at in row if at < tomorrow]
+    if not times:
         return
-    # A UTC day's sessions may fall on the day before it in the zone.
-    first = date.fromisoformat(first_study_day) - timedelta(days=1)
-    last = today if before is None else before - timedelta(days=1)
-    if first > last:
-        return
-    starts = clock.day_start_times(first, last, tz)
-    # a time in the day of starts[n] is len(starts) - 1 - n days before
-    # the last date, which is last_ago days before today
-    last_ago = (today - last).days
-    newest = len(starts) - 1 + last_ago
-    seen = last_ago - 1  # and times after the last date are left out
+    end = local_date_of(max(times), tz)
+    first_day = date.fromisoformat(query_one(FIRST_STUDY_DAY, (learner,))["day"]) - clock.ONE_DAY
     with closing(get_db().cursor()) as cursor:
-        cursor.row_factory = None
-        cursor.execute(SESSION_TIMES, (learner_id(), starts[-1][:10]))
-        while rows := cursor.fetchmany(SESSION_DAYS_READ):
-            for at in chain.from_iterable(rows):
-                ago = newest - bisect_right(starts, at)
-                if ago > seen:
-                    seen = ago
-                    yield ago
+        cursor.execute(PAUSES, (learner, max(times)[:10]))
+        without = merge(days_without_study_in_pauses(cursor, tz),
+                        short_days_without_study(learner, first_day, end, tz), key=itemgetter(1), reverse=True)
+        for first_without, last_without in without:
+            if last_without < end:
+                yield last_without + clock.ONE_DAY, end
+            if first_without is None:
+                return
+            end = min(end, first_without - clock.ONE_DAY)
 
 
-def current_run(days_ago):
-    """How many days in a row end today or yesterday, of days given as how
-    many days before today they are (the latest first): a streak lasts
-    until a whole day passes without study."""
-    run = ago_before = 0  # as if today came before: the streak may begin yesterday
-    for ago in days_ago:
-        if ago > ago_before + 1:
-            break
-        ago_before = ago
-        run += 1
-    return run
+def days_without_study_in_pauses(pauses, tz):
+    """The days without study in each of ``pauses`` (rows of PAUSES), as
+    (first, last) dates, the latest first; the days before the first
+    study day as (None, last)."""
+    for first, last_before in pauses:
+        first_day = local_date_of(first, tz)
+        if last_before is None:
+            yield None, first_day - clock.ONE_DAY
+        elif (first_day - local_date_of(last_before, tz)).days > 1:
+            yield local_date_of(last_before, tz) + clock.ONE_DAY, first_day - clock.ONE_DAY
 
 
-def longest_run(days_ago):
-    longest = run = 0
-    ago_before = None
-    for ago in days_ago:
-        run = run + 1 if ago_before is not None and ago == ago_before + 1 else 1
-        ago_before = ago
-        longest = max(longest, run)
-    return longest
+def short_days_without_study(learner, first, last, tz):
+    """The days shorter than 24 hours in the zone ``tz`` from ``first`` to
+    ``last`` without study, as (day, day), the latest first."""
+    for day in clock.short_days(first, last, tz):
+        start, end = clock.iso(clock.midnight(day, tz)), clock.iso(clock.midnight(day + clock.ONE_DAY, tz))
+        if not query_one(STUDIED_BETWEEN, (learner, start, end))["studied"]:
+            yield day, day
+
+
+def local_date_of(stored_time, tz):
+    return clock.local_date(datetime.fromisoformat(stored_time), tz)
+
+
+def runs_in(first, counts):
+    """The runs of days with a count of more than 0 in ``counts`` (one for
+    each day from the date ``first`` on), as study_runs gives them: (first
+    date, last date), the latest first."""
+    runs, start = [], None
+    for n, count in enumerate([*counts, 0]):
+        if count and start is None:
+            start = n
+        elif not count and start is not None:
+            runs.append((first + timedelta(days=start), first + timedelta(days=n - 1)))
+            start = None
+    return runs[::-1]
+
+
+def current_streak(runs, today):
+    """The days of the latest of ``runs`` (study_runs), if it ends today or
+    yesterday: a streak lasts until a whole day passes without study."""
+    latest = next(runs, None)
+    return (latest[1] - latest[0]).days + 1 if latest is not None and (today - latest[1]).days <= 1 else 0
 
 
 def current_streak_in(tz, today):
-    """The current streak in the zone ``tz``: its days are read back from
-    today until it ends."""
-    with closing(session_days(tz, today)) as days_ago:
-        return current_run(days_ago)
+    with closing(study_runs(tz, today)) as runs:
+        return current_streak(runs, today)
 
 
 @bp.get("/dashboard/history")
@@ -184,15 +220,19 @@ def history():
     first = today - timedelta(days=days - 1)
     with snapshot():
         sessions, reviews, correct = study_per_day(first, today, tz)
-        # the days shown tell their own streak days; those before them, the study days
-        streak_days = [days - 1 - n for n in reversed(range(days)) if sessions[n]]
-        streak_days.extend(session_days(tz, today, before=first))
+        # the days shown tell their own runs; the study days, those before them
+        runs = runs_in(first, sessions)
+        for run in study_runs(tz, first - clock.ONE_DAY):
+            if runs and (runs[-1][0] - run[1]).days == 1:  # a run into the days shown
+                runs[-1] = (run[0], runs[-1][1])
+            else:
+                runs.append(run)
     return response(object_text({
         "tz": dumps(tz.key),
         "days": array_text([day_text(*day) for day in zip(clock.date_texts(first, today), sessions, reviews, correct)
                             if day[1] or day[2]]),
-        "current_streak": str(current_run(streak_days)),
-        "longest_streak": str(longest_run(streak_days)),
+        "current_streak": str(current_streak(iter(runs), today)),
+        "longest_streak": str(max(((last - first).days + 1 for first, last in runs), default=0)),
     }))
 
 

@@ -1,5 +1,6 @@
 """The learner's days in their time zone: the history of study per day, the
 streaks, and the zone as a query parameter or a setting."""
+import random
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -223,6 +224,19 @@ def test_a_streak_is_broken_where_the_clocks_go_forward_under_a_daily_time(clien
         "2026-03-06", "2026-03-07", "2026-03-09", "2026-03-10"]
 
 
+def test_a_day_of_23_hours_without_study_breaks_a_streak(client, monkeypatch):
+    # London's clocks go forward on 29 March 2026: that day runs from 00:00
+    # to 23:00 UTC. The two sessions around it are less than a day apart.
+    study_at(client, monkeypatch, ["2026-03-27T12:00:00Z",
+                                   "2026-03-28T23:30:00Z",   # 28 March 23:30 GMT
+                                   "2026-03-29T23:10:00Z",   # 30 March 00:10 BST
+                                   "2026-03-30T12:00:00Z"])
+    freeze_clock(monkeypatch, "2026-03-30T13:00:00Z")
+    body = history(client, tz="Europe/London")
+    assert (streak(client, tz="Europe/London"), body["current_streak"], body["longest_streak"]) == (1, 1, 2)
+    assert (streak(client, tz="UTC"), history(client, tz="UTC")["longest_streak"]) == (4, 4)
+
+
 def test_a_streak_through_the_25_hour_day_in_new_york(client, monkeypatch):
     # 23:30 every evening around 1 November 2026, when EDT (-4) became EST (-5).
     study_at(client, monkeypatch, ["2026-10-31T03:30:00Z", "2026-11-01T03:30:00Z", "2026-11-02T04:30:00Z",
@@ -233,9 +247,62 @@ def test_a_streak_through_the_25_hour_day_in_new_york(client, monkeypatch):
     assert (body["current_streak"], body["longest_streak"], streak(client, tz="America/New_York")) == (4, 4, 4)
 
 
+# Zones with a day shorter than 24 hours (New York, London, Lord Howe's
+# half hour), offsets off the hour, both ends of the clock, and Apia, which
+# skipped 30 December 2011.
+STREAK_ZONES = ["UTC", "Asia/Tokyo", "America/New_York", "Europe/London", "Australia/Lord_Howe",
+                "America/St_Johns", "Pacific/Kiritimati", "Pacific/Pago_Pago", "Pacific/Apia"]
+
+
+def streaks_of(times, now, tz):
+    """The current and the longest streak in ``tz`` as the definition reads:
+    runs of the learner's dates with a session up to today; the current one
+    is the latest, if it ends today or yesterday."""
+    today = clock.local_date(now, tz)
+    studied = sorted({moment.astimezone(tz).date() for moment in times if moment.astimezone(tz).date() <= today})
+    runs = []
+    for day in studied:
+        if runs and (day - runs[-1][1]).days == 1:
+            runs[-1][1] = day
+        else:
+            runs.append([day, day])
+    lengths = [(last - first).days + 1 for first, last in runs]
+    current = lengths[-1] if runs and (today - runs[-1][1]).days <= 1 else 0
+    return current, max(lengths, default=0)
+
+
+# A few days after a day shorter than 24 hours: New York's, London's,
+# Lord Howe's (23.5 hours), and the day Apia skipped.
+AFTER_SHORT_DAYS = [datetime(2026, 3, 10, 12, tzinfo=timezone.utc), datetime(2026, 3, 31, 6, tzinfo=timezone.utc),
+                    datetime(2026, 10, 6, 18, tzinfo=timezone.utc), datetime(2012, 1, 2, 3, tzinfo=timezone.utc)]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_streak_in_any_zone_is_what_the_learners_dates_say(client, db, monkeypatch, seed):
+    # Half a year of sessions, most some hours apart, some about a day, a
+    # few more than a day.
+    rng = random.Random(seed)
+    now = AFTER_SHORT_DAYS[seed % len(AFTER_SHORT_DAYS)]
+    moment, times = now - timedelta(minutes=rng.randint(0, 1800)), []
+    while len(times) < 500:
+        times.append(moment)
+        moment -= timedelta(minutes=rng.choice([rng.randint(1, 600)] * 6 + [rng.randint(1000, 1440)] * 2
+                                               + [rng.randint(1380, 1500)] * 2 + [rng.randint(1440, 2400)]))
+    times.append(now + timedelta(days=1))  # a session dated after now, which no streak counts yet
+    for moment in times:
+        stored = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        db.execute("INSERT INTO study_sessions (learner_id, group_id, study_activity_id, created_at, ended_at)"
+                   " VALUES (1, 1, 1, ?, ?)", (stored, stored))
+    freeze_clock(monkeypatch, now.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    for zone in STREAK_ZONES:
+        current, longest = streaks_of(times, now, ZoneInfo(zone))
+        body = history(client, tz=zone, days=rng.choice([1, 30, 365]))
+        assert (streak(client, tz=zone), body["current_streak"], body["longest_streak"]) == (current, current, longest), zone
+
+
 def test_no_utc_day_meets_more_than_two_days_of_any_zone():
     # What lets each UTC day's first and last session tell the learner's
-    # days (routes/dashboard.py SESSION_TIMES): no day of any zone lies
+    # days (routes/dashboard.py study_runs): no day of any zone lies
     # inside a UTC day, clear of both its ends; in the years the portal's
     # clock may read (1970 to 2040 hold it too, in five times as long).
     inside = []

@@ -102,6 +102,23 @@ def _day_starts_of_year(year, tz):
     return tuple(starts)
 
 
+def short_days(first, last, tz):
+    """The dates from ``first`` to ``last`` that are shorter than 24 hours in
+    the zone ``tz`` (the clocks go forward, or skip the date), the latest first."""
+    found = []
+    for year in range(last.year, first.year - 1, -1):
+        found.extend(day for day in _short_days_of_year(year, tz) if first <= day <= last)
+    return found
+
+
+@lru_cache(maxsize=64)
+def _short_days_of_year(year, tz):
+    starts = _day_starts_of_year(year, tz)
+    first = date(year, 1, 1).toordinal()
+    return tuple(date.fromordinal(first + n) for n in reversed(range(len(starts) - 1))
+                 if starts[n + 1] - starts[n] < SECONDS_PER_DAY)
+
+
 @lru_cache(maxsize=64)
 def _day_start_times_of_year(year, tz):
     return tuple(datetime.fromtimestamp(start, timezone.utc).isoformat()[:19] + "Z"
