@@ -77,11 +77,12 @@ CONDITIONAL = ("words p1", "groups p1", "group words p1", "group sessions p1", "
 NOT_MODIFIED = ", 304"
 MIN_CONDITIONAL_SHARE = 0.8
 # Routes whose answers grow with the data: their cost is compared per item
-# they answer (words listed; for the forecast, schedules counted).
+# they answer (words or groups listed; for the forecast, schedules counted).
 GROWING = {
     "words due": "words", "words due, 100": "words", "leeches": "words",
     "group words due": "words", "group words due, 100": "words",
     "dashboard forecast": "schedules", "dashboard forecast 365 days": "schedules",
+    "dashboard groups": "groups",
 }
 # Checked on the learners database, each GET route with a Bearer token: its
 # p50 against the same route's on the large one (MAX_LATENCY_RATIO), its
@@ -323,7 +324,7 @@ def items_in(name, answer):
     """How many items the answer of the growing case ``name`` holds (at least 1)."""
     if GROWING[name] == "schedules":
         return max(1, sum(day["due"] for day in answer["days"]))
-    return max(1, len(answer["words"]))
+    return max(1, len(answer[GROWING[name]]))
 
 
 def in_process(works, ctxs, headers, settings):
