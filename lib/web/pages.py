@@ -7,7 +7,7 @@ skips more than half of the list. Where counters say how many rows share a
 prefix of the sort key (sessions a day), whole prefixes are skipped by them.
 """
 from lib.store.connection import placeholders
-from lib.web.database import query_all, query_column
+from lib.web.database import query_all, query_tuples
 from lib.web.validation import total_pages
 
 FLIP = {"ASC": "DESC", "DESC": "ASC"}
@@ -24,6 +24,12 @@ def page_ids(ids_sql, params, sort, total, per_page, offset, seek=None):
     ``seek(direction, offset)``, if given, returns a condition that skips the
     rows before the page's neighbourhood, its parameters, and the offset left
     after them; ``ids_sql`` has ``{seek}`` in its WHERE clause for it."""
+    return [row[0] for row in page_rows(ids_sql, params, sort, total, per_page, offset, seek)]
+
+
+def page_rows(rows_sql, params, sort, total, per_page, offset, seek=None):
+    """The rows of one page, in order, as tuples: ``page_ids`` for a
+    ``rows_sql`` that selects more than the id, from the index it walks."""
     column, id_column, direction = sort
     count = min(per_page, total - offset)
     if count <= 0:
@@ -35,10 +41,10 @@ def page_ids(ids_sql, params, sort, total, per_page, offset, seek=None):
     condition, condition_params = "1", ()
     if seek is not None:
         condition, condition_params, offset = seek(direction, offset)
-    ids = query_column(ids_sql.format(order=order, seek=condition), (*params, *condition_params, count, offset))
+    rows = query_tuples(rows_sql.format(order=order, seek=condition), (*params, *condition_params, count, offset))
     if from_end:
-        ids.reverse()
-    return ids
+        rows.reverse()
+    return rows
 
 
 def fetch_page(ids_sql, rows_sql, params, sort, total, per_page, offset, seek=None, row_params=()):
