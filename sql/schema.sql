@@ -494,10 +494,11 @@ CREATE TABLE "study_days" (
     learner_id     INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
     day            TEXT    NOT NULL,
     sessions_count INTEGER NOT NULL,
-    streak         INTEGER NOT NULL DEFAULT 1 CHECK (streak >= 1), first_session_at TEXT, last_session_at TEXT, after_pause INTEGER NOT NULL DEFAULT 1,
+    streak         INTEGER NOT NULL DEFAULT 1 CHECK (streak >= 1), first_session_at TEXT, last_session_at TEXT, after_pause INTEGER NOT NULL DEFAULT 1, sessions_before INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (learner_id, day)
 ) WITHOUT ROWID;
 CREATE INDEX study_days_after_pause ON study_days (learner_id, day) WHERE after_pause;
+CREATE INDEX study_days_by_sessions_before ON study_days (learner_id, sessions_before);
 
 CREATE TRIGGER study_days_streak AFTER INSERT ON study_days
 BEGIN
@@ -535,6 +536,23 @@ BEGIN
         WHERE p.learner_id = study_days.learner_id AND p.day < study_days.day ORDER BY p.day DESC LIMIT 1), 1)
     WHERE learner_id = OLD.learner_id AND day = (SELECT min(day) FROM study_days
                                                  WHERE learner_id = OLD.learner_id AND day > OLD.day);
+END;
+
+CREATE TRIGGER study_days_sessions_before AFTER INSERT ON study_days
+BEGIN
+    UPDATE study_days SET sessions_before = coalesce((
+        SELECT sessions_before + sessions_count FROM study_days
+        WHERE learner_id = NEW.learner_id AND day < NEW.day ORDER BY day DESC LIMIT 1), 0)
+    WHERE learner_id = NEW.learner_id AND day = NEW.day;
+    UPDATE study_days SET sessions_before = sessions_before + NEW.sessions_count
+    WHERE learner_id = NEW.learner_id AND day > NEW.day;
+END;
+
+CREATE TRIGGER study_days_sessions_before_counted AFTER UPDATE OF sessions_count ON study_days
+WHEN NEW.sessions_count > OLD.sessions_count
+BEGIN
+    UPDATE study_days SET sessions_before = sessions_before + NEW.sessions_count - OLD.sessions_count
+    WHERE learner_id = NEW.learner_id AND day > NEW.day;
 END;
 
 CREATE TABLE "study_quarters" (
@@ -595,9 +613,29 @@ CREATE TABLE learner_activity_days (
     learner_id        INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
     study_activity_id INTEGER NOT NULL REFERENCES study_activities (id) ON DELETE CASCADE,
     day               TEXT    NOT NULL,
-    sessions_count    INTEGER NOT NULL CHECK (sessions_count > 0),
+    sessions_count    INTEGER NOT NULL CHECK (sessions_count > 0), sessions_before INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (learner_id, study_activity_id, day)
 ) WITHOUT ROWID;
+CREATE INDEX learner_activity_days_by_sessions_before
+    ON learner_activity_days (learner_id, study_activity_id, sessions_before);
+
+CREATE TRIGGER learner_activity_days_sessions_before AFTER INSERT ON learner_activity_days
+BEGIN
+    UPDATE learner_activity_days SET sessions_before = coalesce((
+        SELECT sessions_before + sessions_count FROM learner_activity_days
+        WHERE learner_id = NEW.learner_id AND study_activity_id = NEW.study_activity_id AND day < NEW.day
+        ORDER BY day DESC LIMIT 1), 0)
+    WHERE learner_id = NEW.learner_id AND study_activity_id = NEW.study_activity_id AND day = NEW.day;
+    UPDATE learner_activity_days SET sessions_before = sessions_before + NEW.sessions_count
+    WHERE learner_id = NEW.learner_id AND study_activity_id = NEW.study_activity_id AND day > NEW.day;
+END;
+
+CREATE TRIGGER learner_activity_days_sessions_before_counted AFTER UPDATE OF sessions_count ON learner_activity_days
+WHEN NEW.sessions_count > OLD.sessions_count
+BEGIN
+    UPDATE learner_activity_days SET sessions_before = sessions_before + NEW.sessions_count - OLD.sessions_count
+    WHERE learner_id = NEW.learner_id AND study_activity_id = NEW.study_activity_id AND day > NEW.day;
+END;
 
 CREATE TABLE learner_lapses (
     learner_id INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,

@@ -173,6 +173,8 @@ def remove_sessions(conn, scheduler_of, where, params):
             conn.execute("DELETE FROM learner_activity_days WHERE learner_id = ? AND study_activity_id = ? AND day = ?",
                          key)
     conn.execute(RESTREAK.format(learners=placeholders(removed)), tuple(removed))
+    for recount in SESSIONS_BEFORE_RECOUNTED:
+        conn.execute(recount.format(learners=placeholders(removed)), tuple(removed))
     for learner_id, word_ids in sorted(words.items()):
         schedules.replay(conn, scheduler_of(learner_id), learner_id, word_ids)
 
@@ -190,6 +192,28 @@ FROM (SELECT learner_id, day, row_number() OVER (PARTITION BY learner_id, run OR
 WHERE counted.learner_id = study_days.learner_id AND counted.day = study_days.day
   AND study_days.streak != counted.streak
 """
+
+
+# How many sessions came on the days before each day (migration 0026),
+# counted anew after days lost sessions, for the learners named in {learners}:
+# all their sessions, and each activity's.
+SESSIONS_BEFORE_RECOUNTED = ["""
+UPDATE study_days SET sessions_before = counted.sessions_before
+FROM (SELECT learner_id, day, coalesce(sum(sessions_count) OVER (PARTITION BY learner_id ORDER BY day
+                                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS sessions_before
+      FROM study_days WHERE learner_id IN ({learners})) AS counted
+WHERE counted.learner_id = study_days.learner_id AND counted.day = study_days.day
+  AND study_days.sessions_before != counted.sessions_before
+""", """
+UPDATE learner_activity_days SET sessions_before = counted.sessions_before
+FROM (SELECT learner_id, study_activity_id, day,
+             coalesce(sum(sessions_count) OVER (PARTITION BY learner_id, study_activity_id ORDER BY day
+                                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS sessions_before
+      FROM learner_activity_days WHERE learner_id IN ({learners})) AS counted
+WHERE counted.learner_id = learner_activity_days.learner_id
+  AND counted.study_activity_id = learner_activity_days.study_activity_id AND counted.day = learner_activity_days.day
+  AND learner_activity_days.sessions_before != counted.sessions_before
+"""]
 
 
 # A stored time's 15-minute quarter, as migration 0006 computes it.

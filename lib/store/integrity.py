@@ -116,6 +116,30 @@ RECOUNTS = {
         SELECT d.learner_id, d.day FROM study_days d
         WHERE d.streak != 1 + coalesce((SELECT p.streak FROM study_days p
                                         WHERE p.learner_id = d.learner_id AND p.day = date(d.day, '-1 day')), 0)""",
+    # Each day's count of the sessions of the days before it, of all the
+    # learner's sessions and of each activity's.
+    "study_days.sessions_before": """
+        WITH per_day AS (
+            SELECT learner_id, substr(created_at, 1, 10) AS day, count(*) AS sessions
+            FROM study_sessions GROUP BY 1, 2
+        ), before AS (
+            SELECT learner_id, day, sum(sessions) OVER (PARTITION BY learner_id ORDER BY day) - sessions AS sessions
+            FROM per_day
+        )
+        SELECT d.learner_id, d.day FROM study_days d JOIN before b ON b.learner_id = d.learner_id AND b.day = d.day
+        WHERE d.sessions_before != b.sessions""",
+    "learner_activity_days.sessions_before": """
+        WITH per_day AS (
+            SELECT learner_id, study_activity_id, substr(created_at, 1, 10) AS day, count(*) AS sessions
+            FROM study_sessions GROUP BY 1, 2, 3
+        ), before AS (
+            SELECT learner_id, study_activity_id, day,
+                   sum(sessions) OVER (PARTITION BY learner_id, study_activity_id ORDER BY day) - sessions AS sessions
+            FROM per_day
+        )
+        SELECT d.learner_id, d.study_activity_id, d.day FROM learner_activity_days d JOIN before b
+            ON b.learner_id = d.learner_id AND b.study_activity_id = d.study_activity_id AND b.day = d.day
+        WHERE d.sessions_before != b.sessions""",
     # A day after a pause of 24 hours or more since the session before it (or
     # the first day) is flagged, and no other.
     "study_days.after_pause": """
