@@ -4,7 +4,7 @@ from lib.web.caching import versioned
 from lib.web.database import query_all, query_one_or_404, snapshot
 from lib.web.errors import ApiError
 from lib.web.pages import paged_items
-from lib.web.session_lists import ACTIVITY_DAYS, from_day_of, sessions_page
+from lib.web.session_lists import ACTIVITY_DAY_HOLDING, from_day_of, sessions_page
 
 bp = Blueprint("study_activities", __name__)
 
@@ -57,7 +57,7 @@ def list_activity_sessions(activity_id):
         page = sessions_page("s.study_activity_id = ?", (activity_id,),
                              "SELECT coalesce((SELECT sessions_count FROM learner_activities"
                              " WHERE learner_id = ? AND study_activity_id = ?), 0) AS total",
-                             seek=from_day_of(ACTIVITY_DAYS, activity_id))
+                             seek=from_day_of(ACTIVITY_DAY_HOLDING, activity_id))
     return jsonify(paged_items(*page))
 
 

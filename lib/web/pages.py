@@ -21,9 +21,10 @@ def page_ids(ids_sql, params, sort, total, per_page, offset, seek=None):
     direction), from a whitelist; ``total`` is how many ids ``ids_sql``
     finds, from a counter.
 
-    ``seek(direction, offset)``, if given, returns a condition that skips the
-    rows before the page's neighbourhood, its parameters, and the offset left
-    after them; ``ids_sql`` has ``{seek}`` in its WHERE clause for it."""
+    ``seek(direction, offset, total)``, if given, returns a condition that
+    skips the rows before the page's neighbourhood, its parameters, and the
+    offset left after them; ``ids_sql`` has ``{seek}`` in its WHERE clause
+    for it."""
     return [row[0] for row in page_rows(ids_sql, params, sort, total, per_page, offset, seek)]
 
 
@@ -40,7 +41,7 @@ def page_rows(rows_sql, params, sort, total, per_page, offset, seek=None):
     order = f"{column} {direction}, {id_column} {direction}"
     condition, condition_params = "1", ()
     if seek is not None:
-        condition, condition_params, offset = seek(direction, offset)
+        condition, condition_params, offset = seek(direction, offset, total)
     rows = query_tuples(rows_sql.format(order=order, seek=condition), (*params, *condition_params, count, offset))
     if from_end:
         rows.reverse()

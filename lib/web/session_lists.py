@@ -1,9 +1,7 @@
 """The lists of study sessions (all, a group's, an activity's), each one
 page read by the counters and indexes, never a count of rows."""
-from contextlib import closing
-
 from lib.web.auth import learner_id
-from lib.web.database import get_db, query_one, snapshot
+from lib.web.database import query_one, snapshot
 from lib.web.pages import fetch_page
 from lib.web.validation import paging, sorting
 
@@ -31,33 +29,36 @@ NEWEST_FIRST = ("s.created_at", "DESC")
 # the page's ids were found among the learner's sessions
 SESSIONS_BY_ID = f"{SESSION_SELECT} WHERE s.id IN ({{ids}})"
 
-# A learner's sessions per UTC day: all of them, or one activity's (given its id)
-DAYS = {direction: f"SELECT day, sessions_count FROM study_days WHERE learner_id = ? ORDER BY day {direction}"
-        for direction in ("ASC", "DESC")}
-ACTIVITY_DAYS = {direction: "SELECT day, sessions_count FROM learner_activity_days"
-                            f" WHERE learner_id = ? AND study_activity_id = ? ORDER BY day {direction}"
-                 for direction in ("ASC", "DESC")}
+# The UTC day that holds a learner's session at a place (from 0, oldest
+# first), with the sessions before it and its own (migration 0026): of all
+# their sessions, or of one activity's (given its id).
+DAY_HOLDING = ("SELECT day, sessions_before, sessions_count FROM study_days WHERE learner_id = ?"
+               " AND sessions_before <= ? ORDER BY sessions_before DESC LIMIT 1")
+ACTIVITY_DAY_HOLDING = ("SELECT day, sessions_before, sessions_count FROM learner_activity_days"
+                        " WHERE learner_id = ? AND study_activity_id = ? AND sessions_before <= ?"
+                        " ORDER BY sessions_before DESC LIMIT 1")
 FROM_DAY = {"DESC": "s.created_at < date(?, '+1 day')", "ASC": "s.created_at >= ?"}
 
 
-def from_day_of(days, *params):
-    """The seek of a list whose sessions per day ``days`` counts (given the
-    learner and ``params``): start at the day that holds the offset in
-    start-time order, so that a deep page skips no more than one day's
-    sessions."""
-    def from_day(direction, offset):
-        skipped = 0
-        with closing(get_db().cursor()) as rows:  # read only as far as the day
-            rows.row_factory = None  # plain tuples: years of days may be read
-            for day, sessions in rows.execute(days[direction], (learner_id(), *params)):
-                if skipped + sessions > offset:
-                    return FROM_DAY[direction], (day,), offset - skipped
-                skipped += sessions
-        return "1", (), offset
+def from_day_of(day_holding, *params):
+    """The seek of a list of sessions in start-time order whose days
+    ``day_holding`` finds (given the learner, ``params`` and a place):
+    start at the day that holds the offset, so that a deep page skips no
+    more than one day's sessions."""
+    def from_day(direction, offset, total):
+        place = offset if direction == "ASC" else total - 1 - offset
+        day = query_one(day_holding, (learner_id(), *params, place))
+        if day is None:
+            return "1", (), offset
+        if direction == "ASC":
+            skipped = day["sessions_before"]
+        else:
+            skipped = total - day["sessions_before"] - day["sessions_count"]
+        return FROM_DAY[direction], (day["day"],), offset - skipped
     return from_day
 
 
-from_day = from_day_of(DAYS)
+from_day = from_day_of(DAY_HOLDING)
 
 
 def sessions_page(where, params, count_sql, sortable=False, seek=None):
