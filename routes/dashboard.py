@@ -1,4 +1,5 @@
 import json
+from bisect import bisect_right
 from contextlib import closing
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
@@ -141,47 +142,55 @@ def study_runs(tz, today):
     forward, is looked at on its own. So the runs are read from the pauses
     and the short days, however many days they hold."""
     learner = learner_id()
-    tomorrow = clock.iso(clock.midnight(today + clock.ONE_DAY, tz))
-    times = [at for row in query_tuples(LATEST_STUDY_DAYS, (learner, tomorrow[:10])) for at in row if at < tomorrow]
+    first_study_day = query_one(FIRST_STUDY_DAY, (learner,))["day"]
+    if first_study_day is None:
+        return
+    # A UTC day's sessions may fall on the day before it in the zone.
+    first = date.fromisoformat(first_study_day) - clock.ONE_DAY
+    if first > today:
+        return
+    # the start of each day from the first (day 0) to today, and tomorrow's
+    starts = clock.day_start_times(first, today, tz)
+    times = [at for row in query_tuples(LATEST_STUDY_DAYS, (learner, starts[-1][:10])) for at in row
+             if at < starts[-1]]
     if not times:
         return
-    end = local_date_of(max(times), tz)
-    first_day = date.fromisoformat(query_one(FIRST_STUDY_DAY, (learner,))["day"]) - clock.ONE_DAY
+
+    def day_of(stored_time):
+        return bisect_right(starts, stored_time) - 1
+
+    end = day_of(max(times))
+    short_days = [(day - first).days for day in clock.short_days(first, first + timedelta(days=end), tz)]
     with closing(get_db().cursor()) as cursor:
         cursor.execute(PAUSES, (learner, max(times)[:10]))
-        without = merge(days_without_study_in_pauses(cursor, tz),
-                        short_days_without_study(learner, first_day, end, tz), key=itemgetter(1), reverse=True)
+        without = merge(days_without_study_in_pauses(cursor, day_of),
+                        short_days_without_study(learner, short_days, starts), key=itemgetter(1), reverse=True)
         for first_without, last_without in without:
             if last_without < end:
-                yield last_without + clock.ONE_DAY, end
+                yield first + timedelta(days=last_without + 1), first + timedelta(days=end)
             if first_without is None:
                 return
-            end = min(end, first_without - clock.ONE_DAY)
+            end = min(end, first_without - 1)
 
 
-def days_without_study_in_pauses(pauses, tz):
+def days_without_study_in_pauses(pauses, day_of):
     """The days without study in each of ``pauses`` (rows of PAUSES), as
-    (first, last) dates, the latest first; the days before the first
-    study day as (None, last)."""
+    (first, last) of the days ``day_of`` numbers, the latest first; the
+    days before the first study day as (None, last)."""
     for first, last_before in pauses:
-        first_day = local_date_of(first, tz)
+        first_day = day_of(first)
         if last_before is None:
-            yield None, first_day - clock.ONE_DAY
-        elif (first_day - local_date_of(last_before, tz)).days > 1:
-            yield local_date_of(last_before, tz) + clock.ONE_DAY, first_day - clock.ONE_DAY
+            yield None, first_day - 1
+        elif first_day - day_of(last_before) > 1:
+            yield day_of(last_before) + 1, first_day - 1
 
 
-def short_days_without_study(learner, first, last, tz):
-    """The days shorter than 24 hours in the zone ``tz`` from ``first`` to
-    ``last`` without study, as (day, day), the latest first."""
-    for day in clock.short_days(first, last, tz):
-        start, end = clock.iso(clock.midnight(day, tz)), clock.iso(clock.midnight(day + clock.ONE_DAY, tz))
-        if not query_one(STUDIED_BETWEEN, (learner, start, end))["studied"]:
+def short_days_without_study(learner, short_days, starts):
+    """Those of ``short_days`` (numbers of the days that begin at
+    ``starts``, the latest first) without study, each as (day, day)."""
+    for day in short_days:
+        if not query_one(STUDIED_BETWEEN, (learner, starts[day], starts[day + 1]))["studied"]:
             yield day, day
-
-
-def local_date_of(stored_time, tz):
-    return clock.local_date(datetime.fromisoformat(stored_time), tz)
 
 
 def runs_in(first, counts):
