@@ -8,21 +8,21 @@ from lib.core import clock, vocabulary
 from lib.core.scheduler import COLUMNS, StoredSchedule
 from lib.core.json_text import object_text
 from lib.store import history, word_files
+from lib.store.schedules import read_schedules
 from lib.store.connection import placeholders
 from lib.store.words import ADD_TO_GROUP, INSERT_WORD
 from lib.web.answers import answer_column, body, object_sql, response
 from lib.web.caching import versioned
-from lib.web.database import query_all, query_one, query_one_or_404, require_existing, snapshot, \
+from lib.web.database import get_db, query_all, query_one, query_one_or_404, require_existing, snapshot, \
     transaction
 from lib.web.errors import ApiError, bad_request
 from lib.web.auth import learner_id, requires
 from lib.web.idempotency import idempotent
-from lib.web.pages import page_rows
+from lib.web.pages import page_ids
 from lib.web.scheduling import scheduler
 from lib.web.validation import MAX_PAGE, choice_arg, flag_arg, id_list, int_arg, json_body, paging, request_body, \
     total_pages
-from lib.web.word_lists import LEARNER_COUNTS, LEARNER_WORD_COLUMNS, STORED_COLUMNS, WORD_SHAPE, due_queue, \
-    page_of_words
+from lib.web.word_lists import LEARNER_COUNTS, LEARNER_WORD_COLUMNS, WORD_SHAPE, due_queue, page_of_words
 
 bp = Blueprint("words", __name__)
 
@@ -98,11 +98,12 @@ def list_leeches():
     with snapshot():
         total = query_one("SELECT coalesce(sum(words), 0) AS total FROM learner_lapses"
                           " WHERE learner_id = ? AND lapses >= ?", (learner, lapses))["total"]
-        stored = page_rows(f"SELECT {STORED_COLUMNS} FROM word_schedules s WHERE s.learner_id = ? AND s.lapses >= ?"
-                           " ORDER BY {order} LIMIT ? OFFSET ?", (learner, lapses), ("s.lapses", "s.word_id", "DESC"),
-                           total, per_page, offset)
+        ids = page_ids("SELECT s.word_id AS id FROM word_schedules s WHERE s.learner_id = ? AND s.lapses >= ?"
+                       " ORDER BY {order} LIMIT ? OFFSET ?", (learner, lapses), ("s.lapses", "s.word_id", "DESC"),
+                       total, per_page, offset)
+        stored = read_schedules(get_db(), learner, ids) if ids else {}
         schedule_json_at = scheduler().schedule_json_at
-        schedules = {row[0]: schedule_json_at(StoredSchedule._make(row), now) for row in stored}
+        schedules = {word_id: schedule_json_at(stored[word_id], now) for word_id in ids if word_id in stored}
         answer = query_one(LEECH_PAGE_JSON, (object_text(schedules), learner, total_pages(total, per_page), page,
                                              total))
     return response(body(answer["answer"]))

@@ -7,7 +7,7 @@ skips more than half of the list. Where counters say how many rows share a
 prefix of the sort key (sessions a day), whole prefixes are skipped by them.
 """
 from lib.store.connection import placeholders
-from lib.web.database import query_all, query_tuples
+from lib.web.database import query_all, query_column
 from lib.web.validation import total_pages
 
 FLIP = {"ASC": "DESC", "DESC": "ASC"}
@@ -25,12 +25,6 @@ def page_ids(ids_sql, params, sort, total, per_page, offset, seek=None):
     skips the rows before the page's neighbourhood, its parameters, and the
     offset left after them; ``ids_sql`` has ``{seek}`` in its WHERE clause
     for it."""
-    return [row[0] for row in page_rows(ids_sql, params, sort, total, per_page, offset, seek)]
-
-
-def page_rows(rows_sql, params, sort, total, per_page, offset, seek=None):
-    """The rows of one page, in order, as tuples: ``page_ids`` for a
-    ``rows_sql`` that selects more than the id, from the index it walks."""
     column, id_column, direction = sort
     count = min(per_page, total - offset)
     if count <= 0:
@@ -42,10 +36,10 @@ def page_rows(rows_sql, params, sort, total, per_page, offset, seek=None):
     condition, condition_params = "1", ()
     if seek is not None:
         condition, condition_params, offset = seek(direction, offset, total)
-    rows = query_tuples(rows_sql.format(order=order, seek=condition), (*params, *condition_params, count, offset))
+    ids = query_column(ids_sql.format(order=order, seek=condition), (*params, *condition_params, count, offset))
     if from_end:
-        rows.reverse()
-    return rows
+        ids.reverse()
+    return ids
 
 
 def fetch_page(ids_sql, rows_sql, params, sort, total, per_page, offset, seek=None, row_params=()):
