@@ -519,25 +519,6 @@ BEGIN
                                                            WHERE learner_id = NEW.learner_id AND day > NEW.day));
 END;
 
-CREATE TRIGGER study_days_paused_when_timed AFTER UPDATE OF first_session_at, last_session_at ON study_days
-WHEN NEW.first_session_at IS NOT OLD.first_session_at OR NEW.last_session_at IS NOT OLD.last_session_at
-BEGIN
-    UPDATE study_days SET after_pause = coalesce((
-        SELECT unixepoch(study_days.first_session_at) - unixepoch(p.last_session_at) >= 86400 FROM study_days p
-        WHERE p.learner_id = study_days.learner_id AND p.day < study_days.day ORDER BY p.day DESC LIMIT 1), 1)
-    WHERE learner_id = NEW.learner_id AND day IN (NEW.day, (SELECT min(day) FROM study_days
-                                                           WHERE learner_id = NEW.learner_id AND day > NEW.day));
-END;
-
-CREATE TRIGGER study_days_paused_when_removed AFTER DELETE ON study_days
-BEGIN
-    UPDATE study_days SET after_pause = coalesce((
-        SELECT unixepoch(study_days.first_session_at) - unixepoch(p.last_session_at) >= 86400 FROM study_days p
-        WHERE p.learner_id = study_days.learner_id AND p.day < study_days.day ORDER BY p.day DESC LIMIT 1), 1)
-    WHERE learner_id = OLD.learner_id AND day = (SELECT min(day) FROM study_days
-                                                 WHERE learner_id = OLD.learner_id AND day > OLD.day);
-END;
-
 CREATE TRIGGER study_days_sessions_before AFTER INSERT ON study_days
 BEGIN
     UPDATE study_days SET sessions_before = coalesce((
@@ -553,6 +534,24 @@ WHEN NEW.sessions_count > OLD.sessions_count
 BEGIN
     UPDATE study_days SET sessions_before = sessions_before + NEW.sessions_count - OLD.sessions_count
     WHERE learner_id = NEW.learner_id AND day > NEW.day;
+END;
+
+CREATE TRIGGER study_days_paused_when_first_moves AFTER UPDATE OF first_session_at ON study_days
+WHEN NEW.first_session_at IS NOT OLD.first_session_at
+BEGIN
+    UPDATE study_days SET after_pause = coalesce((
+        SELECT unixepoch(NEW.first_session_at) - unixepoch(p.last_session_at) >= 86400 FROM study_days p
+        WHERE p.learner_id = NEW.learner_id AND p.day < NEW.day ORDER BY p.day DESC LIMIT 1), 1)
+    WHERE learner_id = NEW.learner_id AND day = NEW.day;
+END;
+
+CREATE TRIGGER study_days_paused_when_last_moves AFTER UPDATE OF last_session_at ON study_days
+WHEN NEW.last_session_at IS NOT OLD.last_session_at
+BEGIN
+    UPDATE study_days SET after_pause = coalesce(
+        unixepoch(first_session_at) - unixepoch(NEW.last_session_at) >= 86400, 1)
+    WHERE learner_id = NEW.learner_id AND day = (SELECT min(day) FROM study_days
+                                                 WHERE learner_id = NEW.learner_id AND day > NEW.day);
 END;
 
 CREATE TABLE "study_quarters" (

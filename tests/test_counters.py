@@ -305,3 +305,19 @@ def test_a_days_first_and_last_session_are_recounted_when_sessions_go(client, db
     assert [tuple(row) for row in db.execute("SELECT day, sessions_count, first_session_at, last_session_at"
                                              " FROM study_days ORDER BY day")] == [
         ("2026-03-10", 1, "2026-03-10T12:00:00Z", "2026-03-10T12:00:00Z")]
+
+
+def test_a_day_after_sessions_went_knows_its_pause_and_the_sessions_before_it(client, db, monkeypatch):
+    """Removing a day's sessions joins the days around it into one pause of
+    a day or more (46 hours here), and takes them from the later days'
+    count of sessions before them."""
+    for when, group in [("2026-03-01T12:00:00Z", 1), ("2026-03-02T11:00:00Z", 2), ("2026-03-02T13:00:00Z", 2),
+                        ("2026-03-03T10:00:00Z", 1)]:
+        freeze_clock(monkeypatch, when)
+        assert client.post("/api/study-sessions", json={"group_id": group, "study_activity_id": 1}).status_code == 201
+    days = "SELECT day, after_pause, sessions_before FROM study_days ORDER BY day"
+    assert [tuple(row) for row in db.execute(days)] == [("2026-03-01", 1, 0), ("2026-03-02", 0, 1),
+                                                        ("2026-03-03", 0, 3)]
+    assert client.delete("/api/groups/2?with_history=true").status_code == 200
+    assert integrity.counter_problems(db) == []
+    assert [tuple(row) for row in db.execute(days)] == [("2026-03-01", 1, 0), ("2026-03-03", 1, 1)]

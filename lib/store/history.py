@@ -172,16 +172,18 @@ def remove_sessions(conn, scheduler_of, where, params):
         else:
             conn.execute("DELETE FROM learner_activity_days WHERE learner_id = ? AND study_activity_id = ? AND day = ?",
                          key)
-    conn.execute(RESTREAK.format(learners=placeholders(removed)), tuple(removed))
-    for recount in SESSIONS_BEFORE_RECOUNTED:
+    for recount in DAYS_RECOUNTED:
         conn.execute(recount.format(learners=placeholders(removed)), tuple(removed))
     for learner_id, word_ids in sorted(words.items()):
         schedules.replay(conn, scheduler_of(learner_id), learner_id, word_ids)
 
 
-# Each study day's streak counted anew (see migration 0012), after days went,
-# for the learners named in {learners}.
-RESTREAK = """
+# What each day keeps of the days before it, counted anew after days lost
+# sessions or went, for the learners named in {learners}: its streak
+# (migration 0012), and how many sessions came on the days before it, of
+# all the learner's sessions and of each activity's (0026). Whether a pause
+# comes before it (0025) is kept by triggers as its neighbours' sessions move.
+DAYS_RECOUNTED = ["""
 WITH ranked (learner_id, day, run) AS (
     SELECT learner_id, day, julianday(day) - row_number() OVER (PARTITION BY learner_id ORDER BY day)
     FROM study_days WHERE learner_id IN ({learners})
@@ -191,13 +193,7 @@ FROM (SELECT learner_id, day, row_number() OVER (PARTITION BY learner_id, run OR
       FROM ranked) AS counted
 WHERE counted.learner_id = study_days.learner_id AND counted.day = study_days.day
   AND study_days.streak != counted.streak
-"""
-
-
-# How many sessions came on the days before each day (migration 0026),
-# counted anew after days lost sessions, for the learners named in {learners}:
-# all their sessions, and each activity's.
-SESSIONS_BEFORE_RECOUNTED = ["""
+""", """
 UPDATE study_days SET sessions_before = counted.sessions_before
 FROM (SELECT learner_id, day, coalesce(sum(sessions_count) OVER (PARTITION BY learner_id ORDER BY day
                                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS sessions_before
