@@ -106,8 +106,10 @@ def study_per_day(first, last, tz):
     return [list(map(sub, running[1:], running)) for running in zip(*totals)]
 
 
-# The learner's last two study days (UTC days) up to a date: the latest
-# session before a time on that date is the first or the last of one of them.
+# The learner's last two study days (UTC days) up to a date. The latest
+# session before a time on that date is on one of them, and on the same day
+# of the learner's zone as the latest of their first and last sessions
+# before that time.
 LATEST_STUDY_DAYS = ("SELECT last_session_at, first_session_at FROM study_days WHERE learner_id = ? AND day <= ?"
                      " ORDER BY day DESC LIMIT 2")
 FIRST_STUDY_DAY = "SELECT min(day) AS day FROM study_days WHERE learner_id = ?"
@@ -163,9 +165,10 @@ def study_runs(tz, today):
     short_days = [(day - first).days for day in clock.short_days(first, first + timedelta(days=end), tz)]
     with closing(get_db().cursor()) as cursor:
         cursor.execute(PAUSES, (learner, max(times)[:10]))
-        without = merge(days_without_study_in_pauses(cursor, day_of),
-                        short_days_without_study(learner, short_days, starts), key=itemgetter(1), reverse=True)
-        for first_without, last_without in without:
+        days_without_study = merge(days_without_study_in_pauses(cursor, day_of),
+                                   short_days_without_study(learner, short_days, starts),
+                                   key=itemgetter(1), reverse=True)
+        for first_without, last_without in days_without_study:
             if last_without < end:
                 yield first + timedelta(days=last_without + 1), first + timedelta(days=end)
             if first_without is None:
@@ -207,11 +210,16 @@ def runs_in(first, counts):
     return runs[::-1]
 
 
+def days_in(run):
+    first, last = run
+    return (last - first).days + 1
+
+
 def current_streak(runs, today):
     """The days of the latest of ``runs`` (study_runs), if it ends today or
     yesterday: a streak lasts until a whole day passes without study."""
     latest = next(runs, None)
-    return (latest[1] - latest[0]).days + 1 if latest is not None and (today - latest[1]).days <= 1 else 0
+    return days_in(latest) if latest is not None and (today - latest[1]).days <= 1 else 0
 
 
 def current_streak_in(tz, today):
@@ -241,7 +249,7 @@ def history():
         "days": array_text([day_text(*day) for day in zip(clock.date_texts(first, today), sessions, reviews, correct)
                             if day[1] or day[2]]),
         "current_streak": str(current_streak(iter(runs), today)),
-        "longest_streak": str(max(((last - first).days + 1 for first, last in runs), default=0)),
+        "longest_streak": str(max(map(days_in, runs), default=0)),
     }))
 
 

@@ -29,7 +29,7 @@ NEWEST_FIRST = ("s.created_at", "DESC")
 # the page's ids were found among the learner's sessions
 SESSIONS_BY_ID = f"{SESSION_SELECT} WHERE s.id IN ({{ids}})"
 
-# The UTC day that holds a learner's session at a place (from 0, oldest
+# The UTC day that holds a learner's session at a position (from 0, oldest
 # first), with the sessions before it and its own (migration 0026): of all
 # their sessions, or of one activity's (given its id).
 DAY_HOLDING = ("SELECT day, sessions_before, sessions_count FROM study_days WHERE learner_id = ?"
@@ -42,12 +42,12 @@ FROM_DAY = {"DESC": "s.created_at < date(?, '+1 day')", "ASC": "s.created_at >= 
 
 def from_day_of(day_holding, *params):
     """The seek of a list of sessions in start-time order whose days
-    ``day_holding`` finds (given the learner, ``params`` and a place):
+    ``day_holding`` finds (given the learner, ``params`` and a position):
     start at the day that holds the offset, so that a deep page skips no
     more than one day's sessions."""
     def from_day(direction, offset, total):
-        place = offset if direction == "ASC" else total - 1 - offset
-        day = query_one(day_holding, (learner_id(), *params, place))
+        position = offset if direction == "ASC" else total - 1 - offset
+        day = query_one(day_holding, (learner_id(), *params, position))
         if day is None:
             return "1", (), offset
         if direction == "ASC":
