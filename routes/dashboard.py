@@ -132,8 +132,8 @@ SELECT EXISTS (SELECT 1 FROM study_days WHERE learner_id = ?1 AND day BETWEEN su
 
 def study_runs(tz, today):
     """The learner's runs of days with study in the zone ``tz`` up to
-    ``today``, the latest first: (first date, last date) of each, read as
-    they are asked for.
+    ``today``, the latest first: (first, last) of each, as day numbers
+    (date.toordinal), read as they are asked for.
 
     A day has study when a session started in it. A UTC day's sessions fall
     on at most two of the learner's days in any zone, and its first and its
@@ -163,6 +163,7 @@ def study_runs(tz, today):
 
     end = day_of(max(times))
     short_days = [(day - first).days for day in clock.short_days(first, first + timedelta(days=end), tz)]
+    origin = first.toordinal()
     with closing(get_db().cursor()) as cursor:
         cursor.execute(PAUSES, (learner, max(times)[:10]))
         days_without_study = merge(days_without_study_in_pauses(cursor, day_of),
@@ -170,7 +171,7 @@ def study_runs(tz, today):
                                    key=itemgetter(1), reverse=True)
         for first_without, last_without in days_without_study:
             if last_without < end:
-                yield first + timedelta(days=last_without + 1), first + timedelta(days=end)
+                yield origin + last_without + 1, origin + end
             if first_without is None:
                 return
             end = min(end, first_without - 1)
@@ -198,28 +199,28 @@ def short_days_without_study(learner, short_days, starts):
 
 def runs_in(first, counts):
     """The runs of days with a count of more than 0 in ``counts`` (one for
-    each day from the date ``first`` on), as study_runs gives them: (first
-    date, last date), the latest first."""
-    runs, start = [], None
+    each day from the date ``first`` on), as study_runs gives them, the
+    latest first."""
+    runs, start, origin = [], None, first.toordinal()
     for n, count in enumerate([*counts, 0]):
         if count and start is None:
             start = n
         elif not count and start is not None:
-            runs.append((first + timedelta(days=start), first + timedelta(days=n - 1)))
+            runs.append((origin + start, origin + n - 1))
             start = None
     return runs[::-1]
 
 
 def days_in(run):
     first, last = run
-    return (last - first).days + 1
+    return last - first + 1
 
 
 def current_streak(runs, today):
     """The days of the latest of ``runs`` (study_runs), if it ends today or
     yesterday: a streak lasts until a whole day passes without study."""
     latest = next(runs, None)
-    return days_in(latest) if latest is not None and (today - latest[1]).days <= 1 else 0
+    return days_in(latest) if latest is not None and today.toordinal() - latest[1] <= 1 else 0
 
 
 def current_streak_in(tz, today):
@@ -240,7 +241,7 @@ def history():
         # the days shown tell their own runs; the study days, those before them
         runs = runs_in(first, sessions)
         for run in study_runs(tz, first - clock.ONE_DAY):
-            if runs and (runs[-1][0] - run[1]).days == 1:  # a run into the days shown
+            if runs and runs[-1][0] - run[1] == 1:  # a run into the days shown
                 runs[-1] = (run[0], runs[-1][1])
             else:
                 runs.append(run)
