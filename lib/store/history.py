@@ -178,6 +178,16 @@ def remove_sessions(conn, scheduler_of, where, params):
         schedules.replay(conn, scheduler_of(learner_id), learner_id, word_ids)
 
 
+# How many sessions came on the days before each day of {table}, a day of
+# each {key}, counted anew for the learners named in {{learners}}.
+SESSIONS_BEFORE_RECOUNTED = """
+UPDATE {table} SET sessions_before = counted.sessions_before
+FROM (SELECT {key}, day, coalesce(sum(sessions_count) OVER (PARTITION BY {key} ORDER BY day
+                                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS sessions_before
+      FROM {table} WHERE learner_id IN ({{learners}})) AS counted
+WHERE {joined} AND {table}.sessions_before != counted.sessions_before
+"""
+
 # What each day keeps of the days before it, counted anew after days lost
 # sessions or went, for the learners named in {learners}: its streak
 # (migration 0012), and how many sessions came on the days before it, of
@@ -193,23 +203,10 @@ FROM (SELECT learner_id, day, row_number() OVER (PARTITION BY learner_id, run OR
       FROM ranked) AS counted
 WHERE counted.learner_id = study_days.learner_id AND counted.day = study_days.day
   AND study_days.streak != counted.streak
-""", """
-UPDATE study_days SET sessions_before = counted.sessions_before
-FROM (SELECT learner_id, day, coalesce(sum(sessions_count) OVER (PARTITION BY learner_id ORDER BY day
-                                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS sessions_before
-      FROM study_days WHERE learner_id IN ({learners})) AS counted
-WHERE counted.learner_id = study_days.learner_id AND counted.day = study_days.day
-  AND study_days.sessions_before != counted.sessions_before
-""", """
-UPDATE learner_activity_days SET sessions_before = counted.sessions_before
-FROM (SELECT learner_id, study_activity_id, day,
-             coalesce(sum(sessions_count) OVER (PARTITION BY learner_id, study_activity_id ORDER BY day
-                                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS sessions_before
-      FROM learner_activity_days WHERE learner_id IN ({learners})) AS counted
-WHERE counted.learner_id = learner_activity_days.learner_id
-  AND counted.study_activity_id = learner_activity_days.study_activity_id AND counted.day = learner_activity_days.day
-  AND learner_activity_days.sessions_before != counted.sessions_before
-"""]
+""", *(SESSIONS_BEFORE_RECOUNTED.format(
+    table=table, key=", ".join(key),
+    joined=" AND ".join(f"counted.{column} = {table}.{column}" for column in (*key, "day")))
+    for table, key in (("study_days", ("learner_id",)), ("learner_activity_days", ("learner_id", "study_activity_id"))))]
 
 
 # A stored time's 15-minute quarter, as migration 0006 computes it.

@@ -55,9 +55,14 @@ def schedule_rows(db, learner_id, word_ids):
         return cursor.execute(SCHEDULES_BY_ID.format(ids=placeholders(word_ids)), (learner_id, *word_ids)).fetchall()
 
 
+def stored_by_word(rows):
+    """{word id: StoredSchedule} of rows of SCHEDULES_BY_ID."""
+    return {row[0]: StoredSchedule._make(row[:-1]) for row in rows}
+
+
 def read_schedules(db, learner_id, word_ids):
     """{word id: StoredSchedule} of those of ``word_ids`` the learner has one of."""
-    return {row[0]: StoredSchedule._make(row[:-1]) for row in schedule_rows(db, learner_id, word_ids)}
+    return stored_by_word(schedule_rows(db, learner_id, word_ids))
 
 
 def stored_values(learner_id, word_id, card, reps, lapses, first_reviewed_at):
@@ -74,7 +79,7 @@ def apply_reviews(db, scheduler, learner_id, reviews, reviewed_at):
     before each review (its fsrs.State's value, None for a new word), to be
     stored with it. Call inside the write transaction that stores the reviews."""
     rows = schedule_rows(db, learner_id, sorted({word_id for word_id, _ in reviews}))
-    found = {row[0]: StoredSchedule._make(row[:-1]) for row in rows}
+    found = stored_by_word(rows)
     # almost never any: compared here, the write is made only for them
     reviewed_later = [row[0] for row in rows if row[-1] is not None and row[-1] > reviewed_at]
     cards = {word_id: (card_from(stored), stored.reps, stored.lapses) for word_id, stored in found.items()}
