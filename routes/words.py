@@ -6,12 +6,11 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 
 from lib.core import clock, vocabulary
 from lib.core.scheduler import COLUMNS, StoredSchedule
-from lib.core.json_text import object_text
 from lib.store import history, word_files
 from lib.store.schedules import read_schedules
 from lib.store.connection import placeholders
 from lib.store.words import ADD_TO_GROUP, INSERT_WORD
-from lib.web.answers import answer_column, body, object_sql, response
+from lib.web.answers import body, response
 from lib.web.caching import versioned
 from lib.web.database import get_db, query_all, query_one, query_one_or_404, require_existing, snapshot, \
     transaction
@@ -22,7 +21,8 @@ from lib.web.pages import page_ids
 from lib.web.scheduling import scheduler
 from lib.web.validation import MAX_PAGE, choice_arg, flag_arg, id_list, int_arg, json_body, paging, request_body, \
     total_pages
-from lib.web.word_lists import LEARNER_COUNTS, LEARNER_WORD_COLUMNS, WORD_SHAPE, due_queue, page_of_words
+from lib.web.word_items import item_shape, write_items
+from lib.web.word_lists import LEARNER_COUNTS, LEARNER_WORD_COLUMNS, due_queue, page_of_words
 
 bp = Blueprint("words", __name__)
 
@@ -76,16 +76,10 @@ def list_due_words():
         return due_queue()
 
 
-# A page of leeches, SQLite writing the whole answer: the words with their
-# schedules, given as {"word id": schedule, ...} in the page's order, then
-# the learner. The schedules are written by Python, as in the due queue.
-LEECH_SHAPE = (*WORD_SHAPE, ("schedule", "json(w.schedule)"))
-LEECH_PAGE_JSON = "SELECT " + answer_column(f"""json_object(
-    'words', (SELECT json_group_array({object_sql(LEECH_SHAPE)}) FROM (
-        SELECT {LEARNER_WORD_COLUMNS}, page.value AS schedule
-        FROM json_each(?) page JOIN words w ON w.id = CAST(page.key AS INTEGER) {LEARNER_COUNTS}
-        ORDER BY page.id) w),
-    'total_pages', ?, 'current_page', ?, 'total_words', ?)""")
+# A page of leeches: the words with their schedules (written by Python, as
+# in the due queue), in the page's order.
+LEECH_ITEM = item_shape(("schedule",))
+LEECH_PAGE = b'{"words":%b,"total_pages":%d,"current_page":%d,"total_words":%d}'
 
 
 @bp.get("/words/leeches")
@@ -103,10 +97,10 @@ def list_leeches():
                        total, per_page, offset)
         stored = read_schedules(get_db(), learner, ids) if ids else {}
         schedule_json_at = scheduler().schedule_json_at
-        schedules = {word_id: schedule_json_at(stored[word_id], now) for word_id in ids if word_id in stored}
-        answer = query_one(LEECH_PAGE_JSON, (object_text(schedules), learner, total_pages(total, per_page), page,
-                                             total))
-    return response(body(answer["answer"]))
+        schedules = {word_id: (schedule_json_at(stored[word_id], now).encode(),) for word_id in ids
+                     if word_id in stored}
+        words = write_items(LEECH_ITEM, learner, schedules)
+    return response(body(LEECH_PAGE % (words, total_pages(total, per_page), page, total)))
 
 
 # --- a learner's own words --------------------------------------------------------

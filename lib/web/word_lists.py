@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 from flask import request
 
 from lib.core import clock
-from lib.core.json_text import array_text, object_text
 from lib.core.scheduler import StoredSchedule, next_due_json
 from lib.web.answers import answer_column, body, object_sql, response
 from lib.web.auth import current_learner, learner_id
@@ -15,6 +14,7 @@ from lib.web.errors import bad_request
 from lib.web.pages import page_ids
 from lib.web.scheduling import scheduler
 from lib.web.validation import int_arg, paging, sorting, total_pages
+from lib.web.word_items import item_shape, json_bytes, write_items
 
 # The contract's Word, as the word lists answer it (see lib/web/answers.py),
 # from a row ``w`` of LEARNER_WORD_COLUMNS: the learner's own counts.
@@ -168,24 +168,10 @@ DUE_QUERIES = {
 FIRST_REVIEWED_SINCE = "SELECT count(*) AS n FROM word_schedules WHERE learner_id = ? AND first_reviewed_at >= ?"
 
 # A due queue's item: the word as the word lists show it, its parts, its
-# schedule and when it would come back after each rating. SQLite writes each
-# item whole, and the whole answer, in the queue's order; the queue is given
-# to it as {"word id": [schedule, next_due], ...}, both written by Python
-# (SQLite would write the schedule's floats with fewer digits). An object
-# rather than a list of [id, schedule, next_due]: SQLite parses an element
-# again for each value taken from it, and a key comes without a parse.
-QUEUE_ITEM_SHAPE = (
-    *WORD_SHAPE,
-    ("parts", "json(w.parts)"),
-    ("schedule", "w.outlook -> 0"),
-    ("next_due", "w.outlook -> 1"),
-)
-DUE_QUEUE_JSON = "SELECT " + answer_column(f"""json_object(
-    'words', (SELECT json_group_array({object_sql(QUEUE_ITEM_SHAPE)}) FROM (
-        SELECT {LEARNER_WORD_COLUMNS}, w.parts, queue.value AS outlook
-        FROM json_each(?) queue JOIN words w ON w.id = CAST(queue.key AS INTEGER) {LEARNER_COUNTS}
-        ORDER BY queue.id) w),
-    'due_count', ?, 'next_due_at', ?, 'new_left_today', ?)""")
+# schedule and when it would come back after each rating (both written by
+# Python: SQLite would write the schedule's floats with fewer digits).
+DUE_ITEM = item_shape(("schedule", "next_due"), parts=True)
+DUE_QUEUE = b'{"words":%b,"due_count":%d,"next_due_at":%b,"new_left_today":%d}'
 
 
 def due_queue(group_id=None):
@@ -212,7 +198,7 @@ def due_queue(group_id=None):
     queue = {}
     for stored in schedules:
         seen = outlook(stored, now)
-        queue[stored.word_id] = array_text((seen.schedule_json, next_due_json(seen, second)))
+        queue[stored.word_id] = (seen.schedule_json.encode(), next_due_json(seen, second).encode())
     counts = query_one(queries["counts"], (*scope, now_iso))
-    answer = query_one(DUE_QUEUE_JSON, (object_text(queue), learner.id, counts["n"], counts["due"], new_left))
-    return response(body(answer["answer"]))
+    words = write_items(DUE_ITEM, learner.id, queue)
+    return response(body(DUE_QUEUE % (words, counts["n"], json_bytes(counts["due"]), new_left)))

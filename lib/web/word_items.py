@@ -1,0 +1,116 @@
+"""The words of the due queues and of the leeches, written by Python as
+UTF-8 bytes: each word's fields as SQLite writes them (JSON values, kept per
+worker under the vocabulary's version), the learner's counts of it, then
+what the answer adds (its schedule...).
+
+SQLite 3.40 takes about 7 µs to write such an item with json_object, most
+of it parsing again the JSON handed to it; formatting bytes takes under 1 µs.
+Text would cost several times that: a str holding kana is widened whole.
+The items are the Word of the word lists (WORD_SHAPE), whose fields they
+write in the same order, with the same values (tests/test_word_items.py)."""
+import threading
+from typing import NamedTuple
+
+from flask import current_app
+
+from lib.core.json_text import dumps
+from lib.store.connection import placeholders
+from lib.web.database import query_one, query_tuples
+
+# The Word's fields, as WORD_SHAPE has them: the word's own, then the learner's counts
+WORD_FIELDS = ("id", "kanji", "kana", "romaji", "english", "correct_count", "wrong_count")
+# A word's own fields and its parts, each written by SQLite as the word lists
+# write it ({ids}: the placeholders of the words' ids)
+FIELD_VALUES = ("SELECT id, CAST(id AS TEXT), json_quote(kanji), json_quote(kana), json_quote(romaji),"
+                " json_quote(english), json(parts) FROM words WHERE id IN ({ids})")
+LEARNER_COUNTS = ("SELECT word_id, correct_count, wrong_count FROM learner_words"
+                  " WHERE learner_id = ? AND word_id IN ({ids})")
+VOCABULARY_VERSION = "SELECT version FROM vocabulary_version WHERE id = 1"
+# Past it, the words of a very large vocabulary are read again each time.
+KEPT_WORDS = 50_000
+
+
+class ItemShape(NamedTuple):
+    """How items are written: a %-template of bytes taking each field's
+    JSON bytes, in the order of WORD_FIELDS, parts if ``parts``, then the
+    fields the answer adds."""
+    template: bytes
+    parts: bool
+
+
+def item_shape(added, parts=False):
+    """The ItemShape of a Word, with its parts if ``parts``, then ``added``
+    (names of fields whose JSON the answer gives)."""
+    names = (*WORD_FIELDS, *(["parts"] if parts else []), *added)
+    return ItemShape(b"{" + b",".join(b'"%s":%%b' % name.encode() for name in names) + b"}", parts)
+
+
+class KeptWordValues:
+    """Each word's own fields and parts (as JSON bytes, FIELD_VALUES) as they
+    are at one version of the vocabulary: any change to a word, made here or
+    by hand through SQL, moves the version on (migration 0013) and starts
+    them over."""
+
+    def __init__(self, max_words=KEPT_WORDS):
+        self.max_words = max_words
+        self.version = None
+        self.values = {}
+        self.lock = threading.Lock()  # the threads of a worker share it
+
+    def at(self, version):
+        """The values kept at ``version`` ({word id: tuple of bytes}), to be
+        read and added to; an empty dict kept by no one when no version is
+        given (its row taken out by hand: nothing names the state)."""
+        if version is None:
+            return {}
+        with self.lock:
+            if version != self.version:
+                self.version, self.values = version, {}
+            return self.values
+
+
+def init_app(app):
+    app.extensions["kept_word_values"] = KeptWordValues()
+
+
+def word_values(word_ids):
+    """{word id: its FIELD_VALUES as JSON bytes} of those of
+    ``word_ids`` that exist. Call inside ``snapshot()``."""
+    kept = current_app.extensions["kept_word_values"]
+    version = query_one(VOCABULARY_VERSION)
+    values = kept.at(version and version["version"])
+    missing = [word_id for word_id in word_ids if word_id not in values]
+    if missing:
+        read = {row[0]: tuple(text.encode() for text in row[1:])
+                for row in query_tuples(FIELD_VALUES.format(ids=placeholders(missing)), missing)}
+        if len(values) + len(read) <= kept.max_words:
+            values.update(read)  # several threads may add the same words: the same values
+        else:
+            values = {**values, **read}
+    return values
+
+
+def write_items(shape, learner, added):
+    """The JSON array, as bytes, of the words ``added`` names ({word id:
+    the JSON bytes of the fields ``shape`` adds}, in the answer's order),
+    with the counts of ``learner``. A word that no longer exists (deleted
+    by hand) is left out. Call inside ``snapshot()``."""
+    word_ids = list(added)
+    if not word_ids:
+        return b"[]"
+    values = word_values(word_ids)
+    counts = {row[0]: row[1:] for row in query_tuples(LEARNER_COUNTS.format(ids=placeholders(word_ids)),
+                                                     (learner, *word_ids))}
+    template, parts = shape.template, 6 if shape.parts else 5
+    items = []
+    for word_id, fields in added.items():
+        own = values.get(word_id)
+        if own is None:
+            continue
+        right, wrong = counts.get(word_id, (0, 0))
+        items.append(template % (*own[:5], b"%d" % right, b"%d" % wrong, *own[5:parts], *fields))
+    return b"[" + b",".join(items) + b"]"
+
+
+def json_bytes(value):
+    return dumps(value).encode()
