@@ -7,11 +7,11 @@ from heapq import merge
 from itertools import accumulate
 from operator import itemgetter, sub
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 
 from lib.core import clock
 from lib.core.json_text import array_text, dumps, object_text
-from lib.web.answers import response
+from lib.web.answers import KeptValues, response
 from lib.web.auth import current_learner, learner_id
 from lib.web.caching import versioned
 from lib.web.database import get_db, query_all, query_one, query_tuples, snapshot
@@ -93,16 +93,52 @@ STUDY_TOTALS_AT = TOTALS_AT.format(columns="sessions_total, review_items_total, 
 IN_REVIEW_TOTALS_AT = TOTALS_AT.format(columns="in_review_items_total, in_review_correct_total", zeros="[0,0]")
 
 
-def totals_at(totals_sql, times_json):
+# The version of the learner's settled quarters, those before their latest
+# (migration 0028), and the latest's start: the running totals at a time up
+# to it are those of a settled quarter.
+SETTLED = """
+SELECT (SELECT settled_version FROM learner_versions WHERE learner_id = ?1) AS version,
+       (SELECT max(quarter) FROM study_quarters WHERE learner_id = ?1) AS latest
+"""
+# What each worker keeps: the totals of so many learners (and kinds of
+# totals), at up to so many times each (a year of days in a dozen zones)
+KEPT_LEARNERS = 256
+KEPT_TIMES = 5000
+
+
+def totals_at(totals_sql, times):
     """The learner's running totals of ``totals_sql`` (one of the above) at
-    each time of ``times_json`` (a JSON array of stored times, in order)."""
-    return json.loads(query_one(totals_sql, (learner_id(), times_json))["totals"])
+    each of ``times`` (stored times, in order). Those at a time up to the
+    latest quarter are kept per worker under the version of the settled
+    quarters: a year of history then reads the totals of its last day or
+    two. Call inside ``snapshot()``."""
+    learner = learner_id()
+    settled = query_one(SETTLED, (learner,))
+    # without its row (taken out by hand) nothing names the state: nothing is kept
+    kept = kept_totals().at(None if settled["version"] is None else (learner, settled["version"], totals_sql))
+    missing = [at for at in times if at not in kept]
+    if missing:
+        read = dict(zip(missing, json.loads(query_one(totals_sql, (learner, json.dumps(missing)))["totals"])))
+        latest = settled["latest"]
+        if len(kept) < KEPT_TIMES:
+            kept.update((at, totals) for at, totals in read.items() if latest is not None and at <= latest)
+        return [read[at] if at in read else kept[at] for at in times]
+    return [kept[at] for at in times]
+
+
+@bp.record_once
+def keep_totals(state):
+    state.app.extensions["kept_running_totals"] = KeptValues(KEPT_LEARNERS)
+
+
+def kept_totals():
+    return current_app.extensions["kept_running_totals"]
 
 
 def study_per_day(first, last, tz):
     """The sessions, the reviews and the right answers of each date from
     ``first`` to ``last``, the learner's days in the zone ``tz``: three lists."""
-    totals = totals_at(STUDY_TOTALS_AT, json.dumps(clock.day_start_times(first, last, tz)))
+    totals = totals_at(STUDY_TOTALS_AT, clock.day_start_times(first, last, tz))
     return [list(map(sub, running[1:], running)) for running in zip(*totals)]
 
 
@@ -354,11 +390,11 @@ MAX_WEEKS = 52
 def week_starts(today, tz, weeks):
     """The dates of the Mondays that begin the last ``weeks`` weeks in the
     zone ``tz`` up to the one of ``today``; and the times at which those
-    weeks and the next begin (a JSON array of ISO times). Kept: the same
-    for every request of the day."""
+    weeks and the next begin (stored times). Kept: the same for every
+    request of the day."""
     first = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
     starts = [first + timedelta(weeks=n) for n in range(weeks + 1)]
-    return [day.isoformat() for day in starts[:-1]], json.dumps([clock.iso(clock.midnight(day, tz)) for day in starts])
+    return [day.isoformat() for day in starts[:-1]], [clock.iso(clock.midnight(day, tz)) for day in starts]
 
 
 def share(correct, reviews):
@@ -374,7 +410,8 @@ def retention():
     weeks = int_arg("weeks", 12, 1, MAX_WEEKS)
     tz = time_zone_arg()
     dates, times = week_starts(clock.local_date(clock.utcnow(), tz), tz, weeks)
-    totals = totals_at(IN_REVIEW_TOTALS_AT, times)
+    with snapshot():
+        totals = totals_at(IN_REVIEW_TOTALS_AT, times)
     reviews, correct = totals[-1][0] - totals[0][0], totals[-1][1] - totals[0][1]
     return jsonify(
         tz=tz.key,

@@ -176,15 +176,15 @@ BEGIN
     INSERT INTO learner_totals (learner_id) VALUES (NEW.id);
 END;
 
-CREATE TRIGGER learners_versioned AFTER INSERT ON learners
-BEGIN
-    INSERT INTO learner_versions (learner_id, version) VALUES (NEW.id, random())
-    ON CONFLICT (learner_id) DO UPDATE SET version = excluded.version;
-END;
-
 CREATE TRIGGER learner_settings_versioned AFTER UPDATE OF time_zone, new_per_day, desired_retention ON learners
 BEGIN
     UPDATE learner_versions SET version = random() WHERE learner_id = NEW.id;
+END;
+
+CREATE TRIGGER learners_versioned AFTER INSERT ON learners
+BEGIN
+    INSERT INTO learner_versions (learner_id, version, settled_version) VALUES (NEW.id, random(), random())
+    ON CONFLICT (learner_id) DO UPDATE SET version = excluded.version, settled_version = excluded.settled_version;
 END;
 
 CREATE TABLE tokens (
@@ -564,6 +564,24 @@ CREATE TABLE "study_quarters" (
     PRIMARY KEY (learner_id, quarter)
 ) WITHOUT ROWID;
 
+CREATE TRIGGER study_quarters_unsettled_by_insert AFTER INSERT ON study_quarters
+WHEN EXISTS (SELECT 1 FROM study_quarters WHERE learner_id = NEW.learner_id AND quarter > NEW.quarter)
+BEGIN
+    UPDATE learner_versions SET settled_version = random() WHERE learner_id = NEW.learner_id;
+END;
+
+CREATE TRIGGER study_quarters_unsettled_by_update AFTER UPDATE ON study_quarters
+WHEN NEW.learner_id IS NOT OLD.learner_id OR NEW.quarter IS NOT OLD.quarter
+  OR OLD.quarter < (SELECT max(quarter) FROM study_quarters WHERE learner_id = OLD.learner_id)
+BEGIN
+    UPDATE learner_versions SET settled_version = random() WHERE learner_id IN (OLD.learner_id, NEW.learner_id);
+END;
+
+CREATE TRIGGER study_quarters_unsettled_by_delete AFTER DELETE ON study_quarters
+BEGIN
+    UPDATE learner_versions SET settled_version = random() WHERE learner_id = OLD.learner_id;
+END;
+
 CREATE TABLE "idempotency_keys" (
     learner_id  INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
     key         TEXT    NOT NULL,
@@ -646,7 +664,7 @@ CREATE TABLE learner_lapses (
 CREATE TABLE learner_versions (
     learner_id INTEGER PRIMARY KEY REFERENCES learners (id) ON DELETE CASCADE,
     version    INTEGER NOT NULL
-) WITHOUT ROWID;
+, settled_version INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
 
 CREATE VIEW study_quarter_openings (learner_id, created_at) AS SELECT NULL, NULL WHERE false;
 

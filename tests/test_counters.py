@@ -35,8 +35,9 @@ COUNTED_BY_TRIGGERS = {
 # ...and what each review keeps of its word's schedule that the history tells
 # without the scheduler's arithmetic (lib/store/schedules.py).
 COUNTED_BY_REVIEWS = {"word_schedules": ("reps", "first_reviewed_at")}
-# Written by triggers, but counting nothing: drawn at random (migrations 0013, 0021).
-NOT_COUNTERS = {("vocabulary_version", "version"), ("learner_versions", "version")}
+# Written by triggers, but counting nothing: drawn at random (migrations 0013, 0021, 0028).
+NOT_COUNTERS = {("vocabulary_version", "version"), ("learner_versions", "version"),
+                ("learner_versions", "settled_version")}
 
 
 def columns(counters):

@@ -78,6 +78,34 @@ class KeptAnswers:
                 self.size -= len(self.bodies.popitem(last=False)[1])
 
 
+class KeptValues:
+    """Values kept while what they were read from is unchanged: a dict for
+    each key that names that state (a version, say), for the last
+    ``max_keys`` keys asked for. A state that has passed is never asked for
+    again, and its values leave as the least recently used."""
+
+    def __init__(self, max_keys):
+        self.max_keys = max_keys
+        self.values = OrderedDict()
+        self.lock = threading.Lock()  # the threads of a worker share it
+
+    def at(self, key):
+        """The dict kept under ``key``, to be read and added to (several
+        threads may add the same values); an empty dict kept by no one when
+        ``key`` is None (nothing names the state)."""
+        if key is None:
+            return {}
+        with self.lock:
+            values = self.values.get(key)
+            if values is None:
+                values = self.values[key] = {}
+                if len(self.values) > self.max_keys:
+                    self.values.popitem(last=False)
+            else:
+                self.values.move_to_end(key)
+            return values
+
+
 def init_app(app):
     app.extensions["kept_answers"] = KeptAnswers()
 

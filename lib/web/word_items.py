@@ -8,13 +8,13 @@ of it parsing again the JSON handed to it; formatting bytes takes under 1 µs.
 Text would cost several times that: a str holding kana is widened whole.
 The items are the Word of the word lists (WORD_SHAPE), whose fields they
 write in the same order, with the same values (tests/test_word_items.py)."""
-import threading
 from typing import NamedTuple
 
 from flask import current_app
 
 from lib.core.json_text import dumps
 from lib.store.connection import placeholders
+from lib.web.answers import KeptValues
 from lib.web.database import query_one, query_tuples
 
 # The Word's fields, as WORD_SHAPE has them: the word's own, then the learner's counts
@@ -45,46 +45,25 @@ def item_shape(added, parts=False):
     return ItemShape(b"{" + b",".join(b'"%s":%%b' % name.encode() for name in names) + b"}", parts)
 
 
-class KeptWordValues:
-    """Each word's own fields and parts (as JSON bytes, FIELD_VALUES) as they
-    are at one version of the vocabulary: any change to a word, made here or
-    by hand through SQL, moves the version on (migration 0013) and starts
-    them over."""
-
-    def __init__(self, max_words=KEPT_WORDS):
-        self.max_words = max_words
-        self.version = None
-        self.values = {}
-        self.lock = threading.Lock()  # the threads of a worker share it
-
-    def at(self, version):
-        """The values kept at ``version`` ({word id: tuple of bytes}), to be
-        read and added to; an empty dict kept by no one when no version is
-        given (its row taken out by hand: nothing names the state)."""
-        if version is None:
-            return {}
-        with self.lock:
-            if version != self.version:
-                self.version, self.values = version, {}
-            return self.values
-
-
 def init_app(app):
-    app.extensions["kept_word_values"] = KeptWordValues()
+    # Each word's own fields and parts (as JSON bytes, FIELD_VALUES) at the
+    # vocabulary's version: any change to a word, made here or by hand
+    # through SQL, moves it on (migration 0013) and starts them over.
+    app.extensions["kept_word_values"] = KeptValues(max_keys=1)
 
 
 def word_values(word_ids):
     """{word id: its FIELD_VALUES as JSON bytes} of those of
     ``word_ids`` that exist. Call inside ``snapshot()``."""
-    kept = current_app.extensions["kept_word_values"]
     version = query_one(VOCABULARY_VERSION)
-    values = kept.at(version and version["version"])
+    # without its row (taken out by hand) nothing names the vocabulary's state: nothing is kept
+    values = current_app.extensions["kept_word_values"].at(version and version["version"])
     missing = [word_id for word_id in word_ids if word_id not in values]
     if missing:
         read = {row[0]: tuple(text.encode() for text in row[1:])
                 for row in query_tuples(FIELD_VALUES.format(ids=placeholders(missing)), missing)}
-        if len(values) + len(read) <= kept.max_words:
-            values.update(read)  # several threads may add the same words: the same values
+        if len(values) + len(read) <= KEPT_WORDS:
+            values.update(read)
         else:
             values = {**values, **read}
     return values

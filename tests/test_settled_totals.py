@@ -1,0 +1,102 @@
+"""The history and the retention keep, per worker, the running totals they
+read at times up to the learner's latest quarter, under the version of
+their settled quarters (migration 0028). Whatever changes a settled quarter
+draws a new version: after each kind of change, the answers of an app that
+has kept totals are those of an app that keeps nothing yet."""
+import sqlite3
+
+import pytest
+
+from app import create_app
+from lib.web.database import close_all
+from tests.helpers import add_learner, bearer, freeze_clock, study
+
+NOW = "2026-03-20T12:00:00Z"
+PATHS = ("/api/dashboard/history?days=30", "/api/dashboard/history?days=30&tz=America/New_York",
+         "/api/dashboard/history?tz=Asia/Kathmandu", "/api/dashboard/retention?weeks=4",
+         "/api/dashboard/retention?weeks=2&tz=Pacific/Auckland")
+
+
+def answers(client, headers=None):
+    return {path: client.get(path, headers=headers).get_json() for path in PATHS}
+
+
+def answers_of_a_new_app(db_path, headers=None):
+    app = create_app({"TESTING": True, "DATABASE": str(db_path), "INIT_DATABASE": False})
+    try:
+        return answers(app.test_client(), headers)
+    finally:
+        close_all(app)
+
+
+@pytest.fixture
+def studied(client, db, monkeypatch):
+    """Sessions on four past days; now, a day after the last of them."""
+    for day in ("2026-03-09T22:50:00Z", "2026-03-15T08:00:00Z", "2026-03-18T23:40:00Z", "2026-03-19T10:05:00Z"):
+        freeze_clock(monkeypatch, day)
+        study(client, db, group_id=1 + len(day) % 3)
+        study(client, db, group_id=2)
+    freeze_clock(monkeypatch, NOW)
+
+
+def assert_kept_answers_follow(client, app, db_path, before, headers=None):
+    """The answers now are a new app's, and some differ from ``before``."""
+    now = answers(client, headers)
+    assert now == answers_of_a_new_app(db_path, headers)
+    assert now != before
+    return now
+
+
+def by_hand(db_path, *statements):
+    """Statements run as the sqlite3 shell would: another connection, no app."""
+    conn = sqlite3.connect(db_path)
+    for sql, params in statements:
+        conn.execute(sql, params)
+    conn.commit()
+    conn.close()
+
+
+def test_kept_totals_follow_each_kind_of_change(client, app, db, db_path, monkeypatch, studied):
+    before = answers(client)
+    assert before == answers_of_a_new_app(db_path)
+    assert any(values for values in app.extensions["kept_running_totals"].values.values()), \
+        "nothing was kept: the rest of this test would prove nothing"
+    # a session now: the latest quarter, or a later one
+    study(client, db, group_id=3)
+    before = assert_kept_answers_follow(client, app, db_path, before)
+    # the clock set back: a session on a settled day
+    freeze_clock(monkeypatch, "2026-03-12T06:00:00Z")
+    study(client, db, group_id=1)
+    freeze_clock(monkeypatch, NOW)
+    before = assert_kept_answers_follow(client, app, db_path, before)
+    # history removed: a group's sessions with it
+    assert client.delete("/api/groups/2?with_history=true").status_code == 200
+    before = assert_kept_answers_follow(client, app, db_path, before)
+    # SQL by hand: a settled quarter's totals changed, one removed, one added before the others
+    by_hand(db_path, ("UPDATE study_quarters SET review_items_total = review_items_total + 7,"
+                      " in_review_items_total = in_review_items_total + 7"
+                      " WHERE learner_id = 1 AND quarter >= '2026-03-15'", ()))
+    before = assert_kept_answers_follow(client, app, db_path, before)
+    by_hand(db_path, ("DELETE FROM study_quarters WHERE learner_id = 1 AND quarter ="
+                      " (SELECT max(quarter) FROM study_quarters WHERE learner_id = 1 AND quarter < '2026-03-19')",
+                      ()))
+    before = assert_kept_answers_follow(client, app, db_path, before)
+    by_hand(db_path, ("INSERT INTO study_quarters VALUES (1, '2026-03-01T00:00:00Z', 5, 9, 4, 9, 4)", ()))
+    before = assert_kept_answers_follow(client, app, db_path, before)
+    # the learner's whole history reset
+    assert client.post("/api/study-sessions/reset").status_code == 200
+    assert_kept_answers_follow(client, app, db_path, before)
+
+
+def test_a_learner_given_a_removed_learners_id_sees_none_of_their_totals(client, app, db, db_path, monkeypatch,
+                                                                        studied):
+    learner_id, token = add_learner(client, "Ren")
+    freeze_clock(monkeypatch, "2026-03-18T09:00:00Z")
+    study(client, db, token=token)
+    freeze_clock(monkeypatch, NOW)
+    study(client, db, token=token)
+    before = answers(client, bearer(token))
+    assert client.delete(f"/api/learners/{learner_id}").status_code == 200
+    again, token = add_learner(client, "Aoi")
+    assert again == learner_id  # SQLite gives the highest id again
+    assert_kept_answers_follow(client, app, db_path, before, bearer(token))
