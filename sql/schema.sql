@@ -314,13 +314,6 @@ BEGIN
     INSERT INTO study_quarter_openings VALUES (NEW.learner_id, NEW.created_at);
 END;
 
-CREATE TRIGGER study_sessions_quartered AFTER INSERT ON study_sessions
-BEGIN
-    UPDATE study_quarters SET sessions_total = sessions_total + 1
-    WHERE learner_id = NEW.learner_id
-      AND quarter >= substr(NEW.created_at, 1, 14) || printf('%02d:00Z', substr(NEW.created_at, 15, 2) / 15 * 15);
-END;
-
 CREATE TRIGGER study_sessions_changed_versioned AFTER UPDATE ON study_sessions
 BEGIN
     UPDATE learner_versions SET version = random() WHERE learner_id = NEW.learner_id;
@@ -357,6 +350,17 @@ BEGIN
     VALUES (NEW.learner_id, NEW.study_activity_id, substr(NEW.created_at, 1, 10), 1)
     ON CONFLICT (learner_id, study_activity_id, day) DO UPDATE SET sessions_count = sessions_count + 1;
     UPDATE learner_versions SET version = random() WHERE learner_id = NEW.learner_id;
+END;
+
+CREATE TRIGGER study_sessions_quartered AFTER INSERT ON study_sessions
+BEGIN
+    UPDATE study_quarters SET sessions_total = sessions_total + 1
+    WHERE learner_id = NEW.learner_id
+      AND quarter >= substr(NEW.created_at, 1, 14) || printf('%02d:00Z', substr(NEW.created_at, 15, 2) / 15 * 15);
+    UPDATE learner_versions SET settled_version = random()
+    WHERE learner_id = NEW.learner_id
+      AND EXISTS (SELECT 1 FROM study_quarters WHERE learner_id = NEW.learner_id AND quarter >
+                  substr(NEW.created_at, 1, 14) || printf('%02d:00Z', substr(NEW.created_at, 15, 2) / 15 * 15));
 END;
 
 CREATE TABLE "word_review_items" (
@@ -408,6 +412,10 @@ BEGIN
         in_review_correct_total = in_review_correct_total + (NEW.state_before IS 2 AND NEW.correct = 1)
     WHERE learner_id = NEW.learner_id
       AND quarter >= substr(NEW.created_at, 1, 14) || printf('%02d:00Z', substr(NEW.created_at, 15, 2) / 15 * 15);
+    UPDATE learner_versions SET settled_version = random()
+    WHERE learner_id = NEW.learner_id
+      AND EXISTS (SELECT 1 FROM study_quarters WHERE learner_id = NEW.learner_id AND quarter >
+                  substr(NEW.created_at, 1, 14) || printf('%02d:00Z', substr(NEW.created_at, 15, 2) / 15 * 15));
 END;
 
 CREATE TABLE "word_schedules" (
@@ -570,9 +578,7 @@ BEGIN
     UPDATE learner_versions SET settled_version = random() WHERE learner_id = NEW.learner_id;
 END;
 
-CREATE TRIGGER study_quarters_unsettled_by_update AFTER UPDATE ON study_quarters
-WHEN NEW.learner_id IS NOT OLD.learner_id OR NEW.quarter IS NOT OLD.quarter
-  OR OLD.quarter < (SELECT max(quarter) FROM study_quarters WHERE learner_id = OLD.learner_id)
+CREATE TRIGGER study_quarters_unsettled_by_move AFTER UPDATE OF learner_id, quarter ON study_quarters
 BEGIN
     UPDATE learner_versions SET settled_version = random() WHERE learner_id IN (OLD.learner_id, NEW.learner_id);
 END;

@@ -2,14 +2,15 @@
 read at times up to the learner's latest quarter, under the version of
 their settled quarters (migration 0028). Whatever changes a settled quarter
 draws a new version: after each kind of change, the answers of an app that
-has kept totals are those of an app that keeps nothing yet."""
+has kept totals are those of an app that keeps nothing yet. (The totals
+themselves edited by hand are, as every counter, for the recount to find.)"""
 import sqlite3
 
 import pytest
 
 from app import create_app
 from lib.web.database import close_all
-from tests.helpers import add_learner, bearer, freeze_clock, study
+from tests.helpers import add_learner, bearer, freeze_clock, start_session, study
 
 NOW = "2026-03-20T12:00:00Z"
 PATHS = ("/api/dashboard/history?days=30", "/api/dashboard/history?days=30&tz=America/New_York",
@@ -64,7 +65,11 @@ def test_kept_totals_follow_each_kind_of_change(client, app, db, db_path, monkey
     # a session now: the latest quarter, or a later one
     study(client, db, group_id=3)
     before = assert_kept_answers_follow(client, app, db_path, before)
-    # the clock set back: a session on a settled day
+    # the clock set back: a session in a settled quarter; a session and reviews before every quarter but one
+    freeze_clock(monkeypatch, "2026-03-15T08:05:00Z")
+    start_session(client, 1)
+    freeze_clock(monkeypatch, NOW)
+    before = assert_kept_answers_follow(client, app, db_path, before)
     freeze_clock(monkeypatch, "2026-03-12T06:00:00Z")
     study(client, db, group_id=1)
     freeze_clock(monkeypatch, NOW)
@@ -72,10 +77,14 @@ def test_kept_totals_follow_each_kind_of_change(client, app, db, db_path, monkey
     # history removed: a group's sessions with it
     assert client.delete("/api/groups/2?with_history=true").status_code == 200
     before = assert_kept_answers_follow(client, app, db_path, before)
-    # SQL by hand: a settled quarter's totals changed, one removed, one added before the others
-    by_hand(db_path, ("UPDATE study_quarters SET review_items_total = review_items_total + 7,"
-                      " in_review_items_total = in_review_items_total + 7"
-                      " WHERE learner_id = 1 AND quarter >= '2026-03-15'", ()))
+    # SQL by hand: a review stamped on a settled day, in a session of that day
+    by_hand(db_path, ("INSERT INTO word_review_items (learner_id, word_id, study_session_id, correct, rating,"
+                      " created_at, state_before) SELECT learner_id, 1, id, 1, 3, '2026-03-15T08:03:00Z', 2"
+                      " FROM study_sessions WHERE created_at >= '2026-03-15T08:00:00Z' ORDER BY id LIMIT 1", ()))
+    before = assert_kept_answers_follow(client, app, db_path, before)
+    # ...and the settled quarters themselves: one moved, one removed, one added before the others
+    by_hand(db_path, ("UPDATE study_quarters SET quarter = '2026-03-14T08:00:00Z'"
+                      " WHERE learner_id = 1 AND quarter = '2026-03-15T08:00:00Z'", ()))
     before = assert_kept_answers_follow(client, app, db_path, before)
     by_hand(db_path, ("DELETE FROM study_quarters WHERE learner_id = 1 AND quarter ="
                       " (SELECT max(quarter) FROM study_quarters WHERE learner_id = 1 AND quarter < '2026-03-19')",

@@ -8,6 +8,8 @@ TOTALS = ("sessions_total", "review_items_total", "correct_total", "in_review_it
           "in_review_correct_total")
 ADD = (f"UPDATE study_quarters SET {', '.join(f'{column} = {column} + ?' for column in TOTALS)}"
        " WHERE learner_id = ? AND quarter >= ?")
+# The learner's settled quarters changed: what was kept of them is not (migration 0028)
+UNSETTLED = "UPDATE learner_versions SET settled_version = random() WHERE learner_id = ?"
 
 
 def quarter_of(created_at):
@@ -27,3 +29,5 @@ def add(conn, learner_id, changes):
         until, until_params = ((" AND quarter < ?", (quarters[index + 1],)) if index + 1 < len(quarters)
                                else ("", ()))
         conn.execute(ADD + until, (*running, learner_id, quarter, *until_params))
+    if quarters:
+        conn.execute(UNSETTLED, (learner_id,))
