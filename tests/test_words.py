@@ -151,7 +151,7 @@ def test_bad_order_is_400(client, order):
     assert_error(client.get("/words", query_string={"order": order}), 400, "order", "asc", "desc")
 
 
-# --- pages SQLite writes are the pages Python writes ------------------------------
+# --- pages written from SQL are the pages jsonify writes ------------------------
 
 AWKWARD_TEXT = 'say "hi" \\ back/slash <b>&amp;</b> \t\n\x01\x1f\x7f \u2028 \U0001f600 日本語'
 
@@ -219,8 +219,9 @@ def test_word_pages_built_by_sqlite_are_byte_for_byte_the_python_rendering(app, 
 
 @pytest.mark.parametrize("query", ["?limit=100&new=100", "?limit=2&new=0", "?limit=1&new=3", "?new=0"])
 def test_due_queues_are_byte_for_byte_the_python_rendering(app, client, db, monkeypatch, query):
-    # SQLite writes the answer, Python the schedules and next_due in it: the
-    # whole must be what jsonify writes of the stored words and schedules.
+    # Python writes the answer from each word's values as SQLite writes them,
+    # its schedule and next_due: the whole must be what jsonify writes of the
+    # stored words and schedules.
     freeze_clock(monkeypatch, "2026-03-10T09:00:00Z")
     parts = json.dumps([{"kanji": AWKWARD_TEXT, "romaji": ["a"]}], ensure_ascii=False)
     awkward = db.execute("INSERT INTO words (kanji, kana, romaji, english, parts) VALUES (?, 'あ', 'a', ?, ?)",
@@ -262,9 +263,9 @@ def leech_page_at(now):
 @pytest.mark.parametrize("query", ["?lapses=1", "?lapses=1&per_page=2&page=2", "?lapses=2&per_page=3",
                                    "?lapses=1&page=9", "?lapses=99"])
 def test_leech_pages_are_byte_for_byte_the_python_rendering(app, client, db, monkeypatch, query):
-    # SQLite writes the page, Python each schedule: the whole must be what
-    # jsonify writes of the stored words and schedules, and the total the
-    # schedules' own count.
+    # Python writes the page from each word's values as SQLite writes them,
+    # and its schedule: the whole must be what jsonify writes of the stored
+    # words and schedules, and the total the schedules' own count.
     freeze_clock(monkeypatch, "2026-03-10T09:00:00Z")
     awkward = db.execute("INSERT INTO words (kanji, kana, romaji, english, parts) VALUES (?, 'あ', 'a', ?, '[]')",
                          (AWKWARD_TEXT, AWKWARD_TEXT)).lastrowid
