@@ -8,7 +8,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Flask, jsonify
+from flask import jsonify
 
 from lib import commands
 from lib.core import settings
@@ -16,13 +16,13 @@ from lib.core.scheduler import DEFAULT_RETENTION
 from lib.startup import activity_urls, building_for_a_command, prepare_database
 from lib.store import seed
 from lib.web import answers, auth, caching, database, errors, scheduling, security, word_items
-from lib.web.wsgi import ClientPathAliases, IdConverter, JSONProvider
+from lib.web.wsgi import App, ClientPathAliases, IdConverter, JSONProvider
 
 OPENAPI_PATH = Path(__file__).resolve().parent / "lib" / "openapi.json"
 
 
 def create_app(test_config=None):
-    app = Flask(__name__, instance_relative_config=True)
+    app = App(__name__, instance_relative_config=True)
     defaults = dict(
         DATABASE=os.path.join(app.instance_path, "lang_portal.db"),
         SEED_DIR=str(seed.SEED_DIR),
