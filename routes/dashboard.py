@@ -94,51 +94,63 @@ IN_REVIEW_TOTALS_AT = TOTALS_AT.format(columns="in_review_items_total, in_review
 
 
 # The version of the learner's settled quarters, those before their latest
-# (migration 0028), and the latest's start: the running totals at a time up
-# to it are those of a settled quarter.
+# (migration 0028), and the latest's start
 SETTLED = """
 SELECT (SELECT settled_version FROM learner_versions WHERE learner_id = ?1) AS version,
        (SELECT max(quarter) FROM study_quarters WHERE learner_id = ?1) AS latest
 """
-# What each worker keeps: the totals of so many learners (and kinds of
-# totals), at up to so many times each (a year of days in a dozen zones)
+# What each worker keeps: for so many learners (and kinds of what is kept),
+# up to so many things each (the totals at a year of days in a dozen zones)
 KEPT_LEARNERS = 256
-KEPT_TIMES = 5000
+KEPT_EACH = 5000
 
 
-def totals_at(totals_sql, times):
+class SettledQuarters:
+    """What a worker keeps of the learner's settled quarters, under their
+    version: read in the request's snapshot, with their end, the latest
+    quarter's start. Whatever follows from the sessions and reviews before
+    that end alone is the same until the version moves on."""
+
+    def __init__(self):
+        learner = learner_id()
+        row = query_one(SETTLED, (learner,))
+        # without its row (taken out by hand) nothing names the state: nothing is kept
+        self.key = None if row["version"] is None else (learner, row["version"])
+        self.end = row["latest"]
+
+    def kept(self, kind):
+        """The dict kept of ``kind`` (what it keeps, and how)."""
+        return current_app.extensions["kept_settled"].at(self.key and (*self.key, kind))
+
+    def hold(self, before):
+        """Whether every session and review before the stored time ``before`` is in a settled quarter."""
+        return self.end is not None and before <= self.end
+
+
+@bp.record_once
+def keep_settled(state):
+    state.app.extensions["kept_settled"] = KeptValues(KEPT_LEARNERS)
+
+
+def totals_at(settled, totals_sql, times):
     """The learner's running totals of ``totals_sql`` (one of the above) at
-    each of ``times`` (stored times, in order). Those at a time up to the
-    latest quarter are kept per worker under the version of the settled
-    quarters: a year of history then reads the totals of its last day or
-    two. Call inside ``snapshot()``."""
-    learner = learner_id()
-    settled = query_one(SETTLED, (learner,))
-    # without its row (taken out by hand) nothing names the state: nothing is kept
-    kept = kept_totals().at(None if settled["version"] is None else (learner, settled["version"], totals_sql))
+    each of ``times`` (stored times, in order); those of the SettledQuarters
+    ``settled`` kept: a year of history then reads the totals of its last day
+    or two. Call inside ``snapshot()``."""
+    kept = settled.kept(totals_sql)
     missing = [at for at in times if at not in kept]
     if missing:
-        read = dict(zip(missing, json.loads(query_one(totals_sql, (learner, json.dumps(missing)))["totals"])))
-        latest = settled["latest"]
-        if len(kept) < KEPT_TIMES:
-            kept.update((at, totals) for at, totals in read.items() if latest is not None and at <= latest)
+        read = dict(zip(missing, json.loads(query_one(totals_sql, (learner_id(), json.dumps(missing)))["totals"])))
+        if len(kept) < KEPT_EACH:
+            kept.update((at, totals) for at, totals in read.items() if settled.hold(at))
         return [read[at] if at in read else kept[at] for at in times]
     return [kept[at] for at in times]
 
 
-@bp.record_once
-def keep_totals(state):
-    state.app.extensions["kept_running_totals"] = KeptValues(KEPT_LEARNERS)
-
-
-def kept_totals():
-    return current_app.extensions["kept_running_totals"]
-
-
-def study_per_day(first, last, tz):
+def study_per_day(settled, first, last, tz):
     """The sessions, the reviews and the right answers of each date from
     ``first`` to ``last``, the learner's days in the zone ``tz``: three lists."""
-    totals = totals_at(STUDY_TOTALS_AT, clock.day_start_times(first, last, tz))
+    totals = totals_at(settled, STUDY_TOTALS_AT, clock.day_start_times(first, last, tz))
     return [list(map(sub, running[1:], running)) for running in zip(*totals)]
 
 
@@ -264,6 +276,21 @@ def current_streak_in(tz, today):
         return current_streak(runs, today)
 
 
+def runs_until(settled, tz, last):
+    """study_runs(tz, last), the latest first, as a list: kept under the
+    SettledQuarters ``settled`` once the day after ``last`` began in a
+    settled quarter, for the runs follow from the sessions before it. A
+    learner's longest streak then reads no pause before the days shown."""
+    kept = settled.kept("runs")
+    runs = kept.get((tz.key, last))
+    if runs is None:
+        with closing(study_runs(tz, last)) as found:
+            runs = list(found)
+        if settled.hold(clock.iso(clock.midnight(last + clock.ONE_DAY, tz))) and len(kept) < KEPT_EACH:
+            kept[tz.key, last] = runs
+    return runs
+
+
 @bp.get("/dashboard/history")
 def history():
     """Study per day in the learner's zone over the last ``days`` days, and the
@@ -273,10 +300,11 @@ def history():
     today = clock.local_date(clock.utcnow(), tz)
     first = today - timedelta(days=days - 1)
     with snapshot():
-        sessions, reviews, correct = study_per_day(first, today, tz)
+        settled = SettledQuarters()
+        sessions, reviews, correct = study_per_day(settled, first, today, tz)
         # the days shown tell their own runs; the study days, those before them
         runs = runs_in(first, sessions)
-        for run in study_runs(tz, first - clock.ONE_DAY):
+        for run in runs_until(settled, tz, first - clock.ONE_DAY):
             if runs and runs[-1][0] - run[1] == 1:  # a run into the days shown
                 runs[-1] = (run[0], runs[-1][1])
             else:
@@ -411,7 +439,7 @@ def retention():
     tz = time_zone_arg()
     dates, times = week_starts(clock.local_date(clock.utcnow(), tz), tz, weeks)
     with snapshot():
-        totals = totals_at(IN_REVIEW_TOTALS_AT, times)
+        totals = totals_at(SettledQuarters(), IN_REVIEW_TOTALS_AT, times)
     reviews, correct = totals[-1][0] - totals[0][0], totals[-1][1] - totals[0][1]
     return jsonify(
         tz=tz.key,

@@ -1,6 +1,7 @@
-"""The history and the retention keep, per worker, the running totals they
-read at times up to the learner's latest quarter, under the version of
-their settled quarters (migration 0028). Whatever changes a settled quarter
+"""The history and the retention keep, per worker, what they read of the
+learner's history before their latest quarter (running totals, the runs of
+days before the days shown), under the version of their settled quarters
+(migration 0028). Whatever changes a settled quarter
 draws a new version: after each kind of change, the answers of an app that
 has kept totals are those of an app that keeps nothing yet. (The totals
 themselves edited by hand are, as every counter, for the recount to find.)"""
@@ -10,12 +11,16 @@ import pytest
 
 from app import create_app
 from lib.web.database import close_all
+from routes.dashboard import IN_REVIEW_TOTALS_AT, STUDY_TOTALS_AT
 from tests.helpers import add_learner, bearer, freeze_clock, start_session, study
 
 NOW = "2026-03-20T12:00:00Z"
+# Histories whose days shown hold every study day, or leave some before them
+# (whose runs are kept), and retention
 PATHS = ("/api/dashboard/history?days=30", "/api/dashboard/history?days=30&tz=America/New_York",
-         "/api/dashboard/history?tz=Asia/Kathmandu", "/api/dashboard/retention?weeks=4",
-         "/api/dashboard/retention?weeks=2&tz=Pacific/Auckland")
+         "/api/dashboard/history?tz=Asia/Kathmandu", "/api/dashboard/history?days=2&tz=Pacific/Kiritimati",
+         "/api/dashboard/history?days=4&tz=America/Los_Angeles", "/api/dashboard/history?days=1",
+         "/api/dashboard/retention?weeks=4", "/api/dashboard/retention?weeks=2&tz=Pacific/Auckland")
 
 
 def answers(client, headers=None):
@@ -60,8 +65,9 @@ def by_hand(db_path, *statements):
 def test_kept_totals_follow_each_kind_of_change(client, app, db, db_path, monkeypatch, studied):
     before = answers(client)
     assert before == answers_of_a_new_app(db_path)
-    assert any(values for values in app.extensions["kept_running_totals"].values.values()), \
-        "nothing was kept: the rest of this test would prove nothing"
+    kept = app.extensions["kept_settled"].values
+    assert {key[-1] for key, values in kept.items() if values} == {"runs", STUDY_TOTALS_AT, IN_REVIEW_TOTALS_AT}, \
+        "not all was kept: the rest of this test would prove less"
     # a session now: the latest quarter, or a later one
     study(client, db, group_id=3)
     before = assert_kept_answers_follow(client, app, db_path, before)
@@ -109,3 +115,17 @@ def test_a_learner_given_a_removed_learners_id_sees_none_of_their_totals(client,
     again, token = add_learner(client, "Aoi")
     assert again == learner_id  # SQLite gives the highest id again
     assert_kept_answers_follow(client, app, db_path, before, bearer(token))
+
+
+def test_the_runs_before_the_days_shown_are_kept_only_once_their_days_are_settled(client, app, db, db_path,
+                                                                                 monkeypatch, studied):
+    # the last session on 19 March; three days later, the history of one day
+    freeze_clock(monkeypatch, "2026-03-23T12:00:00Z")
+    before = answers(client)
+    # the clock set back: a session after the latest quarter, on a day before the one shown
+    freeze_clock(monkeypatch, "2026-03-20T09:00:00Z")
+    study(client, db, group_id=1)
+    freeze_clock(monkeypatch, "2026-03-23T12:00:00Z")
+    after = assert_kept_answers_follow(client, app, db_path, before)
+    assert (before["/api/dashboard/history?days=1"]["longest_streak"],
+            after["/api/dashboard/history?days=1"]["longest_streak"]) == (2, 3)
