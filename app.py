@@ -15,7 +15,7 @@ from lib.core import settings
 from lib.core.scheduler import DEFAULT_RETENTION
 from lib.startup import activity_urls, building_for_a_command, prepare_database
 from lib.store import seed
-from lib.web import answers, auth, caching, database, errors, scheduling, security, word_items
+from lib.web import answers, auth, caching, database, errors, scheduling, security, settled, word_items
 from lib.web.wsgi import App, ClientPathAliases, IdConverter, JSONProvider
 
 OPENAPI_PATH = Path(__file__).resolve().parent / "lib" / "openapi.json"
@@ -73,6 +73,7 @@ def create_app(test_config=None):
     database.init_app(app)
     answers.init_app(app)
     word_items.init_app(app)
+    settled.init_app(app)
     errors.init_app(app)
     security.init_app(app, activity_urls(app.config["DATABASE"]))
     auth.init_app(app)

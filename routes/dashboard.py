@@ -7,14 +7,15 @@ from heapq import merge
 from itertools import accumulate
 from operator import itemgetter, sub
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 
 from lib.core import clock
 from lib.core.json_text import array_text, dumps, object_text
-from lib.web.answers import KeptValues, response
+from lib.web.answers import response
 from lib.web.auth import current_learner, learner_id
 from lib.web.caching import versioned
 from lib.web.database import get_db, query_all, query_one, query_tuples, snapshot
+from lib.web.settled import SettledQuarters
 from lib.web.validation import int_arg, time_zone_arg
 
 bp = Blueprint("dashboard", __name__)
@@ -93,56 +94,16 @@ STUDY_TOTALS_AT = TOTALS_AT.format(columns="sessions_total, review_items_total, 
 IN_REVIEW_TOTALS_AT = TOTALS_AT.format(columns="in_review_items_total, in_review_correct_total", zeros="[0,0]")
 
 
-# The version of the learner's settled quarters, those before their latest
-# (migration 0028), and the latest's start
-SETTLED = """
-SELECT (SELECT settled_version FROM learner_versions WHERE learner_id = ?1) AS version,
-       (SELECT max(quarter) FROM study_quarters WHERE learner_id = ?1) AS latest
-"""
-# What each worker keeps: for so many learners (and kinds of what is kept),
-# up to so many things each (the totals at a year of days in a dozen zones)
-KEPT_LEARNERS = 256
-KEPT_EACH = 5000
-
-
-class SettledQuarters:
-    """What a worker keeps of the learner's settled quarters, under their
-    version: read in the request's snapshot, with their end, the latest
-    quarter's start. Whatever follows from the sessions and reviews before
-    that end alone is the same until the version moves on."""
-
-    def __init__(self):
-        learner = learner_id()
-        row = query_one(SETTLED, (learner,))
-        # without its row (taken out by hand) nothing names the state: nothing is kept
-        self.key = None if row["version"] is None else (learner, row["version"])
-        self.end = row["latest"]
-
-    def kept(self, kind):
-        """The dict kept of ``kind`` (what it keeps, and how)."""
-        return current_app.extensions["kept_settled"].at(self.key and (*self.key, kind))
-
-    def hold(self, before):
-        """Whether every session and review before the stored time ``before`` is in a settled quarter."""
-        return self.end is not None and before <= self.end
-
-
-@bp.record_once
-def keep_settled(state):
-    state.app.extensions["kept_settled"] = KeptValues(KEPT_LEARNERS)
-
-
 def totals_at(settled, totals_sql, times):
     """The learner's running totals of ``totals_sql`` (one of the above) at
-    each of ``times`` (stored times, in order); those of the SettledQuarters
-    ``settled`` kept: a year of history then reads the totals of its last day
-    or two. Call inside ``snapshot()``."""
+    each of ``times`` (stored times, in order); those at settled times kept
+    (SettledQuarters ``settled``): a year of history then reads the totals
+    of its last day or two. Call inside ``snapshot()``."""
     kept = settled.kept(totals_sql)
-    missing = [at for at in times if at not in kept]
+    missing = [at for at in times if not (settled.settled_before(at) and at in kept)]
     if missing:
         read = dict(zip(missing, json.loads(query_one(totals_sql, (learner_id(), json.dumps(missing)))["totals"])))
-        if len(kept) < KEPT_EACH:
-            kept.update((at, totals) for at, totals in read.items() if settled.hold(at))
+        settled.keep(kept, {at: totals for at, totals in read.items() if settled.settled_before(at)})
         return [read[at] if at in read else kept[at] for at in times]
     return [kept[at] for at in times]
 
@@ -277,17 +238,19 @@ def current_streak_in(tz, today):
 
 
 def runs_until(settled, tz, last):
-    """study_runs(tz, last), the latest first, as a list: kept under the
-    SettledQuarters ``settled`` once the day after ``last`` began in a
-    settled quarter, for the runs follow from the sessions before it. A
-    learner's longest streak then reads no pause before the days shown."""
+    """study_runs(tz, last), the latest first, as a list: kept (SettledQuarters
+    ``settled``) once the day after ``last`` began in a settled quarter, for
+    the runs follow from the sessions before it. A learner's longest streak
+    then reads no pause before the days shown."""
+    if not settled.settled_before(clock.iso(clock.midnight(last + clock.ONE_DAY, tz))):
+        with closing(study_runs(tz, last)) as found:
+            return list(found)
     kept = settled.kept("runs")
     runs = kept.get((tz.key, last))
     if runs is None:
         with closing(study_runs(tz, last)) as found:
             runs = list(found)
-        if settled.hold(clock.iso(clock.midnight(last + clock.ONE_DAY, tz))) and len(kept) < KEPT_EACH:
-            kept[tz.key, last] = runs
+        settled.keep(kept, {(tz.key, last): runs})
     return runs
 
 

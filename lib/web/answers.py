@@ -1,4 +1,5 @@
-"""Answers that SQLite writes as one JSON text, and answers kept.
+"""Answers that SQLite writes as one JSON text; answers kept, and values
+kept, while what they were built from is unchanged.
 
 For a list of many rows, reading each row into a dict and encoding the lot
 costs several times what SQLite's json_object / json_group_array take to
@@ -28,13 +29,14 @@ def object_sql(shape):
 def answer_column(json_sql):
     """The column ``answer`` of a query that writes an answer: the JSON as
     its UTF-8 bytes. Read as text, a long answer would be decoded into a str
-    only to be encoded again (0.1 ms of a due queue of 100 words)."""
+    only to be encoded again (0.1 ms of an answer of 100 words)."""
     return f"CAST({json_sql} AS BLOB) AS answer"
 
 
 def body(text):
-    """The bytes of an answer from a text SQLite wrote (or its bytes, from
-    ``answer_column``), ending in a newline as every jsonify answer does."""
+    """The bytes of an answer from a text SQLite wrote (or bytes: from
+    ``answer_column``, or written by Python), ending in a newline as every
+    jsonify answer does."""
     if isinstance(text, bytes):
         return text + b"\n"
     return (text + "\n").encode()
@@ -81,18 +83,20 @@ class KeptAnswers:
 class KeptValues:
     """Values kept while what they were read from is unchanged: a dict for
     each key that names that state (a version, say), for the last
-    ``max_keys`` keys asked for. A state that has passed is never asked for
-    again, and its values leave as the least recently used."""
+    ``max_keys`` keys asked for, of up to ``max_each`` values. A state that
+    has passed is never asked for again, and its values leave as the least
+    recently used."""
 
-    def __init__(self, max_keys):
+    def __init__(self, max_keys, max_each):
         self.max_keys = max_keys
+        self.max_each = max_each
         self.values = OrderedDict()
         self.lock = threading.Lock()  # the threads of a worker share it
 
     def at(self, key):
-        """The dict kept under ``key``, to be read and added to (several
-        threads may add the same values); an empty dict kept by no one when
-        ``key`` is None (nothing names the state)."""
+        """The dict kept under ``key``, to be read and added to (``keep``);
+        an empty dict kept by no one when ``key`` is None (nothing names
+        the state)."""
         if key is None:
             return {}
         with self.lock:
@@ -104,6 +108,15 @@ class KeptValues:
             else:
                 self.values.move_to_end(key)
             return values
+
+    def keep(self, kept, values):
+        """Add ``values`` ({key: value}) to ``kept`` (a dict of ``at``) if
+        it has room for them all; whether it had. Several threads may add
+        the same values: the same state gives the same ones."""
+        if len(kept) + len(values) > self.max_each:
+            return False
+        kept.update(values)
+        return True
 
 
 def init_app(app):

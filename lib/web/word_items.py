@@ -23,8 +23,8 @@ WORD_FIELDS = ("id", "kanji", "kana", "romaji", "english", "correct_count", "wro
 # write it ({ids}: the placeholders of the words' ids)
 FIELD_VALUES = ("SELECT id, CAST(id AS TEXT), json_quote(kanji), json_quote(kana), json_quote(romaji),"
                 " json_quote(english), json(parts) FROM words WHERE id IN ({ids})")
-LEARNER_COUNTS = ("SELECT word_id, correct_count, wrong_count FROM learner_words"
-                  " WHERE learner_id = ? AND word_id IN ({ids})")
+WORD_COUNTS_OF_LEARNER = ("SELECT word_id, correct_count, wrong_count FROM learner_words"
+                          " WHERE learner_id = ? AND word_id IN ({ids})")
 VOCABULARY_VERSION = "SELECT version FROM vocabulary_version WHERE id = 1"
 # Past it, the words of a very large vocabulary are read again each time.
 KEPT_WORDS = 50_000
@@ -49,22 +49,21 @@ def init_app(app):
     # Each word's own fields and parts (as JSON bytes, FIELD_VALUES) at the
     # vocabulary's version: any change to a word, made here or by hand
     # through SQL, moves it on (migration 0013) and starts them over.
-    app.extensions["kept_word_values"] = KeptValues(max_keys=1)
+    app.extensions["kept_word_values"] = KeptValues(max_keys=1, max_each=KEPT_WORDS)
 
 
 def word_values(word_ids):
     """{word id: its FIELD_VALUES as JSON bytes} of those of
     ``word_ids`` that exist. Call inside ``snapshot()``."""
     version = query_one(VOCABULARY_VERSION)
+    kept_values = current_app.extensions["kept_word_values"]
     # without its row (taken out by hand) nothing names the vocabulary's state: nothing is kept
-    values = current_app.extensions["kept_word_values"].at(version and version["version"])
+    values = kept_values.at(version and version["version"])
     missing = [word_id for word_id in word_ids if word_id not in values]
     if missing:
         read = {row[0]: tuple(text.encode() for text in row[1:])
                 for row in query_tuples(FIELD_VALUES.format(ids=placeholders(missing)), missing)}
-        if len(values) + len(read) <= KEPT_WORDS:
-            values.update(read)
-        else:
+        if not kept_values.keep(values, read):
             values = {**values, **read}
     return values
 
@@ -78,16 +77,17 @@ def write_items(shape, learner, added):
     if not word_ids:
         return b"[]"
     values = word_values(word_ids)
-    counts = {row[0]: row[1:] for row in query_tuples(LEARNER_COUNTS.format(ids=placeholders(word_ids)),
+    counts = {row[0]: row[1:] for row in query_tuples(WORD_COUNTS_OF_LEARNER.format(ids=placeholders(word_ids)),
                                                      (learner, *word_ids))}
-    template, parts = shape.template, 6 if shape.parts else 5
+    # of FIELD_VALUES: the word's own fields (id to english), then its parts
+    template, own_fields, parts = shape.template, slice(0, 5), slice(5, 6 if shape.parts else 5)
     items = []
     for word_id, fields in added.items():
         own = values.get(word_id)
         if own is None:
             continue
         right, wrong = counts.get(word_id, (0, 0))
-        items.append(template % (*own[:5], b"%d" % right, b"%d" % wrong, *own[5:parts], *fields))
+        items.append(template % (*own[own_fields], b"%d" % right, b"%d" % wrong, *own[parts], *fields))
     return b"[" + b",".join(items) + b"]"
 
 
