@@ -13,7 +13,9 @@ from lib.store import schedules
 from lib.store.connection import chunks, placeholders
 
 # Every learner's record, as a full reset empties it: whole tables, which
-# SQLite drops at once (bulk_transaction in lib/web/database.py).
+# SQLite drops at once (bulk_transaction in lib/web/database.py), but for
+# those a trigger watches, whose rows go one by one (the sessions: every
+# learner's version; the quarters: their settled version, migration 0028).
 CLEAR_ALL = (
     "DELETE FROM word_review_items",
     # first, so that the schedules' triggers find nothing left to count down

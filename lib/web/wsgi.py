@@ -16,8 +16,9 @@ from lib.web.validation import MAX_ID
 CLIENT_SPELLINGS = {"study_sessions": "study-sessions", "study_activities": "study-activities"}
 
 
-# Functions whose answer App.ensure_sync keeps: every view and hook, and more
-# than enough to spare (a function made per request is asked about anew).
+# Functions whose answer App.ensure_sync keeps: every view and hook, and
+# room to spare. A function made per request (none is) would be kept too,
+# until this many are; then each one after is asked about anew.
 KEPT_SYNC_ANSWERS = 1000
 
 
