@@ -99,11 +99,12 @@ def totals_at(settled, totals_sql, times):
     each of ``times`` (stored times, in order); those at settled times kept
     (SettledQuarters ``settled``): a year of history then reads the totals
     of its last day or two. Call inside ``snapshot()``."""
-    kept = settled.kept(totals_sql)
-    missing = [at for at in times if not (settled.settled_before(at) and at in kept)]
+    kept, settled_times = settled.kept(totals_sql), settled.count_settled(times)
+    unkept = [at for at in times[:settled_times] if at not in kept]
+    missing = unkept + times[settled_times:]
     if missing:
         read = dict(zip(missing, json.loads(query_one(totals_sql, (learner_id(), json.dumps(missing)))["totals"])))
-        settled.keep(kept, {at: totals for at, totals in read.items() if settled.settled_before(at)})
+        settled.keep(kept, {at: read[at] for at in unkept})
         return [read[at] if at in read else kept[at] for at in times]
     return [kept[at] for at in times]
 

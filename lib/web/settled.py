@@ -12,6 +12,8 @@ the same under one version, and is kept under it.
 A request uses what is kept only for what its own reading of the database
 finds settled: another request, reading a newer state under the same
 version, may have kept what this one's older state does not hold yet."""
+from bisect import bisect_right
+
 from flask import current_app
 
 from lib.web.answers import KeptValues
@@ -49,6 +51,11 @@ class SettledQuarters:
         """Whether every session and review before the stored time ``moment``
         is in a settled quarter, as this request reads them."""
         return self.end is not None and moment <= self.end
+
+    def count_settled(self, moments):
+        """How many of ``moments`` (stored times, in order) are settled_before:
+        the first ones."""
+        return bisect_right(moments, self.end) if self.end is not None else 0
 
     def kept(self, kind):
         """The dict kept of ``kind`` (a name for what is kept) under the
