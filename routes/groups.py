@@ -2,7 +2,7 @@ from flask import Blueprint, current_app, jsonify, url_for
 
 from lib.core import vocabulary
 from lib.store import history, word_files
-from lib.store.words import ADD_TO_GROUP
+from lib.store.words import ADD_TO_GROUP, VOCABULARY_VERSION
 from lib.web.answers import body, kept_answers, object_sql, response
 from lib.web.caching import versioned
 from lib.web.database import query_all, query_one, query_one_or_404, require_existing, snapshot, transaction
@@ -80,9 +80,6 @@ SELECT json_object('group_id', g.id, 'group_name', g.name, 'words', (
     FROM ({GROUP_WORDS_IN_ORDER}) w)) AS answer
 FROM groups g WHERE g.id = ?
 """
-
-
-VOCABULARY_VERSION = "SELECT version FROM vocabulary_version"
 
 
 @bp.get("/groups/<int:group_id>/words/raw")

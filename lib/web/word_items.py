@@ -14,10 +14,11 @@ from flask import current_app
 
 from lib.core.json_text import dumps
 from lib.store.connection import placeholders
+from lib.store.words import VOCABULARY_VERSION
 from lib.web.answers import KeptValues
 from lib.web.database import query_one, query_tuples
 
-# The Word's fields, as WORD_SHAPE has them: the word's own, then the learner's counts
+# The Word's fields (WORD_SHAPE's names): the word's own, then the learner's counts
 WORD_FIELDS = ("id", "kanji", "kana", "romaji", "english", "correct_count", "wrong_count")
 # A word's own fields and its parts, each written by SQLite as the word lists
 # write it ({ids}: the placeholders of the words' ids)
@@ -25,7 +26,6 @@ FIELD_VALUES = ("SELECT id, CAST(id AS TEXT), json_quote(kanji), json_quote(kana
                 " json_quote(english), json(parts) FROM words WHERE id IN ({ids})")
 WORD_COUNTS_OF_LEARNER = ("SELECT word_id, correct_count, wrong_count FROM learner_words"
                           " WHERE learner_id = ? AND word_id IN ({ids})")
-VOCABULARY_VERSION = "SELECT version FROM vocabulary_version WHERE id = 1"
 # Past it, the words of a very large vocabulary are read again each time.
 KEPT_WORDS = 50_000
 

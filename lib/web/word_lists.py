@@ -14,19 +14,11 @@ from lib.web.errors import bad_request
 from lib.web.pages import page_ids
 from lib.web.scheduling import scheduler
 from lib.web.validation import int_arg, paging, sorting, total_pages
-from lib.web.word_items import item_shape, json_bytes, write_items
+from lib.web.word_items import WORD_FIELDS, item_shape, json_bytes, write_items
 
 # The contract's Word, as the word lists answer it (see lib/web/answers.py),
 # from a row ``w`` of LEARNER_WORD_COLUMNS: the learner's own counts.
-WORD_SHAPE = (
-    ("id", "w.id"),
-    ("kanji", "w.kanji"),
-    ("kana", "w.kana"),
-    ("romaji", "w.romaji"),
-    ("english", "w.english"),
-    ("correct_count", "w.correct_count"),
-    ("wrong_count", "w.wrong_count"),
-)
+WORD_SHAPE = tuple((field, f"w.{field}") for field in WORD_FIELDS)
 # A word w with the learner's counts of it (0 for a word they never
 # reviewed), from LEARNER_COUNTS: their learner_words row lw, if any.
 LEARNER_WORD_COLUMNS = ("w.id, w.kanji, w.kana, w.romaji, w.english,"
