@@ -7,7 +7,6 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from lib.core import clock, vocabulary
 from lib.core.scheduler import COLUMNS, StoredSchedule
 from lib.store import history, word_files
-from lib.store.schedules import read_schedules
 from lib.store.connection import placeholders
 from lib.store.words import ADD_TO_GROUP, INSERT_WORD
 from lib.web.answers import body, response
@@ -17,12 +16,12 @@ from lib.web.database import get_db, query_all, query_one, query_one_or_404, req
 from lib.web.errors import ApiError, bad_request
 from lib.web.auth import learner_id, requires
 from lib.web.idempotency import idempotent
-from lib.web.pages import page_ids
+from lib.web.pages import page_rows
 from lib.web.scheduling import scheduler
 from lib.web.validation import MAX_PAGE, choice_arg, flag_arg, id_list, int_arg, json_body, paging, request_body, \
     total_pages
-from lib.web.word_items import item_shape, write_items
-from lib.web.word_lists import LEARNER_COUNTS, LEARNER_WORD_COLUMNS, due_queue, page_of_words
+from lib.web.word_items import COUNTS, SCHEDULE_COUNTS, item_shape, write_items
+from lib.web.word_lists import LEARNER_COUNTS, LEARNER_WORD_COLUMNS, STORED_COLUMNS, due_queue, page_of_words
 
 bp = Blueprint("words", __name__)
 
@@ -77,7 +76,9 @@ def list_due_words():
 
 
 # A page of leeches: the words with their schedules (written by Python, as
-# in the due queue), in the page's order.
+# in the due queue), in the page's order, read with the learner's counts.
+LEECHES = (f"SELECT {STORED_COLUMNS}, {COUNTS} FROM word_schedules s {SCHEDULE_COUNTS}"
+           " WHERE s.learner_id = ? AND s.lapses >= ? ORDER BY {order} LIMIT ? OFFSET ?")
 LEECH_ITEM = item_shape(("schedule",))
 LEECH_PAGE = b'{"words":%b,"total_pages":%d,"current_page":%d,"total_words":%d}'
 
@@ -92,14 +93,10 @@ def list_leeches():
     with snapshot():
         total = query_one("SELECT coalesce(sum(words), 0) AS total FROM learner_lapses"
                           " WHERE learner_id = ? AND lapses >= ?", (learner, lapses))["total"]
-        ids = page_ids("SELECT s.word_id AS id FROM word_schedules s WHERE s.learner_id = ? AND s.lapses >= ?"
-                       " ORDER BY {order} LIMIT ? OFFSET ?", (learner, lapses), ("s.lapses", "s.word_id", "DESC"),
-                       total, per_page, offset)
-        stored = read_schedules(get_db(), learner, ids) if ids else {}
+        rows = page_rows(LEECHES, (learner, lapses), ("s.lapses", "s.word_id", "DESC"), total, per_page, offset)
         schedule_json_at = scheduler().schedule_json_at
-        schedules = {word_id: (schedule_json_at(stored[word_id], now).encode(),) for word_id in ids
-                     if word_id in stored}
-        words = write_items(LEECH_ITEM, learner, schedules)
+        leeches = {row[0]: (*row[-2:], schedule_json_at(StoredSchedule._make(row[:-2]), now).encode()) for row in rows}
+        words = write_items(LEECH_ITEM, leeches)
     return response(body(LEECH_PAGE % (words, total_pages(total, per_page), page, total)))
 
 

@@ -60,11 +60,6 @@ def stored_by_word(rows):
     return {row[0]: StoredSchedule._make(row[:-1]) for row in rows}
 
 
-def read_schedules(db, learner_id, word_ids):
-    """{word id: StoredSchedule} of those of ``word_ids`` the learner has one of."""
-    return stored_by_word(schedule_rows(db, learner_id, word_ids))
-
-
 def stored_values(learner_id, word_id, card, reps, lapses, first_reviewed_at):
     """The parameters of SAVE for a learner's card of a word after ``reps`` reviews."""
     return (learner_id, word_id, card.state.value, card.step, card.stability, card.difficulty, clock.iso(card.due),

@@ -7,23 +7,28 @@ skips more than half of the list. Where counters say how many rows share a
 prefix of the sort key (sessions a day), whole prefixes are skipped by them.
 """
 from lib.store.connection import placeholders
-from lib.web.database import query_all, query_column
+from lib.web.database import query_all, query_tuples
 from lib.web.validation import total_pages
 
 FLIP = {"ASC": "DESC", "DESC": "ASC"}
 
 
 def page_ids(ids_sql, params, sort, total, per_page, offset, seek=None):
-    """The ids of one page, in order.
+    """The ids of one page, in order: the first column of ``page_rows``."""
+    return [row[0] for row in page_rows(ids_sql, params, sort, total, per_page, offset, seek)]
 
-    ``ids_sql`` selects the ids, with ``{order}`` for the ORDER BY and
-    ``LIMIT ? OFFSET ?`` after ``params``. ``sort`` is (column, id column,
-    direction), from a whitelist; ``total`` is how many ids ``ids_sql``
-    finds, from a counter.
+
+def page_rows(rows_sql, params, sort, total, per_page, offset, seek=None):
+    """The rows of one page, in order, as tuples.
+
+    ``rows_sql`` selects the rows, ids first, with ``{order}`` for the
+    ORDER BY and ``LIMIT ? OFFSET ?`` after ``params``. ``sort`` is
+    (column, id column, direction), from a whitelist; ``total`` is how many
+    rows ``rows_sql`` finds, from a counter.
 
     ``seek(direction, offset, total)``, if given, returns a condition that
     skips the rows before the page's neighbourhood, its parameters, and the
-    offset left after them; ``ids_sql`` has ``{seek}`` in its WHERE clause
+    offset left after them; ``rows_sql`` has ``{seek}`` in its WHERE clause
     for it."""
     column, id_column, direction = sort
     count = min(per_page, total - offset)
@@ -36,10 +41,10 @@ def page_ids(ids_sql, params, sort, total, per_page, offset, seek=None):
     condition, condition_params = "1", ()
     if seek is not None:
         condition, condition_params, offset = seek(direction, offset, total)
-    ids = query_column(ids_sql.format(order=order, seek=condition), (*params, *condition_params, count, offset))
+    rows = query_tuples(rows_sql.format(order=order, seek=condition), (*params, *condition_params, count, offset))
     if from_end:
-        ids.reverse()
-    return ids
+        rows.reverse()
+    return rows
 
 
 def fetch_page(ids_sql, rows_sql, params, sort, total, per_page, offset, seek=None, row_params=()):

@@ -24,8 +24,10 @@ WORD_FIELDS = ("id", "kanji", "kana", "romaji", "english", "correct_count", "wro
 # write it ({ids}: the placeholders of the words' ids)
 FIELD_VALUES = ("SELECT id, CAST(id AS TEXT), json_quote(kanji), json_quote(kana), json_quote(romaji),"
                 " json_quote(english), json(parts) FROM words WHERE id IN ({ids})")
-WORD_COUNTS_OF_LEARNER = ("SELECT word_id, correct_count, wrong_count FROM learner_words"
-                          " WHERE learner_id = ? AND word_id IN ({ids})")
+# The learner's counts of a word, for a query that reads their schedules s
+# (a word with a schedule may have no counts: its reviews taken out by hand)
+SCHEDULE_COUNTS = "LEFT JOIN learner_words lw ON lw.learner_id = s.learner_id AND lw.word_id = s.word_id"
+COUNTS = "coalesce(lw.correct_count, 0), coalesce(lw.wrong_count, 0)"
 # Past it, the words of a very large vocabulary are read again each time.
 KEPT_WORDS = 50_000
 
@@ -68,25 +70,22 @@ def word_values(word_ids):
     return values
 
 
-def write_items(shape, learner, added):
-    """The JSON array, as bytes, of the words ``added`` names ({word id:
-    the JSON bytes of the fields ``shape`` adds}, in the answer's order),
-    with the counts of ``learner``. A word that no longer exists (deleted
-    by hand) is left out. Call inside ``snapshot()``."""
-    word_ids = list(added)
-    if not word_ids:
+def write_items(shape, words):
+    """The JSON array, as bytes, of the words ``words`` names ({word id:
+    the learner's correct and wrong counts of it, then the JSON bytes of
+    the fields ``shape`` adds}, in the answer's order; the counts read with
+    the query that chose the words, COUNTS). A word that no longer exists
+    (deleted by hand) is left out. Call inside ``snapshot()``."""
+    if not words:
         return b"[]"
-    values = word_values(word_ids)
-    counts = {row[0]: row[1:] for row in query_tuples(WORD_COUNTS_OF_LEARNER.format(ids=placeholders(word_ids)),
-                                                     (learner, *word_ids))}
+    values = word_values(list(words))
     # of FIELD_VALUES: the word's own fields (id to english), then its parts
     template, own_fields, parts = shape.template, slice(0, 5), slice(5, 6 if shape.parts else 5)
     items = []
-    for word_id, fields in added.items():
+    for word_id, (right, wrong, *fields) in words.items():
         own = values.get(word_id)
         if own is None:
             continue
-        right, wrong = counts.get(word_id, (0, 0))
         items.append(template % (*own[own_fields], b"%d" % right, b"%d" % wrong, *own[parts], *fields))
     return b"[" + b",".join(items) + b"]"
 

@@ -9,12 +9,12 @@ from lib.core import clock
 from lib.core.scheduler import StoredSchedule, next_due_json
 from lib.web.answers import answer_column, body, object_sql, response
 from lib.web.auth import current_learner, learner_id
-from lib.web.database import query_column, query_one, query_one_or_404, query_tuples, snapshot
+from lib.web.database import query_one, query_one_or_404, query_tuples, snapshot
 from lib.web.errors import bad_request
 from lib.web.pages import page_ids
 from lib.web.scheduling import scheduler
 from lib.web.validation import int_arg, paging, sorting, total_pages
-from lib.web.word_items import WORD_FIELDS, item_shape, json_bytes, write_items
+from lib.web.word_items import COUNTS, SCHEDULE_COUNTS, WORD_FIELDS, item_shape, json_bytes, write_items
 
 # The contract's Word, as the word lists answer it (see lib/web/answers.py),
 # from a row ``w`` of LEARNER_WORD_COLUMNS: the learner's own counts.
@@ -121,37 +121,40 @@ def every_word_by_count(learner, count, direction, total, per_page, offset):
 # A StoredSchedule of word_schedules s, read with a queue's due words
 STORED_COLUMNS = ", ".join(f"s.{column}" for column in StoredSchedule._fields)
 
-# "What is due" for all words and for one group's, new words in id order.
-# For all words the page is read from the index on due. A group's page, count
-# and next due time come from the group's own words: walking the index on due
-# and keeping the group's words would read every overdue (or every future)
-# word of every group whenever the group has fewer than it looks for. The
-# group's count and next due time are read in one walk of its words.
+# "What is due" for all words and for one group's, new words in id order,
+# each with the learner's counts of it (COUNTS). For all words the page is
+# read from the index on due. A group's page, count and next due time come
+# from the group's own words: walking the index on due and keeping the
+# group's words would read every overdue (or every future) word of every
+# group whenever the group has fewer than it looks for. The group's count
+# and next due time are read in one walk of its words.
 # The learner comes first in each, then the group; "counts" takes now last.
 # Whether there are new words at all is told by counters, so that a queue
 # need not walk every word to find none.
 DUE_QUERIES = {
     "all": {
-        "due": f"SELECT {STORED_COLUMNS} FROM word_schedules s WHERE s.learner_id = ? AND s.due <= ?"
-               " ORDER BY s.due, s.word_id LIMIT ?",
+        "due": f"SELECT {STORED_COLUMNS}, {COUNTS} FROM word_schedules s {SCHEDULE_COUNTS}"
+               " WHERE s.learner_id = ? AND s.due <= ? ORDER BY s.due, s.word_id LIMIT ?",
         "counts": "SELECT (SELECT count(*) FROM word_schedules s WHERE s.learner_id = ?1 AND s.due <= ?2) AS n,"
                   " (SELECT min(s.due) FROM word_schedules s WHERE s.learner_id = ?1 AND s.due > ?2) AS due",
-        "new": "SELECT w.id FROM words w WHERE NOT EXISTS (SELECT 1 FROM word_schedules s"
-               " WHERE s.learner_id = ? AND s.word_id = w.id) ORDER BY w.id LIMIT ?",
+        "new": f"SELECT w.id, {COUNTS} FROM words w LEFT JOIN learner_words lw ON lw.learner_id = ?1 AND lw.word_id = w.id"
+               " WHERE NOT EXISTS (SELECT 1 FROM word_schedules s WHERE s.learner_id = ?1 AND s.word_id = w.id)"
+               " ORDER BY w.id LIMIT ?2",
         # words never reviewed are those without a schedule
         "any_new": "SELECT (SELECT words_count FROM learning_totals)"
                    " > (SELECT words_studied FROM learner_totals WHERE learner_id = ?) AS n",
     },
     "group": {
-        "due": f"SELECT {STORED_COLUMNS} FROM word_groups wg CROSS JOIN word_schedules s"
-               " ON s.learner_id = ? AND s.word_id = wg.word_id WHERE wg.group_id = ? AND s.due <= ?"
-               " ORDER BY s.due, s.word_id LIMIT ?",
+        "due": f"SELECT {STORED_COLUMNS}, {COUNTS} FROM word_groups wg CROSS JOIN word_schedules s"
+               f" ON s.learner_id = ? AND s.word_id = wg.word_id {SCHEDULE_COUNTS}"
+               " WHERE wg.group_id = ? AND s.due <= ? ORDER BY s.due, s.word_id LIMIT ?",
         "counts": "SELECT count(*) FILTER (WHERE s.due <= ?3) AS n, min(s.due) FILTER (WHERE s.due > ?3) AS due"
                   " FROM word_groups wg CROSS JOIN word_schedules s ON s.learner_id = ?1 AND s.word_id = wg.word_id"
                   " WHERE wg.group_id = ?2",
-        "new": "SELECT wg.word_id AS id FROM word_groups wg WHERE NOT EXISTS (SELECT 1 FROM word_schedules s"
-               " WHERE s.learner_id = ? AND s.word_id = wg.word_id) AND wg.group_id = ?"
-               " ORDER BY wg.word_id LIMIT ?",
+        "new": f"SELECT wg.word_id, {COUNTS} FROM word_groups wg"
+               " LEFT JOIN learner_words lw ON lw.learner_id = ?1 AND lw.word_id = wg.word_id"
+               " WHERE NOT EXISTS (SELECT 1 FROM word_schedules s WHERE s.learner_id = ?1 AND s.word_id = wg.word_id)"
+               " AND wg.group_id = ?2 ORDER BY wg.word_id LIMIT ?3",
         # the group's words less those the learner has a schedule of, by kind
         "any_new": "SELECT (SELECT word_count FROM groups WHERE id = ?2) > coalesce((SELECT learning + review + mature"
                    " FROM learner_group_states WHERE learner_id = ?1 AND group_id = ?2), 0) AS n",
@@ -181,16 +184,17 @@ def due_queue(group_id=None):
     now_iso = clock.iso(now)
     today = clock.day_start(now, ZoneInfo(learner.time_zone))  # the learner's day
     new_left = max(0, learner.new_per_day - query_one(FIRST_REVIEWED_SINCE, (learner.id, clock.iso(today)))["n"])
-    schedules = [StoredSchedule._make(row) for row in query_tuples(queries["due"], (*scope, now_iso, limit))]
+    # (schedule, the learner's counts of its word)
+    queued = [(StoredSchedule._make(row[:-2]), row[-2:])
+              for row in query_tuples(queries["due"], (*scope, now_iso, limit))]
     if min(new, new_left) > 0 and query_one(queries["any_new"], scope)["n"]:
-        new_ids = query_column(queries["new"], (*scope, min(new, new_left)))
-        schedules += [StoredSchedule(word_id) for word_id in new_ids]
+        queued += [(StoredSchedule(row[0]), row[1:]) for row in query_tuples(queries["new"], (*scope, min(new, new_left)))]
     outlook = scheduler().outlook
     second = int(now.timestamp())  # now is a whole second
     queue = {}
-    for stored in schedules:
+    for stored, (right, wrong) in queued:
         seen = outlook(stored, now)
-        queue[stored.word_id] = (seen.schedule_json.encode(), next_due_json(seen, second).encode())
+        queue[stored.word_id] = (right, wrong, seen.schedule_json.encode(), next_due_json(seen, second).encode())
     counts = query_one(queries["counts"], (*scope, now_iso))
-    words = write_items(DUE_ITEM, learner.id, queue)
+    words = write_items(DUE_ITEM, queue)
     return response(body(DUE_QUEUE % (words, counts["n"], json_bytes(counts["due"]), new_left)))
