@@ -11,6 +11,7 @@ from flask import Blueprint, jsonify
 
 from lib.core import clock
 from lib.core.json_text import array_text, dumps, object_text
+from lib.store.schedules import DUE_BEFORE
 from lib.web.answers import response
 from lib.web.auth import current_learner, learner_id
 from lib.web.caching import versioned
@@ -296,27 +297,41 @@ def day_text(day, sessions, reviews, correct):
 
 
 # How many schedules fell due before today (?2) and in the current hour (?3)
-# up to ?4 (excluded: a second after now); and a JSON array of how many fall due in each
-# range [key, value) of a JSON object of ISO times (?5), which json_each reads
-# in order: one range of the due index each, compared with the stored text.
-DUE_IN_RANGES = """
-SELECT (SELECT count(*) FROM word_schedules WHERE learner_id = ?1 AND due < ?2) AS overdue,
+# up to ?4 (excluded: a second after now); and JSON arrays of how many fall
+# due in each range of two JSON objects of ISO times, which json_each reads
+# in order: ranges of whole hours [key, value) (?5), added up from the
+# learner's due hours, and ranges within an hour [value, key) (?6), counted
+# on the index.
+DUE_IN_RANGES = f"""
+SELECT {DUE_BEFORE.format(learner="?1", moment="?2")} AS overdue,
        (SELECT count(*) FROM word_schedules WHERE learner_id = ?1 AND due >= ?3 AND due < ?4) AS this_hour,
+       (SELECT json_group_array((SELECT coalesce(sum(words), 0) FROM learner_due_hours
+                                 WHERE learner_id = ?1 AND hour >= r.key AND hour < r.value))
+        FROM json_each(?5) r) AS in_hours,
        (SELECT json_group_array((SELECT count(*) FROM word_schedules
-                                 WHERE learner_id = ?1 AND due >= r.key AND due < r.value))
-        FROM json_each(?5) r) AS ranges
+                                 WHERE learner_id = ?1 AND due >= r.value AND due < r.key))
+        FROM json_each(?6) r) AS within_hours
 """
 
 
+def iso_of(second):
+    return clock.iso(datetime.fromtimestamp(second, timezone.utc))
+
+
 class ForecastRanges:
-    """What a forecast asks of the due index from the start of a clock hour
+    """What a forecast asks of the schedules from the start of a clock hour
     in a zone, for a number of days: the same for every request in that hour.
 
-    The hours and days are cut at every one of their starts (``ranges``, a
-    JSON object {start: end} of ISO times, in order); an hour or a day is then
-    the ranges from the cut at its start to the one at its end (a span of
-    indexes into the cuts). The answer's hours and days are kept as JSON with
-    a %d for each one's count."""
+    The hours and days are cut at every one of their starts. What falls due
+    up to a cut is what falls due in the whole hours (UTC) before the hour
+    the cut lies in, then in that hour up to the cut. ``in_hours`` (a JSON
+    object {start: end} of ISO times, in order) spans the whole hours
+    between the hours of two cuts in a row; ``within_hours`` ({cut: its
+    hour's start}) spans the rest of an hour before each cut off the whole
+    hour (in a zone half or a quarter of an hour off UTC). An hour or a day
+    of the answer is then what falls due from the cut at its start to the
+    one at its end (a span of indexes into the cuts). The answer's hours and
+    days are kept as JSON with a %d for each one's count."""
 
     def __init__(self, hour, tz, days):
         today = hour.date()
@@ -325,8 +340,14 @@ class ForecastRanges:
         day_starts = clock.day_starts(today, today + timedelta(days=days - 1), tz)
         cuts = sorted({*hours, *day_starts})
         at = {cut: n for n, cut in enumerate(cuts)}
-        times = [clock.iso(datetime.fromtimestamp(cut, timezone.utc)) for cut in cuts]
-        self.ranges = json.dumps(dict(zip(times, times[1:])))
+        self.cut_count = len(cuts)
+        times = [iso_of(cut) for cut in cuts]
+        hour_of = [cut - cut % 3600 for cut in cuts]
+        # cuts whose hour is not the one of the cut before
+        self.hour_steps = [n for n in range(1, len(cuts)) if hour_of[n] != hour_of[n - 1]]
+        self.in_hours = json.dumps({iso_of(hour_of[n - 1]): iso_of(hour_of[n]) for n in self.hour_steps})
+        self.off_hour = [n for n, cut in enumerate(cuts) if cut % 3600]
+        self.within_hours = json.dumps({times[n]: iso_of(hour_of[n]) for n in self.off_hour})
         self.today_start, self.hour_start = times[at[day_starts[0]]], times[at[first_hour]]
         self.first_hour = at[first_hour]
         # the first hour starts with what fell due earlier today
@@ -335,9 +356,21 @@ class ForecastRanges:
         self.hours_json = array_text([f'{{"start":"{times[at[start]]}","due":%d}}' for start in hours[:-1]])
         self.days_json = array_text([f'{{"date":"{today + timedelta(days=n)}","due":%d}}' for n in range(days)])
 
+    def due_by(self, in_hours, within_hours):
+        """How many fall due from the start of the first cut's hour up to
+        each cut, given how many fall due in each range of ``in_hours`` and
+        of ``within_hours``."""
+        steps = [0] * self.cut_count
+        for n, count in zip(self.hour_steps, in_hours):
+            steps[n] = count
+        due_by = list(accumulate(steps))
+        for n, count in zip(self.off_hour, within_hours):
+            due_by[n] += count
+        return due_by
+
     def counts(self, spans, due_by, overdue):
-        """How many fall due in each span, given how many fall due from
-        today's start up to each cut; the ``overdue`` ones count in the first."""
+        """How many fall due in each span, given ``due_by``; the ``overdue``
+        ones count in the first."""
         counts = [due_by[end] - due_by[begin] for begin, end in spans]
         counts[0] += overdue
         return tuple(counts)
@@ -361,15 +394,16 @@ def forecast():
     hour = now.astimezone(tz).replace(minute=0, second=0, microsecond=0)
     plan = forecast_ranges(int(hour.timestamp()), tz, days)
     until_now = clock.iso(now + clock.ONE_SECOND)  # due now: up to this second, included
-    due = query_one(DUE_IN_RANGES, (learner_id(), plan.today_start, plan.hour_start, until_now, plan.ranges))
+    due = query_one(DUE_IN_RANGES, (learner_id(), plan.today_start, plan.hour_start, until_now, plan.in_hours,
+                                    plan.within_hours))
     overdue = due["overdue"]
-    # due from today's start up to each cut
-    due_by = [0, *accumulate(json.loads(due["ranges"]))]
+    due_by = plan.due_by(json.loads(due["in_hours"]), json.loads(due["within_hours"]))
     # 400 entries cost several times more as dicts through jsonify
     return response(object_text({
         "tz": dumps(tz.key),
         "now": dumps(clock.iso(now)),
-        "due_now": str(overdue + due_by[plan.first_hour] + due["this_hour"]),
+        # what fell due before today, then today before this hour, then this hour up to now
+        "due_now": str(overdue + due_by[plan.first_hour] - due_by[0] + due["this_hour"]),
         "hours": plan.hours_json % plan.counts(plan.hour_spans, due_by, overdue),
         "days": plan.days_json % plan.counts(plan.day_spans, due_by, overdue),
     }))

@@ -498,6 +498,31 @@ BEGIN
     UPDATE learner_lapses SET words = words - 1 WHERE learner_id = OLD.learner_id AND lapses = OLD.lapses;
 END;
 
+CREATE TRIGGER word_schedules_due_counted AFTER INSERT ON word_schedules
+BEGIN
+    INSERT INTO learner_due_hours (learner_id, hour, words) VALUES (NEW.learner_id, substr(NEW.due, 1, 13) || ':00:00Z', 1)
+    ON CONFLICT (learner_id, hour) DO UPDATE SET words = words + 1;
+END;
+
+CREATE TRIGGER word_schedules_due_moved AFTER UPDATE OF learner_id, due ON word_schedules
+WHEN NEW.learner_id IS NOT OLD.learner_id OR substr(NEW.due, 1, 13) IS NOT substr(OLD.due, 1, 13)
+BEGIN
+    DELETE FROM learner_due_hours
+    WHERE learner_id = OLD.learner_id AND hour = substr(OLD.due, 1, 13) || ':00:00Z' AND words = 1;
+    UPDATE learner_due_hours SET words = words - 1
+    WHERE learner_id = OLD.learner_id AND hour = substr(OLD.due, 1, 13) || ':00:00Z';
+    INSERT INTO learner_due_hours (learner_id, hour, words) VALUES (NEW.learner_id, substr(NEW.due, 1, 13) || ':00:00Z', 1)
+    ON CONFLICT (learner_id, hour) DO UPDATE SET words = words + 1;
+END;
+
+CREATE TRIGGER word_schedules_due_uncounted AFTER DELETE ON word_schedules
+BEGIN
+    DELETE FROM learner_due_hours
+    WHERE learner_id = OLD.learner_id AND hour = substr(OLD.due, 1, 13) || ':00:00Z' AND words = 1;
+    UPDATE learner_due_hours SET words = words - 1
+    WHERE learner_id = OLD.learner_id AND hour = substr(OLD.due, 1, 13) || ':00:00Z';
+END;
+
 CREATE TABLE "study_days" (
     learner_id     INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
     day            TEXT    NOT NULL,
@@ -671,6 +696,13 @@ CREATE TABLE learner_versions (
     learner_id INTEGER PRIMARY KEY REFERENCES learners (id) ON DELETE CASCADE,
     version    INTEGER NOT NULL
 , settled_version INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+
+CREATE TABLE learner_due_hours (
+    learner_id INTEGER NOT NULL REFERENCES learners (id) ON DELETE CASCADE,
+    hour       TEXT    NOT NULL,
+    words      INTEGER NOT NULL CHECK (words > 0),
+    PRIMARY KEY (learner_id, hour)
+) WITHOUT ROWID;
 
 CREATE VIEW study_quarter_openings (learner_id, created_at) AS SELECT NULL, NULL WHERE false;
 

@@ -29,6 +29,7 @@ COUNTED_BY_TRIGGERS = {
     "learning_totals": ("words_count",),
     "learner_group_states": ("learning", "review", "mature"),
     "learner_lapses": ("words",),
+    "learner_due_hours": ("words",),
     "learner_totals": ("words_studied", "words_mastered", "words_answered_right", "words_answered_wrong",
                        "sessions_count", "review_items_count", "correct_count"),
 }

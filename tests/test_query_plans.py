@@ -184,20 +184,26 @@ def test_route_reads_one_page_not_the_history(route, planned):
     assert not problems, f"GET {url} scans the learning record:\n" + "\n\n".join(problems)
 
 
-def test_the_forecast_counts_ranges_of_the_due_index(planned):
-    """Each count reads a range of word_schedules_by_due and nothing of the
-    schedules' rows: what is overdue, what fell due this hour, and each range
-    of today and later, all in one statement."""
+@pytest.mark.parametrize("route", ["/api/dashboard/forecast?tz=Asia/Tokyo&days=365", "/api/words/due"])
+def test_what_is_due_adds_up_due_hours_and_counts_ranges_of_the_due_index(route, planned):
+    """Each count reads a range of the learner's due hours, or a range of
+    word_schedules_by_due and nothing of the schedules' rows: what is
+    overdue, what fell due this hour, and each range of today and later, all
+    in one statement."""
     client, conn, traced, _ = planned
     traced.clear()
-    assert client.get("/api/dashboard/forecast?tz=Asia/Tokyo&days=365").status_code == 200
-    reads = [sql for sql in selects(traced) if "word_schedules" in sql]
+    assert client.get(route).status_code == 200
+    reads = [sql for sql in selects(traced) if "learner_due_hours" in sql]
     assert len(reads) == 1
     plan = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {reads[0]}")]
+    hours = [detail for detail in plan if "learner_due_hours" in detail]
     schedules = [detail for detail in plan if "word_schedules" in detail]
-    assert len(schedules) == 3 and all(
-        detail.startswith("SEARCH word_schedules USING COVERING INDEX word_schedules_by_due (learner_id=? AND due")
-        for detail in schedules), plan
+    assert hours and all(
+        detail.startswith("SEARCH learner_due_hours USING PRIMARY KEY (learner_id=? AND hour")
+        for detail in hours), plan
+    assert schedules and all(
+        re.match(r"SEARCH (word_schedules|s) USING COVERING INDEX word_schedules_by_due \(learner_id=\? AND due",
+                 detail) for detail in schedules), plan
 
 
 def plans_of(client, conn, traced, url):

@@ -21,6 +21,7 @@ CLEAR_ALL = (
     # first, so that the schedules' triggers find nothing left to count down
     "DELETE FROM learner_group_states",
     "DELETE FROM learner_lapses",
+    "DELETE FROM learner_due_hours",
     "DELETE FROM word_schedules",
     "DELETE FROM study_sessions",
     "DELETE FROM study_days",
@@ -39,6 +40,7 @@ CLEAR = (
     "DELETE FROM word_review_items WHERE study_session_id IN (SELECT id FROM study_sessions WHERE learner_id = ?)",
     "DELETE FROM learner_group_states WHERE learner_id = ?",
     "DELETE FROM learner_lapses WHERE learner_id = ?",
+    "DELETE FROM learner_due_hours WHERE learner_id = ?",
     "DELETE FROM word_schedules WHERE learner_id = ?",
     "DELETE FROM study_sessions WHERE learner_id = ?",
     "DELETE FROM study_days WHERE learner_id = ?",

@@ -208,6 +208,16 @@ RECOUNTS = {
         SELECT learner_id, lapses FROM (SELECT * FROM kept EXCEPT SELECT * FROM recounted)
         UNION ALL
         SELECT learner_id, lapses FROM (SELECT * FROM recounted EXCEPT SELECT * FROM kept)""",
+    # How many of each learner's schedules fall due in each clock hour.
+    "learner_due_hours": """
+        WITH recounted AS (
+            SELECT learner_id, substr(due, 1, 13) || ':00:00Z' AS hour, count(*) FROM word_schedules GROUP BY 1, 2
+        ), kept AS (
+            SELECT learner_id, hour, words FROM learner_due_hours
+        )
+        SELECT learner_id, hour FROM (SELECT * FROM kept EXCEPT SELECT * FROM recounted)
+        UNION ALL
+        SELECT learner_id, hour FROM (SELECT * FROM recounted EXCEPT SELECT * FROM kept)""",
     "learning_totals.words_count": """
         SELECT id FROM learning_totals WHERE words_count != (SELECT count(*) FROM words)""",
     "learner_totals": """

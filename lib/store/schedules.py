@@ -19,6 +19,14 @@ from lib.store.connection import placeholders
 SCHEDULES_BY_ID = (f"SELECT word_id, {', '.join(COLUMNS)}, first_reviewed_at FROM word_schedules"
                    " WHERE learner_id = ? AND word_id IN ({ids})")
 
+# How many of a learner's schedules fall due before a moment: those of the
+# hours before its hour (migration 0029), then those of its hour before it,
+# on the index on due. Formatted with the SQL of the learner and the moment.
+DUE_BEFORE = ("((SELECT coalesce(sum(words), 0) FROM learner_due_hours"
+              " WHERE learner_id = {learner} AND hour < substr({moment}, 1, 13) || ':00:00Z')"
+              " + (SELECT count(*) FROM word_schedules WHERE learner_id = {learner}"
+              " AND due >= substr({moment}, 1, 13) || ':00:00Z' AND due < {moment}))")
+
 SAVE = """
 INSERT INTO word_schedules (learner_id, word_id, state, step, stability, difficulty, due, last_review, reps,
                             lapses, first_reviewed_at)

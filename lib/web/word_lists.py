@@ -7,6 +7,7 @@ from flask import request
 
 from lib.core import clock
 from lib.core.scheduler import StoredSchedule, next_due_json
+from lib.store.schedules import DUE_BEFORE
 from lib.web.answers import answer_column, body, object_sql, response
 from lib.web.auth import current_learner, learner_id
 from lib.web.database import query_one, query_one_or_404, query_tuples, snapshot
@@ -128,15 +129,16 @@ STORED_COLUMNS = ", ".join(f"s.{column}" for column in StoredSchedule._fields)
 # group's words would read every overdue (or every future) word of every
 # group whenever the group has fewer than it looks for. The group's count
 # and next due time are read in one walk of its words.
-# The learner comes first in each, then the group; "counts" takes now last.
+# The learner comes first in each, then the group; "counts" takes last the
+# second after now: what falls due before it is due.
 # Whether there are new words at all is told by counters, so that a queue
 # need not walk every word to find none.
 DUE_QUERIES = {
     "all": {
         "due": f"SELECT {STORED_COLUMNS}, {COUNTS} FROM word_schedules s {SCHEDULE_COUNTS}"
                " WHERE s.learner_id = ? AND s.due <= ? ORDER BY s.due, s.word_id LIMIT ?",
-        "counts": "SELECT (SELECT count(*) FROM word_schedules s WHERE s.learner_id = ?1 AND s.due <= ?2) AS n,"
-                  " (SELECT min(s.due) FROM word_schedules s WHERE s.learner_id = ?1 AND s.due > ?2) AS due",
+        "counts": f"SELECT {DUE_BEFORE.format(learner='?1', moment='?2')} AS n,"
+                  " (SELECT min(s.due) FROM word_schedules s WHERE s.learner_id = ?1 AND s.due >= ?2) AS due",
         "new": f"SELECT w.id, {COUNTS} FROM words w LEFT JOIN learner_words lw ON lw.learner_id = ?1 AND lw.word_id = w.id"
                " WHERE NOT EXISTS (SELECT 1 FROM word_schedules s WHERE s.learner_id = ?1 AND s.word_id = w.id)"
                " ORDER BY w.id LIMIT ?2",
@@ -148,7 +150,7 @@ DUE_QUERIES = {
         "due": f"SELECT {STORED_COLUMNS}, {COUNTS} FROM word_groups wg CROSS JOIN word_schedules s"
                f" ON s.learner_id = ? AND s.word_id = wg.word_id {SCHEDULE_COUNTS}"
                " WHERE wg.group_id = ? AND s.due <= ? ORDER BY s.due, s.word_id LIMIT ?",
-        "counts": "SELECT count(*) FILTER (WHERE s.due <= ?3) AS n, min(s.due) FILTER (WHERE s.due > ?3) AS due"
+        "counts": "SELECT count(*) FILTER (WHERE s.due < ?3) AS n, min(s.due) FILTER (WHERE s.due >= ?3) AS due"
                   " FROM word_groups wg CROSS JOIN word_schedules s ON s.learner_id = ?1 AND s.word_id = wg.word_id"
                   " WHERE wg.group_id = ?2",
         "new": f"SELECT wg.word_id, {COUNTS} FROM word_groups wg"
@@ -195,6 +197,6 @@ def due_queue(group_id=None):
     for stored, (right, wrong) in queued:
         seen = outlook(stored, now)
         queue[stored.word_id] = (right, wrong, seen.schedule_json.encode(), next_due_json(seen, second).encode())
-    counts = query_one(queries["counts"], (*scope, now_iso))
+    counts = query_one(queries["counts"], (*scope, clock.iso(now + clock.ONE_SECOND)))
     words = write_items(DUE_ITEM, queue)
     return response(body(DUE_QUEUE % (words, counts["n"], json_bytes(counts["due"]), new_left)))
