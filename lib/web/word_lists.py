@@ -124,7 +124,8 @@ STORED_COLUMNS = ", ".join(f"s.{column}" for column in StoredSchedule._fields)
 
 # "What is due" for all words and for one group's, new words in id order,
 # each with the learner's counts of it (COUNTS). For all words the page is
-# read from the index on due. A group's page, count and next due time come
+# read from the index on due and the count from the due hours (DUE_BEFORE).
+# A group's page, count and next due time come
 # from the group's own words: walking the index on due and keeping the
 # group's words would read every overdue (or every future) word of every
 # group whenever the group has fewer than it looks for. The group's count
