@@ -11,7 +11,7 @@ from lib.store.connection import placeholders
 from lib.store.words import ADD_TO_GROUP, INSERT_WORD
 from lib.web.answers import body, response
 from lib.web.caching import versioned
-from lib.web.database import get_db, query_all, query_one, query_one_or_404, require_existing, snapshot, \
+from lib.web.database import query_all, query_one, query_one_or_404, require_existing, snapshot, \
     transaction
 from lib.web.errors import ApiError, bad_request
 from lib.web.auth import learner_id, requires

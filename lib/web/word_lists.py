@@ -125,11 +125,11 @@ STORED_COLUMNS = ", ".join(f"s.{column}" for column in StoredSchedule._fields)
 # "What is due" for all words and for one group's, new words in id order,
 # each with the learner's counts of it (COUNTS). For all words the page is
 # read from the index on due and the count from the due hours (DUE_BEFORE).
-# A group's page, count and next due time come
-# from the group's own words: walking the index on due and keeping the
-# group's words would read every overdue (or every future) word of every
-# group whenever the group has fewer than it looks for. The group's count
-# and next due time are read in one walk of its words.
+# A group's page, count and next due time come from the group's own words:
+# walking the index on due and keeping the group's words would read every
+# overdue (or every future) word of every group whenever the group has fewer
+# than it looks for. The group's count and next due time are read in one
+# walk of its words.
 # The learner comes first in each, then the group; "counts" takes last the
 # second after now: what falls due before it is due.
 # Whether there are new words at all is told by counters, so that a queue
@@ -140,7 +140,8 @@ DUE_QUERIES = {
                " WHERE s.learner_id = ? AND s.due <= ? ORDER BY s.due, s.word_id LIMIT ?",
         "counts": f"SELECT {DUE_BEFORE.format(learner='?1', moment='?2')} AS n,"
                   " (SELECT min(s.due) FROM word_schedules s WHERE s.learner_id = ?1 AND s.due >= ?2) AS due",
-        "new": f"SELECT w.id, {COUNTS} FROM words w LEFT JOIN learner_words lw ON lw.learner_id = ?1 AND lw.word_id = w.id"
+        "new": f"SELECT w.id, {COUNTS} FROM words w"
+               " LEFT JOIN learner_words lw ON lw.learner_id = ?1 AND lw.word_id = w.id"
                " WHERE NOT EXISTS (SELECT 1 FROM word_schedules s WHERE s.learner_id = ?1 AND s.word_id = w.id)"
                " ORDER BY w.id LIMIT ?2",
         # words never reviewed are those without a schedule
@@ -191,7 +192,8 @@ def due_queue(group_id=None):
     queued = [(StoredSchedule._make(row[:-2]), row[-2:])
               for row in query_tuples(queries["due"], (*scope, now_iso, limit))]
     if min(new, new_left) > 0 and query_one(queries["any_new"], scope)["n"]:
-        queued += [(StoredSchedule(row[0]), row[1:]) for row in query_tuples(queries["new"], (*scope, min(new, new_left)))]
+        queued += [(StoredSchedule(row[0]), row[1:])
+                   for row in query_tuples(queries["new"], (*scope, min(new, new_left)))]
     outlook = scheduler().outlook
     second = int(now.timestamp())  # now is a whole second
     queue = {}
