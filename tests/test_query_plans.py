@@ -25,7 +25,7 @@ from tests.sql_trace import selects, trace_statements
 from lib.store import connection as database
 
 BIG_TABLES = {"word_review_items", "study_sessions", "study_quarters", "word_schedules", "learner_words", "study_days",
-              "learner_activity_days"}
+              "learner_activity_days", "learner_due_hours"}
 
 # The contract's sort keys, per route.
 WORD_KEYS = ["kanji", "romaji", "english", "correct_count", "wrong_count"]
