@@ -77,8 +77,20 @@ def list_due_words():
 
 # A page of leeches: the words with their schedules (written by Python, as
 # in the due queue), in the page's order, read with the learner's counts.
-LEECHES = (f"SELECT {STORED_COLUMNS}, {COUNTS} FROM word_schedules s {SCHEDULE_COUNTS}"
-           " WHERE s.learner_id = ? AND s.lapses >= ? ORDER BY {order} LIMIT ? OFFSET ?")
+# The page's words are found on the index on lapses alone, so that the rows
+# an offset skips cost an index entry each; only the page's schedules and
+# counts are read, put in order by Python (leech_order). ?1 the learner,
+# ?2 the lapses, then LIMIT and OFFSET.
+LEECHES = (f"SELECT {STORED_COLUMNS}, {COUNTS} FROM (SELECT s.word_id FROM word_schedules s"
+           " WHERE s.learner_id = ?1 AND s.lapses >= ?2 ORDER BY {order} LIMIT ?3 OFFSET ?4) page"
+           f" CROSS JOIN word_schedules s ON s.learner_id = ?1 AND s.word_id = page.word_id {SCHEDULE_COUNTS}")
+LAPSES = StoredSchedule._fields.index("lapses")
+
+
+def leech_order(row):
+    """The sort key of a row of LEECHES, highest first: most lapses, then
+    the highest word id."""
+    return row[LAPSES], row[0]
 LEECH_ITEM = item_shape(("schedule",))
 LEECH_PAGE = b'{"words":%b,"total_pages":%d,"current_page":%d,"total_words":%d}'
 
@@ -95,7 +107,8 @@ def list_leeches():
                           " WHERE learner_id = ? AND lapses >= ?", (learner, lapses))["total"]
         rows = page_rows(LEECHES, (learner, lapses), ("s.lapses", "s.word_id", "DESC"), total, per_page, offset)
         schedule_json_at = scheduler().schedule_json_at
-        leeches = {row[0]: (*row[-2:], schedule_json_at(StoredSchedule._make(row[:-2]), now).encode()) for row in rows}
+        leeches = {row[0]: (*row[-2:], schedule_json_at(StoredSchedule._make(row[:-2]), now).encode())
+                   for row in sorted(rows, key=leech_order, reverse=True)}
         words = write_items(LEECH_ITEM, leeches)
     return response(body(LEECH_PAGE % (words, total_pages(total, per_page), page, total)))
 

@@ -230,6 +230,15 @@ def test_schedule_lists_read_their_page_from_an_index(route, ordered_by, index, 
         assert not any("TEMP B-TREE" in step for step in plan), (sql, plan)
 
 
+def test_the_leeches_skip_to_their_page_on_index_entries_alone(planned):
+    """The rows before a page of leeches are skipped on the index on lapses
+    without reading their schedules or counts: only the page's are read."""
+    client, conn, traced, _ = planned
+    plans = plans_of(client, conn, traced, LEECH_ROUTES[1])
+    [(sql, plan)] = [(sql, plan) for sql, plan in plans.items() if "OFFSET" in sql]
+    assert any(step.startswith("SEARCH s USING COVERING INDEX word_schedules_by_lapses") for step in plan), (sql, plan)
+
+
 @pytest.mark.parametrize("route", GROUP_DUE_ROUTES)
 def test_a_groups_due_queue_reads_only_the_groups_schedules(route, planned):
     """A group's due words, their count and the next due time are found from
