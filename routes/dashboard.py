@@ -1,7 +1,7 @@
 import json
 from bisect import bisect_right
 from contextlib import closing
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from heapq import merge
 from itertools import accumulate
@@ -314,10 +314,6 @@ SELECT {DUE_BEFORE.format(learner="?1", moment="?2")} AS overdue,
 """
 
 
-def iso_of(second):
-    return clock.iso(datetime.fromtimestamp(second, timezone.utc))
-
-
 class ForecastRanges:
     """What a forecast asks of the schedules from the start of a clock hour
     in a zone, for a number of days: the same for every request in that hour.
@@ -341,13 +337,13 @@ class ForecastRanges:
         cuts = sorted({*hours, *day_starts})
         at = {cut: n for n, cut in enumerate(cuts)}
         self.cut_count = len(cuts)
-        times = [iso_of(cut) for cut in cuts]
+        times = [clock.iso_of_second(cut) for cut in cuts]
         hour_of = [cut - cut % 3600 for cut in cuts]
         # cuts whose hour is not the one of the cut before
         self.hour_steps = [n for n in range(1, len(cuts)) if hour_of[n] != hour_of[n - 1]]
-        self.in_hours = json.dumps({iso_of(hour_of[n - 1]): iso_of(hour_of[n]) for n in self.hour_steps})
+        self.in_hours = json.dumps({clock.iso_of_second(hour_of[n - 1]): clock.iso_of_second(hour_of[n]) for n in self.hour_steps})
         self.off_hour = [n for n, cut in enumerate(cuts) if cut % 3600]
-        self.within_hours = json.dumps({times[n]: iso_of(hour_of[n]) for n in self.off_hour})
+        self.within_hours = json.dumps({times[n]: clock.iso_of_second(hour_of[n]) for n in self.off_hour})
         self.today_start, self.hour_start = times[at[day_starts[0]]], times[at[first_hour]]
         self.first_hour = at[first_hour]
         # the first hour starts with what fell due earlier today

@@ -91,6 +91,8 @@ def leech_order(row):
     """The sort key of a row of LEECHES, highest first: most lapses, then
     the highest word id."""
     return row[LAPSES], row[0]
+
+
 LEECH_ITEM = item_shape(("schedule",))
 LEECH_PAGE = b'{"words":%b,"total_pages":%d,"current_page":%d,"total_words":%d}'
 

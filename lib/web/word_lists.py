@@ -130,14 +130,14 @@ STORED_COLUMNS = ", ".join(f"s.{column}" for column in StoredSchedule._fields)
 # overdue (or every future) word of every group whenever the group has fewer
 # than it looks for. The group's count and next due time are read in one
 # walk of its words.
-# The learner comes first in each, then the group; "counts" takes last the
-# second after now: what falls due before it is due.
+# The learner comes first in each, then the group; "due" and "counts" take
+# the second after now: what falls due before it is due.
 # Whether there are new words at all is told by counters, so that a queue
 # need not walk every word to find none.
 DUE_QUERIES = {
     "all": {
         "due": f"SELECT {STORED_COLUMNS}, {COUNTS} FROM word_schedules s {SCHEDULE_COUNTS}"
-               " WHERE s.learner_id = ? AND s.due <= ? ORDER BY s.due, s.word_id LIMIT ?",
+               " WHERE s.learner_id = ? AND s.due < ? ORDER BY s.due, s.word_id LIMIT ?",
         "counts": f"SELECT {DUE_BEFORE.format(learner='?1', moment='?2')} AS n,"
                   " (SELECT min(s.due) FROM word_schedules s WHERE s.learner_id = ?1 AND s.due >= ?2) AS due",
         "new": f"SELECT w.id, {COUNTS} FROM words w"
@@ -151,7 +151,7 @@ DUE_QUERIES = {
     "group": {
         "due": f"SELECT {STORED_COLUMNS}, {COUNTS} FROM word_groups wg CROSS JOIN word_schedules s"
                f" ON s.learner_id = ? AND s.word_id = wg.word_id {SCHEDULE_COUNTS}"
-               " WHERE wg.group_id = ? AND s.due <= ? ORDER BY s.due, s.word_id LIMIT ?",
+               " WHERE wg.group_id = ? AND s.due < ? ORDER BY s.due, s.word_id LIMIT ?",
         "counts": "SELECT count(*) FILTER (WHERE s.due < ?3) AS n, min(s.due) FILTER (WHERE s.due >= ?3) AS due"
                   " FROM word_groups wg CROSS JOIN word_schedules s ON s.learner_id = ?1 AND s.word_id = wg.word_id"
                   " WHERE wg.group_id = ?2",
@@ -185,12 +185,12 @@ def due_queue(group_id=None):
     now = clock.now_whole_seconds()
     scope = (learner.id,) if group_id is None else (learner.id, group_id)
     queries = DUE_QUERIES["all" if group_id is None else "group"]
-    now_iso = clock.iso(now)
+    until = clock.iso(now + clock.ONE_SECOND)  # due now: up to this second, included
     today = clock.day_start(now, ZoneInfo(learner.time_zone))  # the learner's day
     new_left = max(0, learner.new_per_day - query_one(FIRST_REVIEWED_SINCE, (learner.id, clock.iso(today)))["n"])
     # (schedule, the learner's counts of its word)
     queued = [(StoredSchedule._make(row[:-2]), row[-2:])
-              for row in query_tuples(queries["due"], (*scope, now_iso, limit))]
+              for row in query_tuples(queries["due"], (*scope, until, limit))]
     if min(new, new_left) > 0 and query_one(queries["any_new"], scope)["n"]:
         queued += [(StoredSchedule(row[0]), row[1:])
                    for row in query_tuples(queries["new"], (*scope, min(new, new_left)))]
@@ -200,6 +200,6 @@ def due_queue(group_id=None):
     for stored, (right, wrong) in queued:
         seen = outlook(stored, now)
         queue[stored.word_id] = (right, wrong, seen.schedule_json.encode(), next_due_json(seen, second).encode())
-    counts = query_one(queries["counts"], (*scope, clock.iso(now + clock.ONE_SECOND)))
+    counts = query_one(queries["counts"], (*scope, until))
     words = write_items(DUE_ITEM, queue)
     return response(body(DUE_QUEUE % (words, counts["n"], json_bytes(counts["due"]), new_left)))
