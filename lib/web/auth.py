@@ -106,18 +106,18 @@ def keep_learner(row):
     """The request's learner from their row as just read (columns as in LEARNER)."""
     if row is None:  # removed since the request was let in
         raise unauthorized("The learner this request acts for no longer exists.", "invalid_token")
-    g.learner = learner_from(row, g.scopes, g.get("token_id"))
-    return g.learner
+    learner = g.learner = learner_from(row, g.scopes, g.get("token_id"))
+    return learner
 
 
 def learner_id():
     return g.learner_id
 
 
-def client_address():
-    """The address the request came from: the peer, or, when the peer is a
-    trusted proxy, the last address in X-Forwarded-For that is not one."""
-    environ = request.environ  # read as sent, on every request: werkzeug's wrappers cost more
+def client_address(environ):
+    """The address a request (its WSGI environ, read as sent: werkzeug's
+    wrappers cost more) came from: the peer, or, when the peer is a trusted
+    proxy, the last address in X-Forwarded-For that is not one."""
     peer = environ.get("REMOTE_ADDR") or ""
     trusted = current_app.config["TRUSTED_PROXIES"]
     if peer not in trusted:
@@ -137,15 +137,14 @@ def is_loopback(address):
         return False
 
 
-def from_this_machine():
-    """A request from this machine: its address is a loopback one, and it did
-    not come through a proxy this server does not know (one on this machine
-    would make every client look local)."""
-    environ = request.environ
+def from_this_machine(environ):
+    """A request (its WSGI environ) from this machine: its address is a
+    loopback one, and it did not come through a proxy this server does not
+    know (one on this machine would make every client look local)."""
     proxied = "HTTP_X_FORWARDED_FOR" in environ or "HTTP_FORWARDED" in environ
     if proxied and environ.get("REMOTE_ADDR") not in current_app.config["TRUSTED_PROXIES"]:
         return False
-    return is_loopback(client_address())
+    return is_loopback(client_address(environ))
 
 
 def unauthorized(message, error=None):
@@ -158,6 +157,9 @@ def authenticate():
     is read with the token, or when first asked for: current_learner()), or
     refuse it: 401 without a usable token, 403 without the scope, 429 after
     too many bad tokens."""
+    # Every read through flask's request, g or current_app finds the
+    # request's context anew (about a microsecond): on every request, each
+    # is read once.
     environ = request.environ
     method, endpoint = environ["REQUEST_METHOD"], request.endpoint
     if (method == "OPTIONS" or endpoint in OPEN_ENDPOINTS or request.blueprint in PAGES
@@ -165,15 +167,16 @@ def authenticate():
         return
     header = environ.get("HTTP_AUTHORIZATION")
     if header is None:
-        if current_app.config["ANONYMOUS"] == "loopback" and from_this_machine():
-            g.learner_id, g.scopes = DEFAULT_LEARNER_ID, SCOPES  # the row when asked for: current_learner()
-        else:
+        if current_app.config["ANONYMOUS"] != "loopback" or not from_this_machine(environ):
             raise unauthorized("This request needs a token: send Authorization: Bearer <token>.")
+        acting_for, scopes = DEFAULT_LEARNER_ID, SCOPES  # the row when asked for: current_learner()
     else:
         learner = g.learner = learner_of_token(header)
-        g.learner_id, g.scopes, g.token_id = learner.id, learner.scopes, learner.token_id
+        acting_for, scopes = learner.id, learner.scopes
+        g.token_id = learner.token_id
+    g.learner_id, g.scopes = acting_for, scopes
     needed = required_scope()
-    if needed not in g.scopes:
+    if needed not in scopes:
         raise ApiError(403, f"This request needs a token with the {needed} scope.",
                        {"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{needed}"'})
 
@@ -184,7 +187,7 @@ def required_scope():
 
 
 def learner_of_token(header):
-    address = client_address()
+    address = client_address(request.environ)
     now = clock.utcnow()
     db = get_db()
     if db.execute(RECENT_FAILURES, (address, clock.iso(now - FAILURE_WINDOW))).fetchone()[0] >= FAILURES_ALLOWED:

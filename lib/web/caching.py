@@ -63,27 +63,28 @@ def code_fingerprint():
     return digest.hexdigest()
 
 
-def versions_etag():
+def versions_etag(environ, public_url):
     """The ETag of the answer a @versioned view would give now: the state it
     would be built from, for this learner, their settings as they apply, and
-    this URL as this server answers it; None when a version's row is gone."""
+    this URL (the request's WSGI environ) as this server (at ``public_url``)
+    answers it; None when a version's row is gone."""
     row = get_db().execute(LEARNER_AND_VERSIONS, (learner_id(),)).fetchone()
     learner = keep_learner(row)
     vocabulary, record = row["vocabulary_version"], row["learner_version"]
     if vocabulary is None or record is None:  # no row to move (taken out by hand): nothing names the state
         return None
-    environ = request.environ  # as sent: werkzeug's root_url and full_path cost more than the query
+    # the URL as sent: werkzeug's root_url and full_path cost more than the query
     key = "\0".join(map(str, (
         code_fingerprint(), learner.id, learner.time_zone, learner.new_per_day, learner.desired_retention,
-        current_app.config["PUBLIC_URL"], environ["wsgi.url_scheme"], environ.get("HTTP_HOST"),
+        public_url, environ["wsgi.url_scheme"], environ.get("HTTP_HOST"),
         environ.get("SCRIPT_NAME"), environ.get("PATH_INFO"), environ.get("QUERY_STRING"), vocabulary, record)))
     return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
 
 
-def held(etag, everything=True):
-    """Whether If-None-Match names ``etag`` (weak comparison, RFC 9110),
-    or is ``*`` (unless not ``everything``)."""
-    header = request.environ.get("HTTP_IF_NONE_MATCH")
+def held(environ, etag, everything=True):
+    """Whether the request's (WSGI environ's) If-None-Match names ``etag``
+    (weak comparison, RFC 9110), or is ``*`` (unless not ``everything``)."""
+    header = environ.get("HTTP_IF_NONE_MATCH")
     if not header:  # most requests: asked before parsing, on every 200
         return False
     if header == f'W/"{etag}"' or header == f'"{etag}"':  # as we sent it: what a client sends back
@@ -95,15 +96,19 @@ def held(etag, everything=True):
 def answer_unchanged():
     """Before a @versioned view: a 304 when the client holds its answer as
     it stands. ``*`` asks whether the answer exists at all: the view decides."""
-    if request.method not in READING:
+    # on every request: each of flask's request, g and current_app read
+    # once (every read of one finds the request's context anew)
+    environ = request.environ
+    if environ["REQUEST_METHOD"] not in READING:
         return None
-    view = current_app.view_functions.get(request.endpoint)
+    app = current_app._get_current_object()
+    view = app.view_functions.get(request.endpoint)
     if not getattr(view, "versioned", False):
         return None
-    g.etag = versions_etag()
-    if g.etag is not None and held(g.etag, everything=False):
-        response = current_app.response_class(status=304)
-        response.set_etag(g.etag, weak=True)
+    etag = g.etag = versions_etag(environ, app.config["PUBLIC_URL"])
+    if etag is not None and held(environ, etag, everything=False):
+        response = app.response_class(status=304)
+        response.set_etag(etag, weak=True)
         response.headers["Cache-Control"] = NO_CACHE
         return response
     return None
@@ -113,7 +118,8 @@ def conditional(response):
     """Every 200 to a GET gets its ETag (the versions', or its body's hash)
     and no-cache; a 304 when If-None-Match holds it (RFC 9110's weak
     comparison, a list or ``*``). A file sent with its own ETag keeps it."""
-    if request.method not in READING or response.status_code != 200:
+    environ = request.environ
+    if environ["REQUEST_METHOD"] not in READING or response.status_code != 200:
         return response
     response.headers.setdefault("Cache-Control", NO_CACHE)
     etag = g.get("etag")
@@ -124,7 +130,7 @@ def conditional(response):
     else:
         etag = hashlib.blake2b(response.get_data(), digest_size=16).hexdigest()
         response.set_etag(etag)
-    if held(etag):
+    if held(environ, etag):
         response.status_code = 304  # werkzeug sends no body and no entity headers with it
     return response
 
