@@ -341,7 +341,8 @@ class ForecastRanges:
         hour_of = [cut - cut % 3600 for cut in cuts]
         # cuts whose hour is not the one of the cut before
         self.hour_steps = [n for n in range(1, len(cuts)) if hour_of[n] != hour_of[n - 1]]
-        self.in_hours = json.dumps({clock.iso_of_second(hour_of[n - 1]): clock.iso_of_second(hour_of[n]) for n in self.hour_steps})
+        self.in_hours = json.dumps({clock.iso_of_second(hour_of[n - 1]): clock.iso_of_second(hour_of[n])
+                                    for n in self.hour_steps})
         self.off_hour = [n for n, cut in enumerate(cuts) if cut % 3600]
         self.within_hours = json.dumps({times[n]: clock.iso_of_second(hour_of[n]) for n in self.off_hour})
         self.today_start, self.hour_start = times[at[day_starts[0]]], times[at[first_hour]]
